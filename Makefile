@@ -1,0 +1,45 @@
+# LeverageGuard Keeper — the README's two commands: `make demo` and `make test`.
+# Both bootstrap what they need on a fresh Debian machine: the C libraries' -dev packages and the
+# devnet's Python venv (pinned in devnet/requirements.txt).
+SHELL := /bin/bash
+VENV := devnet/.venv
+PYTHON := $(abspath $(VENV))/bin/python
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export LGK_PYTHON := $(PYTHON)
+
+.PHONY: all bootstrap deps venv build test demo clean
+
+all: build
+
+bootstrap: deps venv
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: devnet/requirements.txt
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r devnet/requirements.txt
+	@touch $@
+
+build: bootstrap
+	swift build
+
+test: bootstrap
+	swift build --build-tests
+	swift test --skip-build
+	$(PYTHON) -m pytest -q devnet/tests
+
+demo: bootstrap
+	swift build
+	./demo.sh
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// LeverageGuard Keeper. No Swift package dependencies: the toolchain and Debian's C libraries only.
+import PackageDescription
+
+let package = Package(
+    name: "LeverageGuardKeeper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lg-keeper", targets: ["lg-keeper"]),
+    ],
+    targets: [
+        // System libraries, each a header-only shim (module.modulemap + shim.h).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Hashes, MACs, ciphers and KDFs over OpenSSL, plus Keccak-256 (which OpenSSL 3.0 lacks).
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        // What crosses the wire: an HTTP client over libcurl and a typed JSON value.
+        .target(name: "Wire", dependencies: ["CCurl"]),
+        // Chain primitives: UInt256, Address, ABI, RLP, secp256k1, transactions, keystore, JSON-RPC.
+        .target(name: "Ethereum", dependencies: ["Crypto", "Wire", "COpenSSL"]),
+        // SQLite connection, statements, transactions, migrations.
+        .target(name: "Store", dependencies: ["CSQLite"]),
+        // OKX v5 REST: signing, rate limits, error mapping.
+        .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
+        // The keeper service and its commands.
+        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["Keeper"]),
+
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
