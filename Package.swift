@@ -28,13 +28,14 @@ let package = Package(
         .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto"]),
         .executableTarget(name: "lg-keeper", dependencies: ["Keeper"]),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire"],
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Runs a Python snippet in the devnet venv, where the reference libraries live (eth-abi, rlp,
+/// eth-account, web3). Cross-check tests compare our bytes with theirs.
+///
+/// The interpreter is `$LGK_PYTHON` (set by `make test`) or `devnet/.venv/bin/python`.
+public enum ReferencePython {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The repository root, found from this file's path.
+    public static let repositoryRoot: URL = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }()
+
+    public static var interpreter: String {
+        if let path = ProcessInfo.processInfo.environment["LGK_PYTHON"], !path.isEmpty { return path }
+        return repositoryRoot.appendingPathComponent("devnet/.venv/bin/python").path
+    }
+
+    /// Runs `script` with `stdin` as standard input; returns standard output, trimmed.
+    /// Throws with the script's standard error if it exits non-zero.
+    public static func run(_ script: String, stdin: String = "") throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: interpreter) else {
+            throw Failure(description: "no Python at \(interpreter): run `make venv` (or set LGK_PYTHON)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = ["-c", script]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "python exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))")
+        }
+        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
