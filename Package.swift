@@ -30,7 +30,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),

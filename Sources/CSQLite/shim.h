@@ -6,4 +6,7 @@
 static inline sqlite3_destructor_type CSQLite_TRANSIENT(void) {
     return SQLITE_TRANSIENT;
 }
+/* Extended result codes are macros built with `|` and `<<`, which Swift does not import. */
+static inline int CSQLite_CONSTRAINT_UNIQUE(void) { return SQLITE_CONSTRAINT_UNIQUE; }
+static inline int CSQLite_CONSTRAINT_PRIMARYKEY(void) { return SQLITE_CONSTRAINT_PRIMARYKEY; }
 #endif

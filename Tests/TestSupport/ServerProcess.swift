@@ -1,0 +1,70 @@
+import Foundation
+
+/// A Python server started for one test suite on a free loopback port and always stopped:
+/// by `stop()` or, failing that, when the value is released.
+///
+/// The script must print a line containing `listening on http://127.0.0.1:PORT` once it accepts
+/// connections, and exit when its standard input closes (see `stop_with_parent` in
+/// devnet/httpfixture.py), so that a crashed test run leaves nothing behind.
+public final class ServerProcess: @unchecked Sendable {
+    public let baseURL: String
+    public let port: Int
+    private let process: Process
+    /// The write end of the server's standard input: the server exits when it closes.
+    private let lifeline: Pipe
+
+    /// Starts `devnet/<script>` with `arguments` and waits up to `timeout` seconds for it to listen.
+    public init(script: String, arguments: [String] = [], timeout: TimeInterval = 60) throws {
+        let python = ReferencePython.interpreter
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw ReferencePython.Failure(description: "no Python at \(python): run `make venv` (or set LGK_PYTHON)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [ReferencePython.repositoryRoot.appendingPathComponent("devnet/\(script)").path] + arguments
+        let output = Pipe()
+        let lifeline = Pipe()
+        process.standardInput = lifeline
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        self.process = process
+        self.lifeline = lifeline
+
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = ""
+        let reader = output.fileHandleForReading
+        var found: Int?
+        while found == nil, Date() < deadline, process.isRunning {
+            let chunk = reader.availableData
+            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: "listening on http://127.0.0.1:") {
+                let digits = seen[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits), seen[range.upperBound...].count > digits.count { found = port }
+            }
+        }
+        guard let port = found else {
+            process.terminate()
+            process.waitUntilExit()
+            throw ReferencePython.Failure(description: "\(script) did not start listening within \(Int(timeout)) s; it printed: \(seen)")
+        }
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+        // Keep draining stdout so the child never blocks on a full pipe.
+        reader.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    /// Sends SIGTERM, and SIGKILL if the server has not exited within five seconds.
+    /// (A test runner may start children with SIGTERM ignored, which `exec` keeps.)
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

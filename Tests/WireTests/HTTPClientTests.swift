@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Wire
+
+@Suite(.serialized) final class HTTPClientTests {
+    let server: ServerProcess
+    let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 2_000,
+                                            maximumResponseBytes: 1 << 20))
+
+    init() throws { server = try ServerProcess(script: "httpfixture.py", arguments: ["--port", "0"]) }
+    deinit { server.stop() }
+
+    @Test func postSendsBodyAndHeaders() async throws {
+        let body = Array(#"{"jsonrpc":"2.0","id":1}"#.utf8)
+        let response = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/echo",
+                                                         headers: [("Content-Type", "application/json"), ("X-Test", "a b")],
+                                                         body: body))
+        #expect(response.status == 200)
+        #expect(response.headers["x-fixture"] == "yes")
+        let echoed = try JSON(parsing: response.body)
+        #expect(echoed["method"] == "POST")
+        #expect(echoed["body"]?.stringValue == String(decoding: body, as: UTF8.self))
+        #expect(echoed["headers"]?["x-test"] == "a b")
+        #expect(echoed["headers"]?["content-type"] == "application/json")
+        #expect(echoed["headers"]?["expect"] == nil)
+    }
+
+    @Test func nonSuccessStatusIsAnAnswerNotAnError() async throws {
+        let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/status/429"))
+        #expect(response.status == 429)
+        #expect(String(decoding: response.body, as: UTF8.self) == "status 429")
+    }
+
+    @Test func totalTimeoutIsTyped() async throws {
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .get, url: self.server.baseURL + "/slow/4000"))
+        }
+        #expect(error?.code == .timeout)
+        #expect(error?.mayHaveReachedServer == true)
+    }
+
+    @Test func refusedConnectionIsTypedAndSafeToRetry() async throws {
+        let port = try freeClosedPort()
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/", body: [1]))
+        }
+        #expect(error?.code == .connectFailed)
+        #expect(error?.mayHaveReachedServer == false)
+    }
+
+    @Test func droppedConnectionIsTyped() async throws {
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .get, url: self.server.baseURL + "/drop"))
+        }
+        #expect(error?.code == .connectionLost)
+    }
+
+    @Test func oversizedAnswerIsRefused() async throws {
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .get, url: self.server.baseURL + "/big/\(2 << 20)"))
+        }
+        #expect(error?.code == .responseTooLarge)
+        let small = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/big/1000"))
+        #expect(small.body.count == 1000)
+    }
+
+    @Test func connectionsAreReused() async throws {
+        let first = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
+        let second = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
+        #expect(first.body == second.body, "the same client port means the same kept-alive connection")
+    }
+
+    @Test func errorsNeverCarryTheURLPathOrCredentials() async throws {
+        let port = try freeClosedPort()
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .get, url: "http://user:secret@127.0.0.1:\(port)/v3/APIKEY123"))
+        }
+        #expect(error?.message.contains("APIKEY123") == false)
+        #expect(error?.message.contains("secret") == false)
+        #expect(error?.message.contains("127.0.0.1:\(port)") == true)
+    }
+
+    @Test func unsupportedSchemeIsInvalidRequest() async throws {
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await self.client.send(HTTPRequest(method: .get, url: "file:///etc/passwd"))
+        }
+        #expect(error?.code == .invalidRequest)
+    }
+}
+
+/// A loopback port that nothing listens on: bind, read the port, close.
+func freeClosedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw HTTPError(.transport, "cannot bind a probe socket") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,102 @@
+"""A scripted HTTP server for the Swift HTTP client's tests (loopback only).
+
+    python httpfixture.py --port 0
+
+prints `httpfixture listening on http://127.0.0.1:PORT` once ready. Paths:
+  /echo            answers 200 with JSON {method, path, headers, body}
+  /status/N        answers status N with body "status N"
+  /slow/MS         sleeps MS milliseconds, then answers 200
+  /big/N           answers N bytes of 'x'
+  /drop            closes the connection without answering
+  /conn            answers the client's source port, to observe connection reuse
+"""
+import argparse
+import json
+import os
+import threading
+import signal
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _answer(self, status, body, content_type="text/plain"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Fixture", "yes")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _route(self):
+        body = self._body()
+        parts = self.path.strip("/").split("/")
+        if parts[0] == "echo":
+            payload = {"method": self.command, "path": self.path,
+                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                       "body": body.decode("utf-8", "replace")}
+            self._answer(200, json.dumps(payload).encode(), "application/json")
+        elif parts[0] == "status":
+            self._answer(int(parts[1]), f"status {parts[1]}".encode())
+        elif parts[0] == "slow":
+            time.sleep(int(parts[1]) / 1000)
+            self._answer(200, b"slow")
+        elif parts[0] == "big":
+            self._answer(200, b"x" * int(parts[1]))
+        elif parts[0] == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif parts[0] == "conn":
+            self._answer(200, str(self.client_address[1]).encode())
+        else:
+            self._answer(404, b"not found")
+
+    do_GET = do_POST = do_PUT = do_DELETE = _route
+
+
+def stop_with_parent():
+    """Make SIGTERM work and exit when the parent goes away.
+
+    A test runner may start us with SIGTERM blocked or ignored (both survive exec), and a
+    crashed runner never sends it: so restore the default action, unblock it, and also exit
+    when our standard input reaches end of file (the parent holds its write end).
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+
+    def watch_stdin():
+        while sys.stdin.buffer.read(4096):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    stop_with_parent()
+    print(f"httpfixture listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
