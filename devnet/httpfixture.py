@@ -9,6 +9,11 @@ prints `httpfixture listening on http://127.0.0.1:PORT` once ready. Paths:
   /big/N           answers N bytes of 'x'
   /drop            closes the connection without answering
   /conn            answers the client's source port, to observe connection reuse
+  /rpc/ok          a JSON-RPC endpoint whose result for each call is its method name
+  /rpc/revert      answers every call with a code-3 "execution reverted" error and data
+  /rpc/flaky/N/K   answers HTTP 503 (Retry-After: 0) to the first N requests for key K, then as /rpc/ok
+  /rpc/limited/N/K answers JSON-RPC -32005 to the first N requests for key K, then as /rpc/ok
+  /hits/K          how many requests key K has seen
 """
 import argparse
 import json
@@ -19,6 +24,24 @@ import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+HITS = {}
+HITS_LOCK = threading.Lock()
+
+
+def hit(key):
+    with HITS_LOCK:
+        HITS[key] = HITS.get(key, 0) + 1
+        return HITS[key]
+
+
+def rpc_answer(body, make):
+    """Answers a single or batch JSON-RPC request, each call through make(call)."""
+    request = json.loads(body)
+    if isinstance(request, list):
+        return [dict(jsonrpc="2.0", id=call["id"], **make(call)) for call in request]
+    return dict(jsonrpc="2.0", id=request["id"], **make(request))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -57,10 +80,36 @@ class Handler(BaseHTTPRequestHandler):
         elif parts[0] == "drop":
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+        elif parts[0] == "rpc":
+            self._rpc(parts[1:], body)
+        elif parts[0] == "hits":
+            with HITS_LOCK:
+                count = HITS.get(parts[1], 0)
+            self._answer(200, str(count).encode())
         elif parts[0] == "conn":
             self._answer(200, str(self.client_address[1]).encode())
         else:
             self._answer(404, b"not found")
+
+    def _rpc(self, parts, body):
+        kind = parts[0]
+        failures_wanted = int(parts[1]) if len(parts) > 2 else 0
+        seen = hit(parts[2]) if len(parts) > 2 else 0
+        if kind == "flaky" and seen <= failures_wanted:
+            self.send_response(503)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if kind == "revert":
+            make = lambda call: {"error": {"code": 3, "message": "execution reverted: no claim",
+                                           "data": "0x08c379a0" + "00" * 31 + "20" + "00" * 31 + "08"
+                                                   + "6e6f20636c61696d" + "00" * 24}}
+        elif kind == "limited" and seen <= failures_wanted:
+            make = lambda call: {"error": {"code": -32005, "message": "limit exceeded"}}
+        else:
+            make = lambda call: {"result": call["method"]}
+        self._answer(200, json.dumps(rpc_answer(body, make)).encode(), "application/json")
 
     do_GET = do_POST = do_PUT = do_DELETE = _route
 

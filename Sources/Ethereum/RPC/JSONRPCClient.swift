@@ -1,0 +1,170 @@
+import Crypto
+import Synchronization
+import Wire
+
+/// An Ethereum JSON-RPC 2.0 client over HTTP (libcurl): batch requests, typed errors, retries
+/// with backoff for reads, and failover across several endpoints.
+///
+/// Writes are never retried blindly: a method listed in `nonIdempotentMethods` is sent once, to
+/// one endpoint, and a failure that may have reached the node is reported as such so that the
+/// caller checks what happened (receipt, nonce) before doing anything else.
+public final class JSONRPCClient: Sendable {
+    public static let nonIdempotentMethods: Set<String> = ["eth_sendRawTransaction", "eth_sendTransaction"]
+
+    public let endpoints: [String]
+    public let retry: RetryPolicy
+    private let http: HTTPClient
+    private let nextID = Atomic<Int>(1)
+    /// Index of the endpoint that answered last; calls start there.
+    private let preferred = Atomic<Int>(0)
+    private let observer: (@Sendable (RPCCallRecord) -> Void)?
+
+    public init(endpoints: [String], http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(),
+                observer: (@Sendable (RPCCallRecord) -> Void)? = nil) {
+        precondition(!endpoints.isEmpty, "a JSON-RPC client needs at least one endpoint")
+        self.endpoints = endpoints
+        self.http = http
+        self.retry = retry
+        self.observer = observer
+    }
+
+    /// Calls one method and returns its `result`.
+    public func call(_ method: String, _ params: [JSON] = []) async throws(RPCError) -> JSON {
+        let results = try await send([RPCRequest(method, params)], idempotent: !Self.nonIdempotentMethods.contains(method))
+        guard let first = results.first else { throw .malformed("empty answer to \(method)") }
+        return try first.get()
+    }
+
+    /// Sends several calls in one JSON-RPC batch. The outer error is for the exchange; each
+    /// element carries its own call's result or error, in request order.
+    public func batch(_ requests: [RPCRequest]) async throws(RPCError) -> [Result<JSON, RPCError>] {
+        guard !requests.isEmpty else { return [] }
+        let idempotent = !requests.contains { Self.nonIdempotentMethods.contains($0.method) }
+        return try await send(requests, idempotent: idempotent)
+    }
+
+    private func send(_ requests: [RPCRequest], idempotent: Bool) async throws(RPCError) -> [Result<JSON, RPCError>] {
+        let attempts = idempotent ? retry.maximumAttempts : 1
+        var lastError = RPCError.malformed("no attempt made")
+        for attempt in 1...attempts {
+            let endpointIndex = (preferred.load(ordering: .relaxed) + (attempt - 1)) % endpoints.count
+            do {
+                let results = try await exchange(requests, endpoint: endpoints[endpointIndex])
+                preferred.store(endpointIndex, ordering: .relaxed)
+                // A transient error inside a single read (rate limit, internal error) is retried too.
+                if idempotent, requests.count == 1, case .failure(let error) = results[0], error.isTransient, attempt < attempts {
+                    lastError = error
+                    try await pause(afterAttempt: attempt, error: error)
+                    continue
+                }
+                return results
+            } catch {
+                lastError = error
+                guard idempotent, error.isTransient, attempt < attempts else { throw error }
+                try await pause(afterAttempt: attempt, error: error)
+            }
+        }
+        throw lastError
+    }
+
+    private func pause(afterAttempt attempt: Int, error: RPCError) async throws(RPCError) {
+        var retryAfter: Int? = nil
+        if case .http(_, _, let seconds) = error { retryAfter = seconds }
+        let delay = retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfter)
+        do { try await Task.sleep(for: .milliseconds(delay)) } catch { throw .transport(HTTPError(.transport, "cancelled")) }
+    }
+
+    /// One HTTP exchange with one endpoint.
+    private func exchange(_ requests: [RPCRequest], endpoint: String) async throws(RPCError) -> [Result<JSON, RPCError>] {
+        let firstID = nextID.add(requests.count, ordering: .relaxed).oldValue
+        let objects: [JSON] = requests.enumerated().map { offset, request in
+            ["jsonrpc": "2.0", "id": JSON(firstID + offset), "method": .string(request.method), "params": .array(request.params)]
+        }
+        let body = (requests.count == 1 ? objects[0] : JSON.array(objects)).serialized()
+        let started = ContinuousClock.now
+        let methodLabel = requests.count == 1 ? requests[0].method : "batch"
+        let response: HTTPResponse
+        do {
+            response = try await http.send(HTTPRequest(method: .post, url: endpoint,
+                                                       headers: [("Content-Type", "application/json")], body: body))
+        } catch {
+            observer?(RPCCallRecord(method: methodLabel, outcome: "transport_error", duration: ContinuousClock.now - started))
+            throw .transport(error)
+        }
+        guard (200..<300).contains(response.status) else {
+            observer?(RPCCallRecord(method: methodLabel, outcome: "http_\(response.status)", duration: ContinuousClock.now - started))
+            throw .http(status: response.status, endpoint: Self.redacted(endpoint),
+                        retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0) })
+        }
+        let results: [Result<JSON, RPCError>]
+        do {
+            results = try Self.decode(response.body, expectedIDs: (firstID..<firstID + requests.count).map { $0 }, batch: requests.count > 1)
+        } catch {
+            observer?(RPCCallRecord(method: methodLabel, outcome: "malformed", duration: ContinuousClock.now - started))
+            throw error
+        }
+        let failed = results.contains { if case .failure = $0 { true } else { false } }
+        observer?(RPCCallRecord(method: methodLabel, outcome: failed ? "rpc_error" : "ok", duration: ContinuousClock.now - started))
+        return results
+    }
+
+    /// Parses a response body and matches answers to requests by id.
+    static func decode(_ body: [UInt8], expectedIDs: [Int], batch: Bool) throws(RPCError) -> [Result<JSON, RPCError>] {
+        let document: JSON
+        do { document = try JSON(parsing: body) } catch { throw .malformed(error.description) }
+        // A single error object answering a batch means the batch itself was refused.
+        if batch, case .object = document {
+            throw (try? Self.outcome(of: document)).flatMap { if case .failure(let e) = $0 { e } else { nil } }
+                ?? .malformed("a batch was answered with a single object")
+        }
+        let answers: [JSON] = batch ? (document.arrayValue ?? []) : [document]
+        var byID = [Int: Result<JSON, RPCError>]()
+        for answer in answers {
+            guard answer["jsonrpc"] == "2.0", let id = answer["id"]?.intValue else {
+                // An error answer with a null id (parse error) applies to the whole request.
+                if case .failure(let error)? = try? Self.outcome(of: answer) { throw error }
+                throw .malformed("answer without a numeric id")
+            }
+            guard byID.updateValue(try Self.outcome(of: answer), forKey: id) == nil else {
+                throw .malformed("two answers with id \(id)")
+            }
+        }
+        return try expectedIDs.map { id throws(RPCError) in
+            guard let outcome = byID[id] else { throw .malformed("no answer for request id \(id)") }
+            return outcome
+        }
+    }
+
+    private static func outcome(of answer: JSON) throws(RPCError) -> Result<JSON, RPCError> {
+        if let error = answer["error"], !error.isNull {
+            guard let code = error["code"]?.intValue, let message = error["message"]?.stringValue else {
+                throw .malformed("error object without code and message")
+            }
+            let data = error["data"]?.stringValue.flatMap { Hex.decode($0) }
+            return .failure(.rpc(code: code, message: message, data: data))
+        }
+        guard let result = answer["result"] else { throw .malformed("answer with neither result nor error") }
+        return .success(result)
+    }
+
+    static func redacted(_ endpoint: String) -> String {
+        guard let schemeEnd = endpoint.firstRange(of: "://") else { return "endpoint" }
+        let rest = endpoint[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        return String(endpoint[..<schemeEnd.upperBound]) + (authority.split(separator: "@").last.map(String.init) ?? "")
+    }
+}
+
+/// One call in a batch.
+public struct RPCRequest: Sendable {
+    public let method: String
+    public let params: [JSON]
+    public init(_ method: String, _ params: [JSON] = []) { self.method = method; self.params = params }
+}
+
+/// What the client observed about one exchange, for metrics.
+public struct RPCCallRecord: Sendable {
+    public let method: String
+    public let outcome: String
+    public let duration: Duration
+}
