@@ -1,1 +1,78 @@
-print("lg-keeper")
+import Foundation
+import Keeper
+
+/// A subcommand: its name, one line for `--help`, and what it does.
+struct Command {
+    let name: String
+    let usage: String
+    let summary: String
+    let run: ([String]) async throws -> ExitCode
+}
+
+let commands: [Command] = [
+    ProbeCommand.command,
+]
+
+func printHelp() {
+    var text = """
+    \(BuildInfo.name) \(BuildInfo.version) — the LeverageGuard keeper: follows the contract's claim requests,
+    verifies liquidations on OKX, settles payouts on-chain.
+
+    Usage: lg-keeper <command> [options]
+
+    Commands:
+
+    """
+    let width = commands.map(\.usage.count).max() ?? 0
+    for command in commands {
+        text += "  " + command.usage.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary + "\n"
+    }
+    text += """
+
+    Options:
+      --help       show this help
+      --version    print the version
+
+    Exit status: 0 ok, 1 problem found, 64 usage, 65 bad data, 69 upstream unavailable,
+    70 internal error, 78 bad configuration.
+    """
+    print(text)
+}
+
+func fail(_ code: ExitCode, _ message: String) -> Never {
+    FileHandle.standardError.write(Data("lg-keeper: \(message)\n".utf8))
+    exit(code.rawValue)
+}
+
+let words = Array(CommandLine.arguments.dropFirst())
+guard let first = words.first else {
+    printHelp()
+    exit(ExitCode.usage.rawValue)
+}
+switch first {
+case "--help", "-h", "help":
+    printHelp()
+    exit(0)
+case "--version":
+    print("\(BuildInfo.name) \(BuildInfo.version)")
+    exit(0)
+default:
+    guard let command = commands.first(where: { $0.name == first }) else {
+        fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
+    }
+    do {
+        let status = try await command.run(Array(words.dropFirst()))
+        exit(status.rawValue)
+    } catch let error as UsageError {
+        fail(.usage, "\(error.description)\nusage: lg-keeper \(command.usage)")
+    } catch let error as CommandFailure {
+        fail(error.code, error.message)
+    }
+}
+
+/// A command's failure: the exit status and one line for the operator.
+struct CommandFailure: Error {
+    let code: ExitCode
+    let message: String
+    init(_ code: ExitCode, _ message: String) { self.code = code; self.message = message }
+}
