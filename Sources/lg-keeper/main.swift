@@ -9,9 +9,12 @@ struct Command {
     let run: ([String]) async throws -> ExitCode
 }
 
-let commands: [Command] = [
-    ProbeCommand.command,
-]
+/// Only commands that work are listed; the rest arrive with their issues.
+enum CommandTable {
+    static let all: [Command] = [
+        ProbeCommand.command,
+    ]
+}
 
 func printHelp() {
     var text = """
@@ -23,8 +26,8 @@ func printHelp() {
     Commands:
 
     """
-    let width = commands.map(\.usage.count).max() ?? 0
-    for command in commands {
+    let width = CommandTable.all.map(\.usage.count).max() ?? 0
+    for command in CommandTable.all {
         text += "  " + command.usage.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary + "\n"
     }
     text += """
@@ -57,7 +60,7 @@ case "--version":
     print("\(BuildInfo.name) \(BuildInfo.version)")
     exit(0)
 default:
-    guard let command = commands.first(where: { $0.name == first }) else {
+    guard let command = CommandTable.all.first(where: { $0.name == first }) else {
         fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
     }
     do {
@@ -67,6 +70,8 @@ default:
         fail(.usage, "\(error.description)\nusage: lg-keeper \(command.usage)")
     } catch let error as CommandFailure {
         fail(error.code, error.message)
+    } catch {
+        fail(.software, "\(error)")
     }
 }
 

@@ -1,0 +1,44 @@
+import Ethereum
+
+/// The members of the LeverageGuard contract (DESIGN.md §3) that the keeper calls or reads.
+/// `abi/LeverageGuard.json` is the source of truth: a test checks that every member declared
+/// here appears there with the same signature, and that the Vyper contract compiles to it.
+public enum LeverageGuardContract {
+    private static func p(_ name: String, _ type: ABIType, indexed: Bool = false) -> ABIParameter {
+        ABIParameter(name: name, type: type, indexed: indexed)
+    }
+
+    public static let claimRequested = ABIEvent(name: "ClaimRequested", inputs: [
+        p("user", .address, indexed: true), p("orderId", .uint(256), indexed: true),
+        p("instId", .string), p("principal", .uint(256)), p("leverage", .uint(16)),
+    ])
+    public static let payoutVerified = ABIEvent(name: "PayoutVerified", inputs: [
+        p("user", .address, indexed: true), p("orderId", .uint(256), indexed: true),
+        p("amount", .uint(256)), p("liquidated", .bool), p("evidenceRoot", .fixedBytes(32)),
+    ])
+    public static let payoutExecuted = ABIEvent(name: "PayoutExecuted", inputs: [
+        p("user", .address, indexed: true), p("orderId", .uint(256), indexed: true), p("amount", .uint(256)),
+    ])
+    public static let fundsDeposited = ABIEvent(name: "FundsDeposited", inputs: [
+        p("sender", .address, indexed: true), p("amount", .uint(256)),
+    ])
+
+    public static let events = [claimRequested, payoutVerified, payoutExecuted, fundsDeposited]
+
+    public static let requestClaim = ABIFunction(name: "requestClaim", inputs: [
+        p("orderId", .uint(256)), p("instId", .string), p("principal", .uint(256)), p("leverage", .uint(16)),
+    ])
+    public static let verifyPayout = ABIFunction(name: "verifyPayout", inputs: [
+        p("user", .address), p("orderId", .uint(256)), p("amount", .uint(256)), p("liquidated", .bool), p("evidenceRoot", .fixedBytes(32)),
+    ])
+    public static let executePayout = ABIFunction(name: "executePayout", inputs: [p("user", .address), p("orderId", .uint(256))])
+    public static let getClaim = ABIFunction(name: "getClaim", inputs: [p("user", .address), p("orderId", .uint(256))], outputs: [
+        ABIParameter(name: "", type: .tuple([.uint(256), .uint(16), .uint(256), .uint(256), .bool, .bool, .bool, .fixedBytes(32)]), components: [
+            p("principal", .uint(256)), p("leverage", .uint(16)), p("requestedAt", .uint(256)), p("amount", .uint(256)),
+            p("liquidated", .bool), p("verified", .bool), p("claimed", .bool), p("evidenceRoot", .fixedBytes(32)),
+        ]),
+    ], stateMutability: .view)
+    public static let paidToday = ABIFunction(name: "paidToday", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
+
+    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday]
+}
