@@ -2,11 +2,11 @@ import Foundation
 import Keeper
 
 /// A subcommand: its name, one line for `--help`, and what it does.
-struct Command {
+struct Command: Sendable {
     let name: String
     let usage: String
     let summary: String
-    let run: ([String]) async throws -> ExitCode
+    let run: @Sendable ([String]) async throws -> ExitCode
 }
 
 /// Only commands that work are listed; the rest arrive with their issues.
