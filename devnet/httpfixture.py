@@ -17,13 +17,13 @@ prints `httpfixture listening on http://127.0.0.1:PORT` once ready. Paths:
 """
 import argparse
 import json
-import os
-import threading
-import signal
 import socket
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from lifeline import stop_with_parent
 
 
 HITS = {}
@@ -112,24 +112,6 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(200, json.dumps(rpc_answer(body, make)).encode(), "application/json")
 
     do_GET = do_POST = do_PUT = do_DELETE = _route
-
-
-def stop_with_parent():
-    """Make SIGTERM work and exit when the parent goes away.
-
-    A test runner may start us with SIGTERM blocked or ignored (both survive exec), and a
-    crashed runner never sends it: so restore the default action, unblock it, and also exit
-    when our standard input reaches end of file (the parent holds its write end).
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-
-    def watch_stdin():
-        while sys.stdin.buffer.read(4096):
-            pass
-        os._exit(0)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
 
 
 def main():
