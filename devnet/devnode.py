@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""devnode: a local py-evm chain behind Ethereum JSON-RPC over HTTP, with LeverageGuard deployed.
+
+    devnode.py --port P --out FILE [--host 127.0.0.1] [--block-time S] [--max-logs N]
+               [--no-automine] [--finality-depth N] [--verbose]
+
+At start it deploys LeverageGuard from the owner account, sets the keeper,
+funds the pool and sets the daily payout limit. Once the server listens it
+writes the deployment file (atomically) and prints one line:
+
+    devnode listening on http://127.0.0.1:PORT chainId=ID
+
+SIGTERM or SIGINT stops it cleanly (exit 0) and removes the deployment file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import signal
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Optional
+
+import eth
+import vyper
+
+from contract import compile_contract
+from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard, deployment_document, write_atomically
+from devchain import DevChain
+from rpc import EthApi
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+CLIENT_VERSION = f"LeverageGuardDevnode/v1.0/py-evm-{eth.__version__}/vyper-{vyper.__version__}"
+
+
+class RpcRequestHandler(BaseHTTPRequestHandler):
+    """POST / with a JSON-RPC body; everything else is 405."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients expect from a node
+    server_version = "devnode/1.0"
+    server: "RpcServer"
+
+    def do_POST(self) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self._reply(411, b"chunked bodies are not supported\n", "text/plain", close=True)
+            return
+        try:
+            length = int(self.headers["Content-Length"])
+        except (TypeError, ValueError):
+            self._reply(411, b"Content-Length required\n", "text/plain", close=True)
+            return
+        if length < 0 or length > MAX_BODY_BYTES:
+            self._reply(413, b"request body too large\n", "text/plain", close=True)
+            return
+        answer = self.server.api.handle(self.rfile.read(length))
+        self._reply(200, answer or b"")
+
+    def _method_not_allowed(self) -> None:
+        self._reply(405, b"method not allowed: use POST\n", "text/plain", extra={"Allow": "POST"})
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = _method_not_allowed
+
+    def _reply(
+        self, status: int, body: bytes, content_type: str = "application/json",
+        close: bool = False, extra: Optional[dict] = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (BaseHTTPRequestHandler's name)
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class RpcServer(ThreadingHTTPServer):
+    """A threaded HTTP server answering JSON-RPC from one EthApi."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, api: EthApi, verbose: bool = False) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.api = api
+        self.verbose = verbose
+        super().__init__((host, port), RpcRequestHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class BlockTimer(threading.Thread):
+    """Mines a block (with whatever the pool holds) every `interval` seconds."""
+
+    def __init__(self, chain: DevChain, interval: float) -> None:
+        super().__init__(name="block-timer", daemon=True)
+        self.chain, self.interval = chain, interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                with self.chain.lock:
+                    self.chain.mine(1)
+            except Exception as exc:  # keep mining; a bad block must not kill the node
+                print(f"devnode: interval mining failed: {exc!r}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="devnode.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, required=True, help="TCP port; 0 picks a free one")
+    parser.add_argument("--out", type=Path, required=True, help="deployment file to write once listening")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--block-time", type=float, metavar="S", help="also mine a block every S seconds")
+    parser.add_argument("--max-logs", type=int, metavar="N",
+                        help="answer eth_getLogs matching more than N logs with error -32005 (default unlimited)")
+    parser.add_argument("--no-automine", action="store_true",
+                        help="start with automine off: transactions wait for evm_mine or --block-time")
+    parser.add_argument("--finality-depth", type=int, default=0, metavar="N",
+                        help="the 'safe' and 'finalized' tags lag the head by N blocks (default 0)")
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
+    args = parser.parse_args(argv)
+    args.host = _loopback_host(parser, args.host)
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if args.block_time is not None and args.block_time <= 0:
+        parser.error("--block-time must be positive")
+    if args.max_logs is not None and args.max_logs < 1:
+        parser.error("--max-logs must be at least 1")
+    if args.finality_depth < 0:
+        parser.error("--finality-depth must not be negative")
+    return args
+
+
+def _loopback_host(parser: argparse.ArgumentParser, host: str) -> str:
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    parser.error(f"--host must be a loopback address, not {host!r}")
+    raise AssertionError("unreachable")
+
+
+def build_chain(args: argparse.Namespace, settings: DevnetSettings, accounts: DevAccounts):
+    """A fresh chain with LeverageGuard deployed and configured."""
+    chain = DevChain(settings.genesis_alloc(accounts), automine=True, finality_depth=args.finality_depth)
+    deployment = deploy_leverage_guard(chain, compile_contract(), accounts, settings)
+    chain.automine = not args.no_automine
+    return chain, deployment
+
+
+def _remove_if_ours(path: Path, rpc_url: str) -> None:
+    try:
+        if json.loads(path.read_text()).get("rpcUrl") == rpc_url:
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    args.out.unlink(missing_ok=True)  # a stale file must not look like a live node
+    settings = DevnetSettings()
+    accounts = DevAccounts.generate(settings.user_count)
+    chain, deployment = build_chain(args, settings, accounts)
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    server = RpcServer(args.host, args.port, EthApi(chain, client_version=CLIENT_VERSION, max_logs=args.max_logs),
+                       verbose=args.verbose)
+    serving = threading.Thread(target=server.serve_forever, name="rpc-server", daemon=True)
+    serving.start()
+    timer = BlockTimer(chain, args.block_time) if args.block_time else None
+    if timer:
+        timer.start()
+
+    write_atomically(args.out, deployment_document(server.url, chain.chain_id, deployment, accounts))
+    print(f"devnode listening on {server.url} chainId={chain.chain_id}", flush=True)
+
+    while not stop.wait(0.5):
+        pass
+    if timer:
+        timer.stop()
+    server.shutdown()
+    server.server_close()
+    _remove_if_ours(args.out, server.url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
