@@ -33,6 +33,7 @@ from contract import compile_contract
 from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard, deployment_document, write_atomically
 from devchain import DevChain
 from rpc import EthApi
+from lifeline import stop_with_parent
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 CLIENT_VERSION = f"LeverageGuardDevnode/v1.0/py-evm-{eth.__version__}/vyper-{vyper.__version__}"
@@ -189,6 +190,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     chain, deployment = build_chain(args, settings, accounts)
 
     stop = threading.Event()
+    stop_with_parent()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 

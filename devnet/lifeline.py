@@ -2,11 +2,12 @@
 
 A test runner may start children with SIGTERM blocked or ignored (both survive exec), and a
 runner that crashes never sends it. `stop_with_parent()` restores SIGTERM's default action,
-unblocks it, and exits the process when standard input reaches end of file: the parent holds
+unblocks it, and, when standard input is a pipe, exits the process once it reaches end of file: the parent holds
 the pipe's write end, so its exit (clean or not) stops the server too.
 """
 import os
 import signal
+import stat
 import sys
 import threading
 
@@ -15,7 +16,11 @@ def stop_with_parent(on_exit=None):
     """Install the lifeline. `on_exit`, if given, runs before the process exits on EOF."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-    if sys.stdin is None or sys.stdin.isatty():
+    try:
+        watched = stat.S_ISFIFO(os.fstat(0).st_mode)  # a pipe from our parent, not a tty or /dev/null
+    except OSError:
+        watched = False
+    if not watched:
         return
 
     def watch_stdin():

@@ -22,12 +22,21 @@ public enum ReferencePython {
     /// Runs `script` with `stdin` as standard input; returns standard output, trimmed.
     /// Throws with the script's standard error if it exits non-zero.
     public static func run(_ script: String, stdin: String = "") throws -> String {
+        try execute(["-c", script], stdin: stdin)
+    }
+
+    /// Runs the Python file `devnet/<name>` with `arguments`; returns standard output, trimmed.
+    public static func runDevnetScript(_ name: String, _ arguments: [String]) throws -> String {
+        try execute([repositoryRoot.appendingPathComponent("devnet/\(name)").path] + arguments, stdin: "")
+    }
+
+    private static func execute(_ arguments: [String], stdin: String) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw Failure(description: "no Python at \(interpreter): run `make venv` (or set LGK_PYTHON)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = ["-c", script]
+        process.arguments = arguments
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
