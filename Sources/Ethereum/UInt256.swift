@@ -62,10 +62,8 @@ public struct UInt256: Sendable, Hashable {
     /// Exactly 32 big-endian bytes: the ABI word.
     public var bytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        for (index, limb) in [w3, w2, w1, w0].enumerated() {
-            for i in 0..<8 {
-                out[index * 8 + i] = UInt8(truncatingIfNeeded: limb >> UInt64(56 - 8 * i))
-            }
+        for i in 0..<32 {
+            out[i] = UInt8(truncatingIfNeeded: self[limb: 3 - i / 8] >> UInt64(56 - 8 * (i % 8)))
         }
         return out
     }
