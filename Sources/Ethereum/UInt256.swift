@@ -44,19 +44,13 @@ public struct UInt256: Sendable, Hashable {
         guard bytes.count <= 32 else {
             throw EthereumError(.overflow, "\(bytes.count) bytes do not fit in 256 bits")
         }
-        var limbs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var shift = 0
-        for byte in bytes.reversed() {
-            let v = UInt64(byte) << UInt64(shift % 64)
-            switch shift / 64 {
-            case 0: limbs.0 |= v
-            case 1: limbs.1 |= v
-            case 2: limbs.2 |= v
-            default: limbs.3 |= v
-            }
-            shift += 8
+        var value = UInt256.zero
+        var index = 32 - bytes.count // position of the next byte in the 32-byte big-endian word
+        for byte in bytes {
+            value[limb: 3 - index / 8] |= UInt64(byte) << UInt64(56 - 8 * (index % 8))
+            index += 1
         }
-        self.init(w0: limbs.0, w1: limbs.1, w2: limbs.2, w3: limbs.3)
+        self = value
     }
 
     /// Exactly 32 big-endian bytes: the ABI word.
