@@ -8,7 +8,7 @@ public enum KDF {
     /// bounds what a hostile keystore file can make us allocate.
     public static let defaultScryptMemoryLimit = 512 << 20
 
-    /// scrypt's cost parameters, validated against RFC 7914 §2 and OpenSSL's own bounds.
+    /// scrypt's cost parameters, validated as geth and pycryptodome validate them.
     public struct ScryptParameters: Sendable, Equatable {
         /// CPU/memory cost: a power of two greater than 1.
         public let n: Int
@@ -25,10 +25,9 @@ public enum KDF {
             // RFC 7914 §2: p ≤ (2^32 − 1)·32 / (128·r), i.e. r·p < 2^30.
             let (rp, overflow) = r.multipliedReportingOverflow(by: p)
             guard !overflow, rp < 1 << 30 else { throw CryptoError(.invalidInput, "scrypt r·p must be below 2^30, got r=\(r) p=\(p)") }
-            // RFC 7914 §2: N < 2^(128·r/8).
-            if 16 * r < Int.bitWidth - 1, n >= 1 << (16 * r) {
-                throw CryptoError(.invalidInput, "scrypt n must be below 2^(16·r) = 2^\(16 * r), got \(n)")
-            }
+            // RFC 7914 §2 also asks for n < 2^(16·r). geth, golang.org/x/crypto and pycryptodome do
+            // not enforce it and keystore files break it (the keystore spec's own example has
+            // n = 2^18, r = 1), so it is not a validation rule here; see `PortableScrypt`.
             self.n = n
             self.r = r
             self.p = p
@@ -43,6 +42,9 @@ public enum KDF {
             let (total, o4) = vBytes.addingReportingOverflow(bBytes)
             return o1 || o2 || o3 || o4 ? nil : total
         }
+
+        /// OpenSSL computes only parameters with n < 2^(16·r) (RFC 7914 §2).
+        var openSSLAccepts: Bool { 16 * r >= Int.bitWidth - 1 || n < 1 << (16 * r) }
     }
 
     /// PBKDF2 with HMAC-SHA256 as the PRF (RFC 8018 §5.2).
@@ -51,6 +53,14 @@ public enum KDF {
             throw CryptoError(.invalidInput, "PBKDF2 iterations must be between 1 and \(Int32.max), got \(iterations)")
         }
         try checkLengths(password: password, salt: salt, keyLength: keyLength, kdf: "PBKDF2")
+        return try pbkdf2(password: password, salt: salt, iterations: iterations, keyLength: keyLength)
+    }
+
+    /// PBKDF2-HMAC-SHA256 without the public entry's key length cap (scrypt's B can be larger).
+    static func pbkdf2(password: [UInt8], salt: [UInt8], iterations: Int, keyLength: Int) throws(CryptoError) -> [UInt8] {
+        guard keyLength <= Int(Int32.max), salt.count <= Int(Int32.max) else {
+            throw CryptoError(.invalidInput, "PBKDF2 salt or key length too large")
+        }
         var key = [UInt8](repeating: 0, count: keyLength)
         let ok = password.withNonNullPointer { passwordPointer in
             salt.withNonNullPointer { saltPointer in
@@ -67,7 +77,8 @@ public enum KDF {
     }
 
     /// scrypt (RFC 7914). Throws `.invalidInput` before allocating anything when the parameters
-    /// need more than `memoryLimit` bytes.
+    /// need more than `memoryLimit` bytes. Uses OpenSSL's `EVP_PBE_scrypt`, or `PortableScrypt`
+    /// for the n ≥ 2^(16·r) parameters OpenSSL refuses.
     public static func scrypt(password: [UInt8], salt: [UInt8], parameters: ScryptParameters, keyLength: Int,
                               memoryLimit: Int = defaultScryptMemoryLimit) throws(CryptoError) -> [UInt8] {
         try checkLengths(password: password, salt: salt, keyLength: keyLength, kdf: "scrypt")
@@ -75,6 +86,10 @@ public enum KDF {
             let needed = parameters.memoryRequired.map { "\($0 >> 20) MiB" } ?? "more than the address space"
             throw CryptoError(.invalidInput,
                               "scrypt n=\(parameters.n) r=\(parameters.r) p=\(parameters.p) needs \(needed), above the limit of \(memoryLimit >> 20) MiB")
+        }
+        guard parameters.openSSLAccepts else {
+            return try PortableScrypt.derive(password: password, salt: salt, n: parameters.n, r: parameters.r, p: parameters.p,
+                                             keyLength: keyLength)
         }
         var key = [UInt8](repeating: 0, count: keyLength)
         let ok = password.withNonNullPointer { passwordPointer in

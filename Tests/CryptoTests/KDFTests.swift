@@ -63,9 +63,61 @@ import Testing
     }
 
     @Test func scryptParameterValidation() {
-        for (n, r, p) in [(0, 8, 1), (1, 8, 1), (3, 8, 1), (1000, 8, 1), (16, 0, 1), (16, 1, 0), (1 << 16, 1, 1), (16, 1 << 15, 1 << 15)] {
+        for (n, r, p) in [(0, 8, 1), (1, 8, 1), (3, 8, 1), (1000, 8, 1), (16, 0, 1), (16, 1, 0), (16, 1 << 15, 1 << 15)] {
             #expect(throws: CryptoError.self, "n=\(n) r=\(r) p=\(p)") { try KDF.ScryptParameters(n: n, r: r, p: p) }
         }
         #expect((try? KDF.ScryptParameters(n: 1 << 15, r: 1, p: 1)) != nil)
+        // n ≥ 2^(16·r) is accepted (keystores use it) though OpenSSL would refuse it.
+        #expect((try? KDF.ScryptParameters(n: 1 << 18, r: 1, p: 8))?.openSSLAccepts == false)
+    }
+
+    @Test func portableScryptMatchesRFC7914Section12() throws {
+        let empty = try PortableScrypt.derive(password: [], salt: [], n: 16, r: 1, p: 1, keyLength: 64)
+        #expect(Hex.encode(empty) == "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+            + "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906")
+        let nacl = try PortableScrypt.derive(password: utf8("password"), salt: utf8("NaCl"), n: 1024, r: 8, p: 16, keyLength: 64)
+        #expect(Hex.encode(nacl) == "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+            + "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640")
+        let sodium = try PortableScrypt.derive(password: utf8("pleaseletmein"), salt: utf8("SodiumChloride"), n: 16384, r: 8, p: 1, keyLength: 64)
+        #expect(Hex.encode(sodium) == "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+            + "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887")
+    }
+
+    @Test func portableScryptAgreesWithOpenSSL() throws {
+        for (n, r, p, length) in [(2, 1, 1, 16), (256, 2, 3, 32), (4096, 1, 2, 48), (64, 5, 1, 100)] {
+            let password = utf8("pw \(n) \(r) \(p)"), salt = utf8("salt \(length)")
+            let viaOpenSSL = try KDF.scrypt(password: password, salt: salt, parameters: .init(n: n, r: r, p: p), keyLength: length)
+            #expect(try PortableScrypt.derive(password: password, salt: salt, n: n, r: r, p: p, keyLength: length) == viaOpenSSL,
+                    "n=\(n) r=\(r) p=\(p)")
+        }
+    }
+
+    @Test func scryptBeyondOpenSSLsBoundUsesThePortablePath() throws {
+        // n = 2^16 with r = 1 breaks RFC 7914's n < 2^(16·r), which OpenSSL enforces and keystore
+        // writers do not. Expected value from pycryptodome 3.24 (Crypto.Protocol.KDF.scrypt).
+        // The keystore spec's n = 2^18 example is checked in the Ethereum keystore tests.
+        let parameters = try KDF.ScryptParameters(n: 65_536, r: 1, p: 2)
+        #expect(!parameters.openSSLAccepts)
+        let key = try KDF.scrypt(password: utf8("keystore"), salt: utf8("salt beyond openssl"), parameters: parameters, keyLength: 32)
+        #expect(Hex.encode(key) == "621ce2b2d7ea84de4a685bbe817a2c193821dba263f08997740d792ed6140bd0")
+    }
+
+    @Test func salsa20_8RFC7914Section8() {
+        // RFC 7914 §8 Salsa20/8 core test vector, bytes read as little-endian words.
+        let input = words("7e879a214f3ec9867ca940e641718f26baee555b8c61c1b50df846116dcd3b1d"
+            + "ee24f319df9b3d8514121e4b5ac5aa3276021d2909c74829edebc68db8b8c25e")
+        let output = words("a41f859c6608cc993b81cacb020cef05044b2181a2fd337dfd7b1c6396682f29"
+            + "b4393168e3c9e6bcfe6bc5b7a06d96bae424cc102c91745c24ad673dc7618f81")
+        let result = withUnsafeBytes(of: PortableScrypt.salsa20_8(input.withUnsafeBytes { $0.load(as: PortableScrypt.Block.self) })) {
+            Array($0.bindMemory(to: UInt32.self))
+        }
+        #expect(result == output)
+    }
+
+    private func words(_ hex: String) -> [UInt32] {
+        let bytes = Hex.decode(hex) ?? []
+        return stride(from: 0, to: bytes.count, by: 4).map { (at: Int) -> UInt32 in
+            bytes[at..<at + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
     }
 }
