@@ -49,10 +49,10 @@ extension Keystore {
             throw unsupported("kdf \"\(crypto.kdf)\" (scrypt and pbkdf2 are supported)")
         }
 
-        var declaredAddress: [UInt8]?
+        var declaredAddress: Address?
         if let address = file.address, !address.isEmpty {
             guard let bytes = Hex.decode(address), bytes.count == 20 else { throw malformed("address is not 20 bytes of hex") }
-            declaredAddress = bytes
+            declaredAddress = Address(unchecked: bytes)
         }
         self.init(id: file.id ?? "", declaredAddress: declaredAddress, keyDerivation: keyDerivation, salt: salt,
                   derivedKeyLength: parameters.dklen, iv: iv, ciphertext: ciphertext, mac: mac, source: source)
@@ -72,7 +72,7 @@ extension Keystore {
             parameters.prf = "hmac-sha256"
         }
         let file = FileJSON(
-            version: 3, id: id, address: declaredAddress.map { Hex.encode($0) },
+            version: 3, id: id, address: declaredAddress.map { Hex.encode($0.bytes) },
             crypto: CryptoJSON(cipher: "aes-128-ctr", cipherparams: CipherParametersJSON(iv: Hex.encode(iv)),
                                ciphertext: Hex.encode(ciphertext), kdf: kdfName, kdfparams: parameters, mac: Hex.encode(mac)))
         let encoder = JSONEncoder()

@@ -11,8 +11,8 @@ import Crypto
 public struct Keystore: Sendable, Equatable {
     /// The file's `id` (a UUID).
     public let id: String
-    /// The `address` the file declares, if any (lowercase hex, no `0x`); checked against the key on decryption.
-    public let declaredAddress: [UInt8]?
+    /// The `address` the file declares, if any; checked against the key on decryption.
+    public let declaredAddress: Address?
     public let keyDerivation: KeyDerivation
     let salt: [UInt8]
     /// The derived key length (`dklen`), at least 32.
@@ -80,7 +80,7 @@ public struct Keystore: Sendable, Equatable {
         }
         if let declaredAddress, declaredAddress != key.address {
             throw SigningError(.malformedKeystore,
-                               "keystore \(source) declares address 0x\(Hex.encode(declaredAddress)) but holds the key of 0x\(Hex.encode(key.address))")
+                               "keystore \(source) declares address \(declaredAddress) but holds the key of \(key.address)")
         }
         return key
     }

@@ -53,7 +53,7 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// The account address of this key.
-    public var address: [UInt8] { publicKey.address }
+    public var address: Address { publicKey.address }
 
     /// Signs a 32-byte digest: RFC 6979 nonce, low s, recovery id for `ecrecover`.
     /// Deterministic: the same key and digest always give the same signature.

@@ -19,7 +19,7 @@ public struct PublicKey: Sendable, Hashable {
     }
 
     /// The account address: the last 20 bytes of keccak256(x ‖ y).
-    public var address: [UInt8] { Array(Keccak256.hash(bytes).suffix(20)) }
+    public var address: Address { Address(unchecked: Array(Keccak256.hash(bytes).suffix(20))) }
 
     /// True when `signature` over `digest` was made by this key (recovery yields this key).
     public func isValidSignature(_ signature: Signature, digest: [UInt8]) -> Bool {
