@@ -64,6 +64,11 @@ public final class PrivateKey: @unchecked Sendable {
         return try Secp256k1.Curve.shared().sign(digest: digest, secret: secret)
     }
 
+    /// Signs a 32-byte hash (a transaction's signing hash, an EIP-191/712 digest).
+    public func sign(hash: Hash) throws(SigningError) -> Signature {
+        try sign(digest: hash.bytes)
+    }
+
     /// Lends the 32 key bytes to `body` without copying them into a Swift array.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(storage))

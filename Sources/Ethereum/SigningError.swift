@@ -12,6 +12,9 @@ public struct SigningError: Error, Equatable, Sendable, CustomStringConvertible 
         /// A raw transaction that cannot be decoded: bad RLP, wrong field count or shape, an
         /// unknown type byte, a high-s or malformed signature.
         case malformedTransaction
+        /// A well-formed typed transaction of a type this implementation does not decode
+        /// (only legacy and EIP-1559 are supported).
+        case unsupportedTransactionType
         /// A transaction field that cannot be encoded or signed (e.g. chain id whose v overflows).
         case invalidTransaction
         /// The keystore's MAC does not match: almost always a wrong password.
