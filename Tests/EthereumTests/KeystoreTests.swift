@@ -30,7 +30,7 @@ import TestSupport
 
     private func expectCode(_ code: SigningError.Code, _ comment: Comment? = nil,
                             sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
-        #expect(sourceLocation: sourceLocation) {
+        #expect(comment, sourceLocation: sourceLocation) {
             try body()
         } throws: { error in
             guard let error = error as? SigningError else { return false }

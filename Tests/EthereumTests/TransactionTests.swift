@@ -9,7 +9,7 @@ import TestSupport
 
     private func expectMalformed(_ raw: [UInt8], _ code: SigningError.Code = .malformedTransaction, _ comment: Comment? = nil,
                                  sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(sourceLocation: sourceLocation) {
+        #expect(comment, sourceLocation: sourceLocation) {
             try SignedTransaction(raw: raw)
         } throws: { ($0 as? SigningError)?.code == code }
     }
