@@ -15,6 +15,7 @@ extension ABI {
 
     /// Decodes one value-type word (an indexed event topic).
     static func decodeWord(_ type: ABIType, from word: [UInt8]) throws(EthereumError) -> ABIValue {
+        try type.validate()
         var decoder = Decoder(data: word)
         return try decoder.decodeValue(type, at: 0)
     }

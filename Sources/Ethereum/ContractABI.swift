@@ -18,8 +18,8 @@ public struct ContractABI: Sendable, Hashable {
     public init(json: Data) throws(EthereumError) {
         let entries: [JSONEntry]
         do {
-            if let artifact = try? JSONDecoder().decode(JSONArtifact.self, from: json) {
-                entries = artifact.abi
+            if (try? JSONSerialization.jsonObject(with: json)) is [String: Any] {
+                entries = try JSONDecoder().decode(JSONArtifact.self, from: json).abi
             } else {
                 entries = try JSONDecoder().decode([JSONEntry].self, from: json)
             }

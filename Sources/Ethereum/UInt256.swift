@@ -44,28 +44,20 @@ public struct UInt256: Sendable, Hashable {
         guard bytes.count <= 32 else {
             throw EthereumError(.overflow, "\(bytes.count) bytes do not fit in 256 bits")
         }
-        var limbs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var shift = 0
-        for byte in bytes.reversed() {
-            let v = UInt64(byte) << UInt64(shift % 64)
-            switch shift / 64 {
-            case 0: limbs.0 |= v
-            case 1: limbs.1 |= v
-            case 2: limbs.2 |= v
-            default: limbs.3 |= v
-            }
-            shift += 8
+        var value = UInt256.zero
+        var index = 32 - bytes.count // position of the next byte in the 32-byte big-endian word
+        for byte in bytes {
+            value[limb: 3 - index / 8] |= UInt64(byte) << UInt64(56 - 8 * (index % 8))
+            index += 1
         }
-        self.init(w0: limbs.0, w1: limbs.1, w2: limbs.2, w3: limbs.3)
+        self = value
     }
 
     /// Exactly 32 big-endian bytes: the ABI word.
     public var bytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        for (index, limb) in [w3, w2, w1, w0].enumerated() {
-            for i in 0..<8 {
-                out[index * 8 + i] = UInt8(truncatingIfNeeded: limb >> UInt64(56 - 8 * i))
-            }
+        for i in 0..<32 {
+            out[i] = UInt8(truncatingIfNeeded: self[limb: 3 - i / 8] >> UInt64(56 - 8 * (i % 8)))
         }
         return out
     }

@@ -16,7 +16,13 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 7)
+        while out.count < count {
+            let word = next()
+            for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return Array(out.prefix(count))
     }
 
     /// A value with a random bit length, so small, medium and full-width values all occur.
