@@ -12,6 +12,7 @@ struct Command: Sendable {
 /// Only commands that work are listed; the rest arrive with their issues.
 enum CommandTable {
     static let all: [Command] = [
+        AccountCommand.command,
         ProbeCommand.command,
     ]
 }
