@@ -445,7 +445,7 @@ class EthApi:
         p.at_most(0)
         pending: dict[str, dict[str, dict]] = {}
         for tx in self.chain.pending_transactions():
-            sender = wire.address(tx.sender)
+            sender = wire.address(formatters.sender_of(tx))
             pending.setdefault(sender, {})[str(tx.nonce)] = formatters.format_transaction(tx)
         return {"pending": pending, "queued": {}}
 
