@@ -23,7 +23,7 @@ from web3 import HTTPProvider, Web3
 DEVNET_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DEVNET_DIR))
 
-from contract import ABI_PATH  # noqa: E402  (needs the path above)
+from contract import ABI_PATH, compile_contract  # noqa: E402  (needs the path above)
 
 STARTUP_TIMEOUT_S = 60
 ETHER = 10**18
@@ -34,8 +34,7 @@ class Devnode:
     """A running devnode: its deployment file's content and helpers to talk to it."""
 
     deployment: dict
-    process: subprocess.Popen
-    stdout_line: str
+    stdout_line: str = ""
 
     @property
     def url(self) -> str:
@@ -65,29 +64,42 @@ class Devnode:
 
 @contextlib.contextmanager
 def run_devnode(out_dir: Path, *extra_args: str) -> Iterator[Devnode]:
-    """Start devnode.py on a free port, wait for its deployment file, always stop it."""
-    out = out_dir / "deployment.json"
+    """Start devnode.py on a free port, wait for its deployment file, always stop it.
+
+    After a clean run it also checks the shutdown: SIGTERM exits 0 and removes the file.
+    """
+    out, log = out_dir / "deployment.json", out_dir / "devnode.stderr"
     command = [sys.executable, str(DEVNET_DIR / "devnode.py"), "--port", "0", "--out", str(out), *extra_args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
     try:
-        deployment = _wait_for_file(out, process)
-        yield Devnode(deployment=deployment, process=process, stdout_line=process.stdout.readline().strip())
+        deployment = _wait_for_file(out, process, log)
+        yield Devnode(deployment=deployment, stdout_line=process.stdout.readline().strip())
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        returncode = _stop(process)
+    assert returncode == 0, f"devnode exited with {returncode} on SIGTERM: {log.read_text()}"
+    assert not out.exists(), "devnode left its deployment file behind"
 
 
-def _wait_for_file(out: Path, process: subprocess.Popen) -> dict:
+def _stop(process: subprocess.Popen) -> int:
+    process.terminate()
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -1
+    finally:
+        process.stdout.close()
+
+
+def _wait_for_file(out: Path, process: subprocess.Popen, log: Path) -> dict:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if out.exists():
             return json.loads(out.read_text())
         if process.poll() is not None:
-            raise RuntimeError(f"devnode exited with {process.returncode}: {process.stderr.read()}")
+            raise RuntimeError(f"devnode exited with {process.returncode}: {log.read_text()}")
         time.sleep(0.05)
     raise TimeoutError(f"devnode wrote no {out} within {STARTUP_TIMEOUT_S}s")
 
@@ -112,6 +124,12 @@ def isolated(request) -> Iterator[None]:
     finally:
         node.result("evm_setAutomine", True)
         assert node.result("evm_revert", snapshot) is True
+
+
+@pytest.fixture(scope="session")
+def compiled():
+    """LeverageGuard.vy compiled in this process, once."""
+    return compile_contract()
 
 
 @pytest.fixture(scope="session")

@@ -32,22 +32,22 @@ LOG_FIELDS = {
 }
 
 
-def sign_request_claim(devnode, guard, user, order_id: int, *, nonce: int, legacy: bool = False,
-                       tip: int = 10**9, fee_cap: int = 10 * 10**9) -> bytes:
-    """A signed requestClaim with explicit fees (no estimation), as raw bytes."""
-    tx = {
-        "chainId": devnode.deployment["chainId"],
-        "nonce": nonce,
-        "to": guard.address,
-        "data": guard.encode_abi("requestClaim", args=[order_id, "BTC-USDT-SWAP", ETHER, 10]),
-        "gas": 200_000,
-        "value": 0,
-    }
+def sign_tx(devnode, sender, to: str, data: str, *, nonce: int, legacy: bool = False,
+            tip: int = 10**9, fee_cap: int = 10 * 10**9) -> bytes:
+    """A signed transaction with explicit gas and fees (no estimation), as raw bytes."""
+    tx = {"chainId": devnode.deployment["chainId"], "nonce": nonce, "to": to, "data": data, "gas": 200_000,
+          "value": 0}
     if legacy:
         tx["gasPrice"] = fee_cap
     else:
         tx.update(type=2, maxPriorityFeePerGas=tip, maxFeePerGas=fee_cap)
-    return bytes(user.sign_transaction(tx).raw_transaction)
+    return bytes(sender.sign_transaction(tx).raw_transaction)
+
+
+def sign_request_claim(devnode, guard, user, order_id: int, **kwargs) -> bytes:
+    """A signed requestClaim(order_id, "BTC-USDT-SWAP", 1 ether, 10)."""
+    data = guard.encode_abi("requestClaim", args=[order_id, "BTC-USDT-SWAP", ETHER, 10])
+    return sign_tx(devnode, user, guard.address, data, **kwargs)
 
 
 # ---------------------------------------------------------------- deployment file and startup
@@ -325,6 +325,15 @@ def test_http_surface(devnode):
 
 
 # ---------------------------------------------------------------- the transaction pool
+
+def test_a_reverting_transaction_is_mined_with_status_0(devnode, w3, guard):
+    user = devnode.account("user", 0)
+    data = guard.encode_abi("executePayout", args=[user.address, 1])
+    tx_hash = w3.eth.send_raw_transaction(sign_tx(devnode, user, guard.address, data, nonce=0))
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    assert receipt["status"] == 0 and receipt["logs"] == [] and 21_000 < receipt["gasUsed"] < 200_000
+    assert w3.eth.get_transaction_count(user.address) == 1
+
 
 def test_send_raw_transaction_rejections_use_geth_messages(devnode, w3, guard):
     user = devnode.account("user", 4)
