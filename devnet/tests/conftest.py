@@ -35,6 +35,7 @@ class Devnode:
 
     deployment: dict
     stdout_line: str = ""
+    automine: bool = True  # what `isolated` restores after each test
 
     @property
     def url(self) -> str:
@@ -122,7 +123,7 @@ def isolated(request) -> Iterator[None]:
     try:
         yield
     finally:
-        node.result("evm_setAutomine", True)
+        node.result("evm_setAutomine", node.automine)
         assert node.result("evm_revert", snapshot) is True
 
 
