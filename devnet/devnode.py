@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import signal
 import socket
 import sys
@@ -202,7 +203,9 @@ class NodeService:
         api = EthApi(chain, client_version=client_version(), max_logs=args.max_logs)
         self.server = RpcServer(args.host, args.port, api, verbose=args.verbose)
         self.timer = BlockTimer(chain, args.block_time) if args.block_time else None
-        self._serving = threading.Thread(target=self.server.serve_forever, name="rpc-server", daemon=True)
+        self._serving = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="rpc-server", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -220,8 +223,8 @@ class NodeService:
         self.server.server_close()
 
 
-def serve_until_signalled(args: argparse.Namespace, chain: "DevChain", publish) -> None:
-    """Serve JSON-RPC until SIGTERM or SIGINT.
+def serve_until_signalled(args: argparse.Namespace, chain: "DevChain", publish) -> int:
+    """Serve JSON-RPC until SIGTERM or SIGINT; returns the exit status.
 
     `publish(url)` runs once the socket listens; it writes the deployment file.
     """
@@ -229,16 +232,21 @@ def serve_until_signalled(args: argparse.Namespace, chain: "DevChain", publish) 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
-    service = NodeService(args, chain)
+    try:
+        service = NodeService(args, chain)
+    except OSError as exc:
+        print(f"devnode: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     service.start()
     try:
         publish(service.url)
         print(f"devnode listening on {service.url} chainId={chain.chain_id}", flush=True)
-        while not stop.wait(0.5):
+        while not stop.wait(0.2):
             pass
     finally:
         service.stop()
         _remove_if_ours(args.out, service.url)
+    return 0
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -251,9 +259,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     def publish(url: str) -> None:
         write_atomically(args.out, deployment_document(url, chain.chain_id, deployment, accounts))
 
-    serve_until_signalled(args, chain, publish)
-    return 0
+    return serve_until_signalled(args, chain, publish)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything that matters is closed by now; tearing down py-evm's in-memory
+    # state object by object would take the interpreter seconds.
+    os._exit(status)
