@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+import requests
 from eth_abi import decode as abi_decode
 from eth_account import Account
 from eth_utils import is_checksum_address, keccak
 from web3.exceptions import ContractLogicError
 
+import request_claim
 from conftest import ETHER, transact
 
 QUANTITY = re.compile(r"^0x(0|[1-9a-f][0-9a-f]*)$")
@@ -317,8 +320,6 @@ def test_batch_requests(devnode):
 
 
 def test_http_surface(devnode):
-    import requests
-
     assert requests.get(devnode.url, timeout=5).status_code == 405
     notification = devnode.post({"jsonrpc": "2.0", "method": "eth_chainId"})
     assert notification.status_code == 200 and notification.content == b""
@@ -450,3 +451,20 @@ def test_fee_history_shape(devnode, w3, guard):
     assert "reward" not in devnode.result("eth_feeHistory", "0x2", "latest", [])
     assert QUANTITY.match(devnode.result("eth_gasPrice"))
     assert devnode.result("eth_maxPriorityFeePerGas") == hex(10**9)
+
+
+# ---------------------------------------------------------------- request_claim.py (make demo)
+
+def test_request_claim_script(devnode, guard, tmp_path, capsys):
+    deployment_file = tmp_path / "deployment.json"
+    deployment_file.write_text(json.dumps(devnode.deployment))
+    argv = ["--deployment", str(deployment_file), "--user", "3", "--order-id", "4242",
+            "--inst-id", "ETH-USDT-SWAP", "--principal", str(2 * ETHER), "--leverage", "25"]
+    assert request_claim.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert re.match(r"^tx 0x[0-9a-f]{64} block \d+ status ok ", printed)
+    user = devnode.deployment["users"][3]["address"]
+    assert guard.functions.getClaim(user, 4242).call()[:2] == (2 * ETHER, 25)
+
+    assert request_claim.main(argv) == 1
+    assert "claim exists" in capsys.readouterr().err
