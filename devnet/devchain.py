@@ -272,12 +272,12 @@ class DevChain:
         """Execute without committing, like eth_call; raises Reverted or TxRejected."""
         header = self.block_at(ref).header
         state = self._state(header, free=True)
-        tx = self._spoof(state, request, request.gas or header.gas_limit)
+        tx = self._spoof(state, request, min(request.gas or header.gas_limit, header.gas_limit))
         snapshot = state.snapshot()
         try:
             computation = state.apply_transaction(tx)
         except ValidationError as exc:
-            raise TxRejected(str(exc)) from None
+            raise TxRejected(_call_rejection(exc)) from None
         finally:
             state.revert(snapshot)
         if computation.is_error:
@@ -292,7 +292,7 @@ class DevChain:
         try:
             return _estimate_gas(state, lambda gas: self._spoof(state, request, gas), cap)
         except ValidationError as exc:
-            raise TxRejected(str(exc)) from None
+            raise TxRejected(_call_rejection(exc)) from None
 
     def _spoof(self, state: StateAPI, request: CallRequest, gas: int) -> SpoofTransaction:
         unsigned = self._chain.get_vm().create_unsigned_transaction(
@@ -438,7 +438,7 @@ CALL_STIPEND = 2300
 
 
 def _estimate_gas(state: StateAPI, make_tx: Callable[[int], SpoofTransaction], cap: int) -> int:
-    """geth's estimator: run at the cap, try the gas used (plus 64/63 headroom), then bisect."""
+    """geth's estimator: run at the cap, try the gas used (exactly, then with 64/63 headroom), then bisect."""
 
     def run(gas: int) -> Any:
         snapshot = state.snapshot()
@@ -453,7 +453,9 @@ def _estimate_gas(state: StateAPI, make_tx: Callable[[int], SpoofTransaction], c
             raise Reverted(at_cap.output)
         raise TxRejected(f"gas required exceeds allowance ({cap})")
     used = cap - at_cap.get_gas_remaining()
-    low, high = used - 1, cap
+    if not run(used).is_error:  # plain transfers and most calls: exact, as geth's 21000 shortcut
+        return used
+    low, high = used, cap
     optimistic = min((used + CALL_STIPEND) * 64 // 63, cap)
     if not run(optimistic).is_error:
         high = optimistic
@@ -464,6 +466,12 @@ def _estimate_gas(state: StateAPI, make_tx: Callable[[int], SpoofTransaction], c
         else:
             high = middle
     return high
+
+
+def _call_rejection(error: ValidationError) -> str:
+    """geth's words for a call py-evm refuses to run (calls pay no gas: only the value can be short)."""
+    message = str(error)
+    return "insufficient funds for transfer" if "enough balance" in message else message
 
 
 def _raise_vm_error(error: Exception, output: bytes) -> None:

@@ -468,3 +468,10 @@ def test_request_claim_script(devnode, guard, tmp_path, capsys):
 
     assert request_claim.main(argv) == 1
     assert "claim exists" in capsys.readouterr().err
+
+
+def test_call_with_value_beyond_the_balance_is_refused(devnode):
+    call = {"from": "0x" + "42" * 20, "to": "0x" + "43" * 20, "value": hex(ETHER)}
+    for method in ("eth_call", "eth_estimateGas"):
+        assert devnode.rpc(method, call)["error"] == {"code": -32000, "message": "insufficient funds for transfer"}
+    assert devnode.result("eth_estimateGas", {"from": "0x" + "42" * 20, "to": "0x" + "43" * 20}) == hex(21000)
