@@ -17,20 +17,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 from eth.abc import BlockAPI, BlockHeaderAPI, StateAPI
-from eth.estimators.gas import binary_gas_search_exact
 from eth.exceptions import (
     BlockNotFound,
     HeaderNotFound,
     Revert,
     TransactionNotFound,
-    VMError,
 )
 from eth.vm.spoof import SpoofTransaction
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils import ValidationError, to_checksum_address
 
 import wire
-from formatters import MinedLog, block_logs, fee_cap, gas_used_per_tx, tip_cap
+from formatters import MinedLog, block_logs, fee_cap, gas_used_per_tx, sender_of, tip_cap
 from txpool import TxPool, TxPoolError
 
 BLOB_TX_TYPE = 3
@@ -207,7 +205,7 @@ class DevChain:
             raise TxRejected(f"invalid chain id for signer: have {chain_id} want {self.chain_id}")
         try:
             tx.check_signature_validity()
-            sender = tx.sender
+            sender = sender_of(tx)
         except Exception:
             raise TxRejected("invalid sender") from None
         return tx, sender
@@ -274,12 +272,12 @@ class DevChain:
         """Execute without committing, like eth_call; raises Reverted or TxRejected."""
         header = self.block_at(ref).header
         state = self._state(header, free=True)
-        tx = self._spoof(state, request, request.gas or header.gas_limit)
+        tx = self._spoof(state, request, min(request.gas or header.gas_limit, header.gas_limit))
         snapshot = state.snapshot()
         try:
             computation = state.apply_transaction(tx)
         except ValidationError as exc:
-            raise TxRejected(str(exc)) from None
+            raise TxRejected(_call_rejection(exc)) from None
         finally:
             state.revert(snapshot)
         if computation.is_error:
@@ -287,18 +285,14 @@ class DevChain:
         return computation.output
 
     def estimate_gas(self, request: CallRequest, ref: wire.BlockRef = "latest") -> int:
-        """Smallest gas limit with which the call succeeds; raises Reverted or TxRejected."""
+        """Gas limit with which the call succeeds, within 1.5 % like geth; raises Reverted or TxRejected."""
         header = self.block_at(ref).header
         cap = min(request.gas or header.gas_limit, header.gas_limit)
         state = self._state(header, free=True)
-        tx = self._spoof(state, request, cap)
         try:
-            return binary_gas_search_exact(state, tx)
+            return _estimate_gas(state, lambda gas: self._spoof(state, request, gas), cap)
         except ValidationError as exc:
-            raise TxRejected(str(exc)) from None
-        except VMError as exc:
-            _raise_vm_error(exc, exc.args[0] if exc.args and isinstance(exc.args[0], bytes) else b"")
-            raise  # unreachable
+            raise TxRejected(_call_rejection(exc)) from None
 
     def _spoof(self, state: StateAPI, request: CallRequest, gas: int) -> SpoofTransaction:
         unsigned = self._chain.get_vm().create_unsigned_transaction(
@@ -436,6 +430,48 @@ class DevChain:
         for later in [sid for sid in self._snapshots if sid >= snapshot_id]:
             del self._snapshots[later]
         return True
+
+
+ESTIMATE_ERROR_RATIO = 0.015
+"""geth's eth_estimateGas stops its binary search within 1.5 % of the true minimum."""
+CALL_STIPEND = 2300
+
+
+def _estimate_gas(state: StateAPI, make_tx: Callable[[int], SpoofTransaction], cap: int) -> int:
+    """geth's estimator: run at the cap, try the gas used (exactly, then with 64/63 headroom), then bisect."""
+
+    def run(gas: int) -> Any:
+        snapshot = state.snapshot()
+        try:
+            return state.apply_transaction(make_tx(gas))
+        finally:
+            state.revert(snapshot)
+
+    at_cap = run(cap)
+    if at_cap.is_error:
+        if isinstance(at_cap.error, Revert):
+            raise Reverted(at_cap.output)
+        raise TxRejected(f"gas required exceeds allowance ({cap})")
+    used = cap - at_cap.get_gas_remaining()
+    if not run(used).is_error:  # plain transfers and most calls: exact, as geth's 21000 shortcut
+        return used
+    low, high = used, cap
+    optimistic = min((used + CALL_STIPEND) * 64 // 63, cap)
+    if not run(optimistic).is_error:
+        high = optimistic
+    while high - low > 1 and (high - low) / high > ESTIMATE_ERROR_RATIO:
+        middle = (low + high) // 2
+        if run(middle).is_error:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _call_rejection(error: ValidationError) -> str:
+    """geth's words for a call py-evm refuses to run (calls pay no gas: only the value can be short)."""
+    message = str(error)
+    return "insufficient funds for transfer" if "enough balance" in message else message
 
 
 def _raise_vm_error(error: Exception, output: bytes) -> None:

@@ -18,31 +18,29 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import signal
 import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import eth
-import vyper
-
-from contract import compile_contract
-from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard, deployment_document, write_atomically
-from devchain import DevChain
-from rpc import EthApi
 from lifeline import stop_with_parent
 
+if TYPE_CHECKING:  # the chain modules are imported in main(): --help and usage errors stay instant
+    from devchain import DevChain
+    from rpc import EthApi
+
 MAX_BODY_BYTES = 8 * 1024 * 1024
-CLIENT_VERSION = f"LeverageGuardDevnode/v1.0/py-evm-{eth.__version__}/vyper-{vyper.__version__}"
 
 
 class RpcRequestHandler(BaseHTTPRequestHandler):
     """POST / with a JSON-RPC body; everything else is 405."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect from a node
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms ACK stalls
     server_version = "devnode/1.0"
     server: "RpcServer"
 
@@ -93,7 +91,7 @@ class RpcServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, api: EthApi, verbose: bool = False) -> None:
+    def __init__(self, host: str, port: int, api: "EthApi", verbose: bool = False) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.api = api
         self.verbose = verbose
@@ -108,7 +106,7 @@ class RpcServer(ThreadingHTTPServer):
 class BlockTimer(threading.Thread):
     """Mines a block (with whatever the pool holds) every `interval` seconds."""
 
-    def __init__(self, chain: DevChain, interval: float) -> None:
+    def __init__(self, chain: "DevChain", interval: float) -> None:
         super().__init__(name="block-timer", daemon=True)
         self.chain, self.interval = chain, interval
         self._stop_event = threading.Event()
@@ -166,12 +164,11 @@ def _loopback_host(parser: argparse.ArgumentParser, host: str) -> str:
     raise AssertionError("unreachable")
 
 
-def build_chain(args: argparse.Namespace, settings: DevnetSettings, accounts: DevAccounts):
-    """A fresh chain with LeverageGuard deployed and configured."""
-    chain = DevChain(settings.genesis_alloc(accounts), automine=True, finality_depth=args.finality_depth)
-    deployment = deploy_leverage_guard(chain, compile_contract(), accounts, settings)
-    chain.automine = not args.no_automine
-    return chain, deployment
+def client_version() -> str:
+    """web3_clientVersion: this node and the versions of what it runs on."""
+    from importlib.metadata import version
+
+    return f"LeverageGuardDevnode/v1.0/py-evm-{version('py-evm')}/vyper-{version('vyper')}/python{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def _remove_if_ours(path: Path, rpc_url: str) -> None:
@@ -182,38 +179,96 @@ def _remove_if_ours(path: Path, rpc_url: str) -> None:
         pass
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    args = parse_args(argv)
-    args.out.unlink(missing_ok=True)  # a stale file must not look like a live node
+def start_chain(args: argparse.Namespace, compiled=None):
+    """A fresh chain with LeverageGuard deployed and configured; returns (chain, deployment, accounts).
+
+    `compiled` (a contract.CompiledContract) skips compiling LeverageGuard.vy again.
+    """
+    from contract import compile_contract
+    from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard
+    from devchain import DevChain
+
     settings = DevnetSettings()
     accounts = DevAccounts.generate(settings.user_count)
-    chain, deployment = build_chain(args, settings, accounts)
+    chain = DevChain(settings.genesis_alloc(accounts), automine=True, finality_depth=args.finality_depth)
+    deployment = deploy_leverage_guard(chain, compiled or compile_contract(), accounts, settings)
+    chain.automine = not args.no_automine
+    return chain, deployment, accounts
 
+
+class NodeService:
+    """The HTTP server thread and, with --block-time, the block timer, around one chain."""
+
+    def __init__(self, args: argparse.Namespace, chain: "DevChain") -> None:
+        from rpc import EthApi
+
+        api = EthApi(chain, client_version=client_version(), max_logs=args.max_logs)
+        self.server = RpcServer(args.host, args.port, api, verbose=args.verbose)
+        self.timer = BlockTimer(chain, args.block_time) if args.block_time else None
+        self._serving = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="rpc-server", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> None:
+        self._serving.start()
+        if self.timer:
+            self.timer.start()
+
+    def stop(self) -> None:
+        if self.timer:
+            self.timer.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve_until_signalled(args: argparse.Namespace, chain: "DevChain", publish) -> int:
+    """Serve JSON-RPC until SIGTERM or SIGINT; returns the exit status.
+
+    `publish(url)` runs once the socket listens; it writes the deployment file.
+    """
     stop = threading.Event()
     stop_with_parent()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
-    server = RpcServer(args.host, args.port, EthApi(chain, client_version=CLIENT_VERSION, max_logs=args.max_logs),
-                       verbose=args.verbose)
-    serving = threading.Thread(target=server.serve_forever, name="rpc-server", daemon=True)
-    serving.start()
-    timer = BlockTimer(chain, args.block_time) if args.block_time else None
-    if timer:
-        timer.start()
-
-    write_atomically(args.out, deployment_document(server.url, chain.chain_id, deployment, accounts))
-    print(f"devnode listening on {server.url} chainId={chain.chain_id}", flush=True)
-
-    while not stop.wait(0.5):
-        pass
-    if timer:
-        timer.stop()
-    server.shutdown()
-    server.server_close()
-    _remove_if_ours(args.out, server.url)
+    try:
+        service = NodeService(args, chain)
+    except OSError as exc:
+        print(f"devnode: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    service.start()
+    try:
+        publish(service.url)
+        print(f"devnode listening on {service.url} chainId={chain.chain_id}", flush=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        service.stop()
+        _remove_if_ours(args.out, service.url)
     return 0
 
 
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    args.out.unlink(missing_ok=True)  # a stale file must not look like a live node
+    chain, deployment, accounts = start_chain(args)
+
+    from deployment import deployment_document, write_atomically
+
+    def publish(url: str) -> None:
+        write_atomically(args.out, deployment_document(url, chain.chain_id, deployment, accounts))
+
+    return serve_until_signalled(args, chain, publish)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything that matters is closed by now; tearing down py-evm's in-memory
+    # state object by object would take the interpreter seconds.
+    os._exit(status)

@@ -33,6 +33,23 @@ class MinedLog:
     data: bytes
 
 
+_SENDERS: dict[bytes, bytes] = {}
+_SENDER_CACHE_LIMIT = 100_000
+
+
+def sender_of(tx: Any) -> bytes:
+    """The transaction's sender, recovered once per transaction hash.
+
+    py-evm recovers the signature on every `tx.sender` access, in pure Python.
+    """
+    sender = _SENDERS.get(tx.hash)
+    if sender is None:
+        if len(_SENDERS) >= _SENDER_CACHE_LIMIT:
+            _SENDERS.clear()
+        sender = _SENDERS[tx.hash] = tx.sender
+    return sender
+
+
 def tx_type(tx: Any) -> int:
     """EIP-2718 type of a py-evm transaction (0 for legacy)."""
     return getattr(tx, "type_id", None) or LEGACY_TX_TYPE
@@ -144,7 +161,7 @@ def format_transaction(tx: Any, block: Any | None = None, index: int | None = No
         "hash": wire.hash32(tx.hash),
         "type": wire.quantity(kind),
         "nonce": wire.quantity(tx.nonce),
-        "from": wire.address(tx.sender),
+        "from": wire.address(sender_of(tx)),
         "to": wire.address(tx.to),
         "value": wire.quantity(tx.value),
         "gas": wire.quantity(tx.gas),
@@ -217,14 +234,14 @@ def format_log(log: MinedLog) -> dict:
 def format_receipt(block: Any, receipts: Sequence[Any], index: int) -> dict:
     """The receipt of the block's transaction at `index`."""
     tx, receipt = block.transactions[index], receipts[index]
-    contract = generate_contract_address(tx.sender, tx.nonce) if tx.to == b"" else None
+    contract = generate_contract_address(sender_of(tx), tx.nonce) if tx.to == b"" else None
     logs = [log for log in block_logs(block, receipts) if log.transaction_index == index]
     return {
         "transactionHash": wire.hash32(tx.hash),
         "transactionIndex": wire.quantity(index),
         "blockHash": wire.hash32(block.header.hash),
         "blockNumber": wire.quantity(block.header.block_number),
-        "from": wire.address(tx.sender),
+        "from": wire.address(sender_of(tx)),
         "to": wire.address(tx.to),
         "cumulativeGasUsed": wire.quantity(receipt.gas_used),
         "gasUsed": wire.quantity(gas_used_per_tx(receipts)[index]),

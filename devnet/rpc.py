@@ -2,7 +2,8 @@
 
 Error codes:
   -32700 parse error, -32600 invalid request, -32601 method not found,
-  -32602 invalid params, 3 execution reverted (data = revert data),
+  -32602 invalid params, -32603 internal error (a devnode bug; trace on stderr),
+  3 execution reverted (data = revert data),
   -32005 too many logs (with a suggested block range), -32000 anything else
   (geth's messages: "nonce too low: ...", "already known", "replacement
   transaction underpriced", "insufficient funds for gas * price + value: ...",
@@ -12,6 +13,8 @@ Error codes:
 from __future__ import annotations
 
 import json
+import sys
+import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -25,11 +28,13 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000
 LIMIT_EXCEEDED = -32005
 EXECUTION_REVERTED = 3
 
 MAX_BATCH = 1000
+MAX_MINE_COUNT = 10_000
 MAX_TOPICS = 4
 MAX_FEE_HISTORY_BLOCKS = 1024
 SUGGESTED_TIP = 10**9  # 1 gwei, what geth suggests on an idle chain
@@ -183,6 +188,11 @@ class EthApi:
                 raise revert_error(exc.output) from None
             except (TxRejected, UnknownBlock) as exc:
                 raise RpcError(SERVER_ERROR, str(exc)) from None
+            except RpcError:
+                raise
+            except Exception as exc:  # a bug here must still get an answer, and a trace on stderr
+                traceback.print_exc(file=sys.stderr)
+                raise RpcError(INTERNAL_ERROR, f"internal error: {exc!r}") from None
 
     # ------------------------------------------------------------ node
 
@@ -409,6 +419,8 @@ class EthApi:
     def evm_mine(self, p: Params) -> str:
         p.at_most(1)
         count = p.get(0, wire.parse_number, 1)
+        if count > MAX_MINE_COUNT:
+            raise RpcError(INVALID_PARAMS, f"invalid argument 0: at most {MAX_MINE_COUNT} blocks at once")
         self.chain.mine(count)
         return wire.quantity(0)
 
@@ -445,7 +457,7 @@ class EthApi:
         p.at_most(0)
         pending: dict[str, dict[str, dict]] = {}
         for tx in self.chain.pending_transactions():
-            sender = wire.address(tx.sender)
+            sender = wire.address(formatters.sender_of(tx))
             pending.setdefault(sender, {})[str(tx.nonce)] = formatters.format_transaction(tx)
         return {"pending": pending, "queued": {}}
 

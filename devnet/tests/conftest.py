@@ -1,0 +1,161 @@
+"""Shared fixtures: one devnode subprocess for the session, snapshot isolation per test.
+
+Every test that uses `devnode` runs between evm_snapshot and evm_revert, so each
+one sees the freshly deployed chain whatever ran before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+
+DEVNET_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(DEVNET_DIR))
+
+from contract import ABI_PATH, compile_contract  # noqa: E402  (needs the path above)
+
+STARTUP_TIMEOUT_S = 60
+ETHER = 10**18
+
+
+@dataclass
+class Devnode:
+    """A running devnode: its deployment file's content and helpers to talk to it."""
+
+    deployment: dict
+    stdout_line: str = ""
+    automine: bool = True  # what `isolated` restores after each test
+
+    @property
+    def url(self) -> str:
+        return self.deployment["rpcUrl"]
+
+    def rpc(self, method: str, *params: Any) -> dict:
+        """One JSON-RPC call; returns the whole response object."""
+        return self.post({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).json()
+
+    def result(self, method: str, *params: Any) -> Any:
+        """One JSON-RPC call that must succeed; returns its result."""
+        response = self.rpc(method, *params)
+        assert "error" not in response, response
+        return response["result"]
+
+    def post(self, payload: Any = None, raw: bytes | None = None) -> requests.Response:
+        body = raw if raw is not None else json.dumps(payload).encode()
+        return requests.post(self.url, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+
+    def web3(self) -> Web3:
+        return Web3(HTTPProvider(self.url))
+
+    def account(self, role: str, index: int = 0):
+        entry = self.deployment["users"][index] if role == "user" else self.deployment[role]
+        return Account.from_key(entry["privateKey"])
+
+
+@contextlib.contextmanager
+def run_devnode(out_dir: Path, *extra_args: str) -> Iterator[Devnode]:
+    """Start devnode.py on a free port, wait for its deployment file, always stop it.
+
+    After a clean run it also checks the shutdown: SIGTERM exits 0 and removes the file.
+    """
+    out, log = out_dir / "deployment.json", out_dir / "devnode.stderr"
+    command = [sys.executable, str(DEVNET_DIR / "devnode.py"), "--port", "0", "--out", str(out), *extra_args]
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    try:
+        deployment = _wait_for_file(out, process, log)
+        yield Devnode(deployment=deployment, stdout_line=process.stdout.readline().strip())
+    finally:
+        returncode = _stop(process)
+    assert returncode == 0, f"devnode exited with {returncode} on SIGTERM: {log.read_text()}"
+    assert not out.exists(), "devnode left its deployment file behind"
+
+
+def _stop(process: subprocess.Popen) -> int:
+    process.terminate()
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -1
+    finally:
+        process.stdout.close()
+
+
+def _wait_for_file(out: Path, process: subprocess.Popen, log: Path) -> dict:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if out.exists():
+            return json.loads(out.read_text())
+        if process.poll() is not None:
+            raise RuntimeError(f"devnode exited with {process.returncode}: {log.read_text()}")
+        time.sleep(0.05)
+    raise TimeoutError(f"devnode wrote no {out} within {STARTUP_TIMEOUT_S}s")
+
+
+@pytest.fixture(scope="session")
+def devnode(tmp_path_factory) -> Iterator[Devnode]:
+    """The default devnode, shared by the session (tests are isolated by snapshots)."""
+    with run_devnode(tmp_path_factory.mktemp("devnode")) as node:
+        yield node
+
+
+@pytest.fixture(autouse=True)
+def isolated(request) -> Iterator[None]:
+    """Run each test against a snapshot of its module's devnode, then revert it."""
+    if "devnode" not in request.fixturenames:
+        yield
+        return
+    node: Devnode = request.getfixturevalue("devnode")
+    snapshot = node.result("evm_snapshot")
+    try:
+        yield
+    finally:
+        node.result("evm_setAutomine", node.automine)
+        assert node.result("evm_revert", snapshot) is True
+
+
+@pytest.fixture(scope="session")
+def compiled():
+    """LeverageGuard.vy compiled in this process, once."""
+    return compile_contract()
+
+
+@pytest.fixture(scope="session")
+def abi() -> list:
+    return json.loads(ABI_PATH.read_text())
+
+
+@pytest.fixture
+def w3(devnode) -> Web3:
+    return devnode.web3()
+
+
+@pytest.fixture
+def guard(devnode, w3, abi):
+    """The deployed LeverageGuard as a web3 contract."""
+    return w3.eth.contract(address=devnode.deployment["contract"], abi=abi)
+
+
+def transact(w3: Web3, account, call, *, value: int = 0, legacy: bool = False, wait: bool = True):
+    """Build, sign and send a contract call from `account`; returns the receipt (or the hash)."""
+    params = {"from": account.address, "value": value, "nonce": w3.eth.get_transaction_count(account.address, "pending")}
+    if legacy:
+        params["gasPrice"] = w3.eth.gas_price
+    tx = call.build_transaction(params)
+    tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    if not wait:
+        return tx_hash
+    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.05)
