@@ -12,6 +12,8 @@ public struct KeeperError: Error, Equatable, Sendable, CustomStringConvertible {
         case badData
         /// A SQLite failure (exit 70).
         case store
+        /// A defect in the keeper (exit 70).
+        case software
         /// Claim processing is halted after a finality violation (exit 1).
         case halted
     }

@@ -13,6 +13,8 @@ struct Command: Sendable {
 enum CommandTable {
     static let all: [Command] = [
         ProbeCommand.command,
+        IndexCommand.command,
+        StatusCommand.command,
     ]
 }
 
