@@ -46,7 +46,10 @@ def main(argv=None) -> int:
     contract = w3.eth.contract(address=deployment["contract"], abi=json.loads(ABI_PATH.read_text()))
     first = deployment["deployBlock"] if args.first is None else args.first
     last = w3.eth.block_number if args.last is None else args.last
-    logs = w3.eth.get_logs({"fromBlock": first, "toBlock": last, "address": deployment["contract"]})
+    # Block by block, so that a devnode started with --max-logs answers too.
+    logs = []
+    for number in range(first, last + 1):
+        logs.extend(w3.eth.get_logs({"fromBlock": number, "toBlock": number, "address": deployment["contract"]}))
     rows = []
     for log in logs:
         decoded = None
