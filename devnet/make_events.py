@@ -24,6 +24,30 @@ ABI_PATH = Path(__file__).resolve().parent.parent / "abi" / "LeverageGuard.json"
 INSTRUMENTS = ["BTC-USDT-SWAP", "ETH-USDT-SWAP", "SOL-USDT-SWAP"]
 
 
+def sign_only(deployment_file: Path, plan: list) -> int:
+    """Signed requestClaim transactions for later replay (e.g. across evm_snapshot/evm_revert)."""
+    deployment = json.loads(deployment_file.read_text())
+    w3 = Web3(HTTPProvider(deployment["rpcUrl"]))
+    contract = w3.eth.contract(address=deployment["contract"], abi=json.loads(ABI_PATH.read_text()))
+    base_fee = w3.eth.get_block("latest")["baseFeePerGas"]
+    fees = {"maxFeePerGas": base_fee * 4 + 10**9, "maxPriorityFeePerGas": 10**9, "chainId": deployment["chainId"]}
+    batches = []
+    for entry in plan:
+        users = [Account.from_key(deployment["users"][int(i)]["privateKey"]) for i in str(entry["users"]).split(",")]
+        nonces = {u.address: w3.eth.get_transaction_count(u.address, "pending") + int(entry.get("nonceOffset", 0)) for u in users}
+        raws = []
+        for n in range(int(entry["claims"])):
+            user = users[n % len(users)]
+            order = int(entry["orderBase"]) + n
+            tx = contract.functions.requestClaim(order, INSTRUMENTS[n % 3], 10**15 * (n + 1), 2 + n % 100).build_transaction(
+                {"from": user.address, "gas": 300_000, "nonce": nonces[user.address], **fees})
+            nonces[user.address] += 1
+            raws.append("0x" + bytes(user.sign_transaction(tx).raw_transaction).hex())
+        batches.append(raws)
+    print(json.dumps(batches))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="make_events.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deployment", type=Path, required=True)
@@ -33,7 +57,12 @@ def main(argv=None) -> int:
     parser.add_argument("--order-base", type=int, default=1)
     parser.add_argument("--users", default="")
     parser.add_argument("--mine", type=int, default=0)
+    parser.add_argument("--sign-only", metavar="PLAN",
+                        help='sign without sending: PLAN is a JSON list of {"claims", "orderBase", "users", "nonceOffset"}; '
+                             'prints a JSON list of lists of raw transactions (0x hex), one list per entry')
     args = parser.parse_args(argv)
+    if args.sign_only:
+        return sign_only(args.deployment, json.loads(args.sign_only))
 
     deployment = json.loads(args.deployment.read_text())
     w3 = Web3(HTTPProvider(deployment["rpcUrl"]))

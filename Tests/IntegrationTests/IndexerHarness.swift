@@ -67,10 +67,48 @@ struct IndexerHarness {
         return try ReferencePython.runDevnetScript("make_events.py", arguments)
     }
 
+    /// Signed requestClaim transactions, one list per plan entry (users, claims, orderBase, nonceOffset),
+    /// signed in one Python process for replay with `send(_:)`.
+    func signClaims(_ plan: [(users: String, claims: Int, orderBase: Int, nonceOffset: Int)]) throws -> [[String]] {
+        let entries = plan.map { #"{"users":"\#($0.users)","claims":\#($0.claims),"orderBase":\#($0.orderBase),"nonceOffset":\#($0.nonceOffset)}"# }
+        let output = try ReferencePython.runDevnetScript("make_events.py", ["--deployment", devnet.deploymentFile,
+                                                                            "--sign-only", "[" + entries.joined(separator: ",") + "]"])
+        return try JSONDecoder().decode([[String]].self, from: Data(output.utf8))
+    }
+
+    /// Sends raw transactions one by one (automine: one block each).
+    func send(_ raws: [String]) async throws {
+        let client = rpc()
+        for raw in raws { _ = try await client.call("eth_sendRawTransaction", [.string(raw)]) }
+    }
+
     /// The contract's logs as web3.py decodes them (eth_getLogs from the deployment block to the head).
     func reference() throws -> [EventRow] {
         let output = try ReferencePython.runDevnetScript("dump_events.py", ["--deployment", devnet.deploymentFile])
         return try JSONDecoder().decode([EventRow].self, from: Data(output.utf8))
+    }
+
+    /// The canonical chain's logs from the deployment block to the head, fetched block by block in
+    /// one batch and decoded by the keeper's decoder: cheaper than `reference()`, for tests that
+    /// compare many times (the decoding itself is cross-checked against web3.py by `reference()`).
+    func canonical() async throws -> [EventRow] {
+        let client = rpc()
+        let head = try await client.blockNumber()
+        let contract = try Address(hex: self.contract)
+        let numbers = Array(devnet.deployment.deployBlock...head)
+        let results = try await client.batch(numbers.map { n in
+            RPCRequest("eth_getLogs", [LogFilter(range: .blocks(from: .number(n), to: .number(n)), addresses: [contract]).json])
+        })
+        var rows = [EventRow]()
+        for result in results {
+            for item in try result.get().arrayValue ?? [] {
+                let event = try IndexedEvent(log: try Log(json: item))
+                rows.append(EventRow(block_number: event.blockNumber, block_hash: event.blockHash.description,
+                                     tx_hash: event.transactionHash.description, log_index: event.logIndex, name: event.name,
+                                     user: event.user, order_id: event.orderID, data: event.data))
+            }
+        }
+        return rows
     }
 
     static func rows(_ store: IndexStore) throws -> [EventRow] {

@@ -18,14 +18,14 @@ import Wire
     }
 
     /// Makes sure the chain holds a good number of events from several users.
-    func ensureEvents() throws {
-        if try harness.reference().count < 30 {
+    func ensureEvents() async throws {
+        if try await harness.canonical().count < 30 {
             try harness.makeEvents(claims: 24, deposits: 8, perBlock: 3, orderBase: 1_000)
         }
     }
 
     @Test func manyEventsFromSeveralUsersEqualGetLogsFieldByField() async throws {
-        try ensureEvents()
+        try await ensureEvents()
         let follower = try await harness.follower(maxBlockRange: 50)
         let report = try await follower.round()
         let expected = try harness.reference()
@@ -49,29 +49,37 @@ import Wire
 
     @Test func reorgsOfDepthOneToConfirmationsPlusThreeAreUndone() async throws {
         let confirmations = 3
-        try ensureEvents()
+        try await ensureEvents()
         let follower = try await harness.follower(confirmations: confirmations, maxBlockRange: 50)
         _ = try await follower.round()
         let rpc = harness.rpc()
-        var orderBase = 50_000
+        // Doomed histories from users 0 and 1 (always reverted, so their nonces never move); replacement
+        // histories from users 2 and 3 for odd depths, one block longer, with other transactions.
+        var plan = [(users: String, claims: Int, orderBase: Int, nonceOffset: Int)]()
+        var replacementOffset = 0
+        for depth in 1...(confirmations + 3) {
+            plan.append(("0,1", depth, 50_000 + depth * 100, 0))
+            if depth % 2 == 1 {
+                plan.append(("2,3", depth + 1, 60_000 + depth * 100, replacementOffset))
+                replacementOffset += (depth + 1) / 2
+            }
+        }
+        var signed = try harness.signClaims(plan)[...]
         for depth in 1...(confirmations + 3) {
             let snapshot = try await rpc.call("evm_snapshot")
-            try harness.makeEvents(claims: depth, perBlock: 1, orderBase: orderBase, users: "0,1")  // `depth` blocks
-            orderBase += 100
+            try await harness.send(signed.removeFirst())  // `depth` blocks
             _ = try await follower.round()
-            let doomed = try harness.reference()
+            let doomed = try await harness.canonical()
             expectSameRows(try IndexerHarness.rows(follower.store), doomed, "depth \(depth) before the reorg")
 
             #expect(try await rpc.call("evm_revert", [snapshot]) == .bool(true))
             if depth % 2 == 1 {
-                // Replacement history with other transactions, one block longer.
-                try harness.makeEvents(claims: depth + 1, perBlock: 1, orderBase: orderBase, users: "2,3")
-                orderBase += 100
+                try await harness.send(signed.removeFirst())
             } else {
                 _ = try await rpc.call("evm_mine", [JSON(depth + 1)])  // empty blocks: the claims vanish
             }
             let report = try await follower.round()
-            let canonical = try harness.reference()
+            let canonical = try await harness.canonical()
             #expect(report.reorgs == 1, "depth \(depth): one reorg detected")
             expectSameRows(try IndexerHarness.rows(follower.store), canonical, "depth \(depth) after the reorg")
             #expect(try IndexerHarness.claimKeys(follower.store) == IndexerHarness.claimKeys(canonical), "depth \(depth) claims")
@@ -95,8 +103,8 @@ import Wire
     }
 
     @Test func stoppedMidBackfillResumesFromItsCursorWithoutGapsOrDuplicates() async throws {
-        try ensureEvents()
-        let expected = try harness.reference()
+        try await ensureEvents()
+        let expected = try await harness.canonical()
         let path = harness.newDatabasePath()
         struct Stop: Error {}
         var first: LogFollower? = try await harness.follower(maxBlockRange: 2, path: path)
@@ -119,8 +127,8 @@ import Wire
     }
 
     @Test func killedKeeperProcessResumes() async throws {
-        try ensureEvents()
-        let expected = try harness.reference()
+        try await ensureEvents()
+        let expected = try await harness.canonical()
         let path = harness.newDatabasePath()
         let configFile = harness.directory.appendingPathComponent("keeper-\(UUID().uuidString).json")
         try Data(harness.configJSON(maxBlockRange: 1, databasePath: path).utf8).write(to: configFile)
