@@ -49,9 +49,11 @@ struct BlockRangeSizer: Sendable {
         }
         var limit: UInt64? = nil
         if let range = text.range(of: "limited to ") ?? text.range(of: "up to a ") ?? text.range(of: "maximum of ") {
-            let digits = text[range.upperBound...].prefix { $0.isNumber || $0 == "," || $0 == "_" }.filter(\.isNumber)
-            limit = UInt64(digits)
-            if let value = limit, text[range.upperBound...].dropFirst(digits.count).hasPrefix("k") { limit = value * 1_000 }
+            var rest = text[range.upperBound...]
+            if rest.hasPrefix("a ") { rest = rest.dropFirst(2) }
+            let written = rest.prefix { $0.isNumber || $0 == "," || $0 == "_" }
+            limit = UInt64(written.filter(\.isNumber))
+            if let value = limit, rest.dropFirst(written.count).hasPrefix("k") { limit = value * 1_000 }
         }
         return (suggestedTo, limit)
     }
