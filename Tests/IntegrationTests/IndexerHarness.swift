@@ -33,11 +33,12 @@ struct IndexerHarness {
     var contract: String { devnet.deployment.contract }
 
     func configJSON(rpcURL: String? = nil, confirmations: Int = 3, maxBlockRange: Int = 50, databasePath: String,
-                    requestTimeoutMs: Int = 10_000) -> String {
+                    requestTimeoutMs: Int = 10_000, useFinalizedTag: Bool = false) -> String {
         """
         {"chain": {"rpcUrls": ["\(rpcURL ?? devnet.rpcURL)"], "chainId": \(devnet.deployment.chainId), "contract": "\(contract)",
                    "startBlock": \(devnet.deployment.deployBlock), "confirmations": \(confirmations), "maxBlockRange": \(maxBlockRange),
-                   "rescanIntervalSeconds": 0, "pollIntervalMs": 50, "requestTimeoutMs": \(requestTimeoutMs)},
+                   "rescanIntervalSeconds": 0, "pollIntervalMs": 50, "requestTimeoutMs": \(requestTimeoutMs),
+                   "useFinalizedTag": \(useFinalizedTag)},
          "store": {"path": "\(databasePath)"}}
         """
     }
@@ -46,9 +47,10 @@ struct IndexerHarness {
 
     /// A follower on a database at `path` (a fresh one by default), started.
     func follower(rpcURL: String? = nil, confirmations: Int = 3, maxBlockRange: Int = 50, path: String? = nil,
-                  requestTimeoutMs: Int = 10_000) async throws -> LogFollower {
+                  requestTimeoutMs: Int = 10_000, useFinalizedTag: Bool = false) async throws -> LogFollower {
         let config = try Config.parse(Array(configJSON(rpcURL: rpcURL, confirmations: confirmations, maxBlockRange: maxBlockRange,
-                                                       databasePath: path ?? newDatabasePath(), requestTimeoutMs: requestTimeoutMs).utf8))
+                                                       databasePath: path ?? newDatabasePath(), requestTimeoutMs: requestTimeoutMs,
+                                                       useFinalizedTag: useFinalizedTag).utf8))
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: requestTimeoutMs))
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http,
                                 retry: RetryPolicy(maximumAttempts: 3, baseDelayMilliseconds: 10, maximumDelayMilliseconds: 100))

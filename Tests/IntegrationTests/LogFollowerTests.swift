@@ -8,9 +8,9 @@ import Wire
 
 /// The log follower against a devnode of its own that refuses eth_getLogs answers of more than
 /// four logs (`--max-logs 4`, Infura-style -32005 with a suggested range), so every test also
-/// exercises the adaptive range. Serialized: the tests mine, snapshot and revert.
+/// exercises the adaptive range; its `finalized` tag lags the head by two blocks. Serialized: the tests mine, snapshot and revert.
 @Suite(.serialized) struct LogFollowerTests {
-    static let sharedDevnet = Result { try Devnet(arguments: ["--max-logs", "4"]) }
+    static let sharedDevnet = Result { try Devnet(arguments: ["--max-logs", "4", "--finality-depth", "2"]) }
     let harness: IndexerHarness
 
     init() throws {
@@ -100,6 +100,18 @@ import Wire
         #expect(follower.statistics.reorgs == confirmations + 3)
         #expect(follower.statistics.deepestReorg == UInt64(confirmations + 3))
         #expect(follower.statistics.finalityViolations == 3)
+    }
+
+    @Test func finalizedTagDecidesWhatIsConfirmed() async throws {
+        try await ensureEvents()
+        let follower = try await harness.follower(confirmations: 0, useFinalizedTag: true)
+        let report = try await follower.round()
+        #expect(report.confirmed + 2 == report.head, "the node's finalized block, not head − confirmations")
+        let expected = try await harness.canonical()
+        expectSameRows(try IndexerHarness.rows(follower.store), expected, "with the finalized tag")
+        let unconfirmed = IndexerHarness.claimKeys(expected.filter { $0.block_number > report.confirmed }).count
+        #expect(try follower.store.database.fetchOne("SELECT count(*) FROM actionable_claims", as: Int.self)
+                == IndexerHarness.claimKeys(expected).count - unconfirmed)
     }
 
     @Test func stoppedMidBackfillResumesFromItsCursorWithoutGapsOrDuplicates() async throws {
