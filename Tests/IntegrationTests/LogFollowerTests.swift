@@ -114,6 +114,22 @@ import Wire
                 == IndexerHarness.claimKeys(expected).count - unconfirmed)
     }
 
+    @Test func wrongChainIDOrForeignDatabaseIsRefusedAtStart() async throws {
+        let deployment = harness.devnet.deployment
+        let path = harness.newDatabasePath()
+        let wrong = try Config.parse(Array(harness.configJSON(databasePath: path).replacingOccurrences(
+            of: "\"chainId\": \(deployment.chainId)", with: "\"chainId\": \(deployment.chainId + 1)").utf8))
+        let follower = LogFollower(rpc: harness.rpc(), store: try IndexStore(database: try Database(path: path)), chain: wrong.chain)
+        let error = await #expect(throws: KeeperError.self) { try await follower.start() }
+        #expect(error?.code == .config)
+        #expect(error?.message.contains("the node reports \(deployment.chainId)") == true)
+
+        // A database written for one contract refuses another.
+        let store = try IndexStore(database: try Database(path: harness.newDatabasePath()))
+        try store.openCursor(chainID: deployment.chainId, contract: try Address(hex: deployment.contract), startBlock: 1)
+        #expect(throws: KeeperError.self) { try store.openCursor(chainID: deployment.chainId, contract: Address.zero, startBlock: 1) }
+    }
+
     @Test func stoppedMidBackfillResumesFromItsCursorWithoutGapsOrDuplicates() async throws {
         try await ensureEvents()
         let expected = try await harness.canonical()
