@@ -35,6 +35,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
+        .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

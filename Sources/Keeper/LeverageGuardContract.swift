@@ -23,7 +23,24 @@ public enum LeverageGuardContract {
         p("sender", .address, indexed: true), p("amount", .uint(256)),
     ])
 
-    public static let events = [claimRequested, payoutVerified, payoutExecuted, fundsDeposited]
+    public static let fundsWithdrawn = ABIEvent(name: "FundsWithdrawn", inputs: [
+        p("to", .address, indexed: true), p("amount", .uint(256)),
+    ])
+    public static let paused = ABIEvent(name: "Paused", inputs: [p("account", .address)])
+    public static let unpaused = ABIEvent(name: "Unpaused", inputs: [p("account", .address)])
+    public static let keeperChanged = ABIEvent(name: "KeeperChanged", inputs: [
+        p("previous", .address, indexed: true), p("current", .address, indexed: true),
+    ])
+    public static let dailyPayoutLimitChanged = ABIEvent(name: "DailyPayoutLimitChanged", inputs: [
+        p("previous", .uint(256)), p("current", .uint(256)),
+    ])
+
+    /// Every event of the contract; the log follower decodes each of them.
+    public static let events = [claimRequested, payoutVerified, payoutExecuted, fundsDeposited, fundsWithdrawn,
+                                paused, unpaused, keeperChanged, dailyPayoutLimitChanged]
+
+    /// The events by their topic0.
+    public static let eventsByTopic: [Hash: ABIEvent] = Dictionary(events.map { ($0.topic0, $0) }, uniquingKeysWith: { first, _ in first })
 
     public static let requestClaim = ABIFunction(name: "requestClaim", inputs: [
         p("orderId", .uint(256)), p("instId", .string), p("principal", .uint(256)), p("leverage", .uint(16)),

@@ -14,6 +14,8 @@ enum CommandTable {
     static let all: [Command] = [
         AccountCommand.command,
         ProbeCommand.command,
+        IndexCommand.command,
+        StatusCommand.command,
     ]
 }
 

@@ -1,0 +1,112 @@
+import Ethereum
+import Foundation
+import Wire
+
+/// The keeper's configuration (DESIGN.md §8), loaded from a JSON file and validated strictly:
+/// unknown keys are errors that name the key, amounts are decimal strings, secrets appear only as
+/// environment-variable names or file paths.
+public struct Config: Sendable {
+    public var chain: ChainConfig
+    public var signer: SignerConfig
+    public var okx: OKXConfig
+    public var policy: PolicyConfig
+    public var fees: FeesConfig
+    public var store: StoreConfig
+    public var evidence: EvidenceConfig
+    public var http: HTTPConfig
+    public var alerts: AlertsConfig
+    public var reconcile: ReconcileConfig
+    public var vault: VaultConfig
+
+    /// The default location of the configuration file.
+    public static let defaultPath = "config/keeper.json"
+
+    /// Loads and validates `path`. Every failure is a `.config` error with one line naming the file and key.
+    public static func load(path: String) throws(KeeperError) -> Config {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw KeeperError(.config, "cannot read the configuration \(path): \((error as NSError).localizedDescription)")
+        }
+        do { return try parse(Array(data)) } catch {
+            throw KeeperError(.config, "\(path): \(error.message)")
+        }
+    }
+
+    /// Parses a configuration document (JSON bytes).
+    public static func parse(_ bytes: [UInt8]) throws(KeeperError) -> Config {
+        let json: JSON
+        do { json = try JSON(parsing: bytes) } catch { throw KeeperError(.config, error.description) }
+        var root = try ConfigReader(json, path: "")
+        func section<T>(_ key: String, _ build: (inout ConfigReader) throws(KeeperError) -> T) throws(KeeperError) -> T {
+            try ConfigReader.parse(root.take(key), path: key, build)
+        }
+        let chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r) }
+        let signer = try section("signer") { r throws(KeeperError) in try SignerConfig(&r) }
+        let okx = try section("okx") { r throws(KeeperError) in try OKXConfig(&r) }
+        let policy = try section("policy") { r throws(KeeperError) in try PolicyConfig(&r) }
+        let fees = try section("fees") { r throws(KeeperError) in try FeesConfig(&r) }
+        let store = try section("store") { r throws(KeeperError) in try StoreConfig(&r) }
+        let evidence = try section("evidence") { r throws(KeeperError) in try EvidenceConfig(&r) }
+        let http = try section("http") { r throws(KeeperError) in try HTTPConfig(&r) }
+        let alerts = try section("alerts") { r throws(KeeperError) in try AlertsConfig(&r) }
+        let reconcile = try section("reconcile") { r throws(KeeperError) in try ReconcileConfig(&r) }
+        let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
+        try root.finish()
+        return Config(chain: chain, signer: signer, okx: okx, policy: policy, fees: fees, store: store, evidence: evidence,
+                      http: http, alerts: alerts, reconcile: reconcile, vault: vault)
+    }
+}
+
+/// `chain`: where the contract lives and how its logs are followed (DESIGN.md §5).
+public struct ChainConfig: Sendable {
+    /// JSON-RPC endpoints, tried in order with failover.
+    public var rpcUrls: [String]
+    /// Checked against `eth_chainId` at start.
+    public var chainId: UInt64
+    public var contract: Address
+    /// The first block to index (the contract's deployment block).
+    public var startBlock: UInt64
+    /// Blocks above `head − confirmations` are provisional.
+    public var confirmations: Int
+    /// Use the node's `finalized` tag instead of `confirmations`.
+    public var useFinalizedTag: Bool
+    public var pollIntervalMs: Int
+    /// The widest `eth_getLogs` range; the follower narrows it when a provider refuses.
+    public var maxBlockRange: Int
+    /// How often an already confirmed range is fetched again to catch logs a node missed.
+    public var rescanIntervalSeconds: Int
+    /// How many recent block hashes are kept for reorg detection.
+    public var blockHashWindow: Int
+    public var requestTimeoutMs: Int
+
+    init(_ r: inout ConfigReader) throws(KeeperError) {
+        rpcUrls = try r.strings("rpcUrls")
+        guard !rpcUrls.isEmpty else { throw KeeperError(.config, "chain.rpcUrls must list at least one JSON-RPC URL") }
+        for (index, url) in rpcUrls.enumerated() where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw KeeperError(.config, "chain.rpcUrls[\(index)] must be an http:// or https:// URL")
+        }
+        chainId = UInt64(try r.integer("chainId", in: 1...Int.max))
+        contract = try r.address("contract")
+        startBlock = UInt64(try r.integer("startBlock", default: 0, in: 0...Int.max))
+        confirmations = try r.integer("confirmations", default: 12, in: 0...10_000)
+        useFinalizedTag = try r.bool("useFinalizedTag", default: false)
+        pollIntervalMs = try r.integer("pollIntervalMs", default: 2_000, in: 10...3_600_000)
+        maxBlockRange = try r.integer("maxBlockRange", default: 500, in: 1...100_000)
+        rescanIntervalSeconds = try r.integer("rescanIntervalSeconds", default: 300, in: 0...86_400 * 7)
+        blockHashWindow = try r.integer("blockHashWindow", default: 1_024, in: 16...1_000_000)
+        requestTimeoutMs = try r.integer("requestTimeoutMs", default: 10_000, in: 100...600_000)
+        guard blockHashWindow > confirmations else {
+            throw KeeperError(.config, "chain.blockHashWindow (\(blockHashWindow)) must exceed chain.confirmations (\(confirmations)) so that a reorg's ancestor is found")
+        }
+        try r.finish()
+    }
+}
+
+/// `store`: the SQLite database.
+public struct StoreConfig: Sendable {
+    public var path: String
+    init(_ r: inout ConfigReader) throws(KeeperError) {
+        path = try r.string("path", default: "var/keeper.sqlite")
+        try r.finish()
+    }
+}

@@ -1,0 +1,35 @@
+import Ethereum
+import Foundation
+import Store
+import Wire
+
+/// What `index` and `status` open: the database lock, the store and the JSON-RPC client, built from
+/// the configuration.
+public final class IndexerSession {
+    public let config: Config
+    public let store: IndexStore
+    public let rpc: JSONRPCClient
+    private let lock: DatabaseLock
+
+    /// Takes the database's writer lock (failing with `.locked` and the holder's pid), opens and
+    /// migrates the database.
+    public init(config: Config, retry: RetryPolicy = RetryPolicy(maximumAttempts: 4)) throws(KeeperError) {
+        self.config = config
+        let path = config.store.path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        do { lock = try DatabaseLock(databasePath: path) } catch {
+            throw KeeperError(error.code == 5 ? .locked : .store, error.message)
+        }
+        do { store = try IndexStore(database: try Database(path: path)) } catch let error as KeeperError { throw error } catch {
+            throw KeeperError(.store, "cannot open \(path): \(error)")
+        }
+        let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: config.chain.requestTimeoutMs))
+        rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry)
+    }
+
+    /// A follower over this session's store and node.
+    public func follower(log: @escaping @Sendable (String) -> Void) -> LogFollower {
+        LogFollower(rpc: rpc, store: store, chain: config.chain, log: log)
+    }
+}

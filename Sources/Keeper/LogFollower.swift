@@ -1,0 +1,165 @@
+import Ethereum
+import Store
+
+/// Follows the contract's logs into the `events` and `claims` tables (DESIGN.md §5): backfill and
+/// live following through one adaptive path, validated answers, reorgs undone, confirmed ranges
+/// re-scanned. Use it from one task at a time; it owns its store's connection.
+public final class LogFollower {
+    /// How the follower behaves; built from `ChainConfig`, adjustable by tests.
+    public struct Options: Sendable {
+        public var confirmations: UInt64
+        public var useFinalizedTag: Bool
+        public var maxBlockRange: Int
+        public var pollInterval: Duration
+        /// Zero re-scans every round.
+        public var rescanInterval: Duration
+        public var hashWindow: Int
+        /// Failed attempts at one range (transient errors, inconsistent answers) before a round gives up.
+        public var maxAttempts: Int = 10
+        public var retryBaseDelay: Duration = .milliseconds(50)
+
+        public init(_ chain: ChainConfig) {
+            confirmations = UInt64(chain.confirmations)
+            useFinalizedTag = chain.useFinalizedTag
+            maxBlockRange = chain.maxBlockRange
+            pollInterval = .milliseconds(chain.pollIntervalMs)
+            rescanInterval = .seconds(chain.rescanIntervalSeconds)
+            hashWindow = chain.blockHashWindow
+        }
+    }
+
+    /// What happened in one round.
+    public struct RoundReport: Sendable, Hashable {
+        public let head: UInt64
+        public let confirmed: UInt64
+        /// The newest indexed block (nil before the first).
+        public let indexedThrough: UInt64?
+        public let newEvents: Int
+        public let reorgs: Int
+        public let recoveredLogs: Int
+        public let halted: Bool
+    }
+
+    let rpc: JSONRPCClient
+    public let store: IndexStore
+    let chain: ChainConfig
+    public var options: Options
+    var sizer: BlockRangeSizer
+    public internal(set) var statistics = FollowerStatistics()
+    var lastRescan: ContinuousClock.Instant
+    let log: @Sendable (String) -> Void
+    /// Called after each committed range; a test throws from it to stop mid-backfill.
+    public var onCommit: ((ClosedRange<UInt64>) throws -> Void)?
+
+    public init(rpc: JSONRPCClient, store: IndexStore, chain: ChainConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.rpc = rpc
+        self.store = store
+        self.chain = chain
+        self.options = Options(chain)
+        self.sizer = BlockRangeSizer(maximum: chain.maxBlockRange)
+        self.lastRescan = ContinuousClock.now
+        self.log = log
+    }
+
+    /// Checks the node's chain id against the configuration and opens (or checks) the cursor.
+    public func start() async throws(KeeperError) {
+        let nodeChainID: UInt64
+        do { nodeChainID = try await rpc.chainID() } catch {
+            throw KeeperError(.unavailable, "cannot read eth_chainId: \(error.description)")
+        }
+        guard nodeChainID == chain.chainId else {
+            throw KeeperError(.config, "chain.chainId is \(chain.chainId) but the node reports \(nodeChainID): wrong node or wrong configuration")
+        }
+        try store.openCursor(chainID: chain.chainId, contract: chain.contract, startBlock: chain.startBlock)
+        sizer = BlockRangeSizer(maximum: options.maxBlockRange)
+    }
+
+    /// Follows until cancelled: one round, then a pause of `pollInterval`. A failed round is
+    /// logged and retried; only cancellation ends it.
+    public func run() async throws(KeeperError) {
+        while !Task.isCancelled {
+            do {
+                let report = try await round()
+                if report.newEvents > 0 || report.reorgs > 0 {
+                    log("msg=indexed head=\(report.head) confirmed=\(report.confirmed) indexed=\(report.indexedThrough.map(String.init) ?? "none") new_events=\(report.newEvents) reorgs=\(report.reorgs) halted=\(report.halted)")
+                }
+            } catch {
+                log("msg=\"round failed\" error=\"\(error.message)\"")
+            }
+            do { try await Task.sleep(for: options.pollInterval) } catch { return }
+        }
+    }
+
+    /// One round: the chain's tip, a reorg check, indexing up to the head, and a re-scan when due.
+    public func round() async throws(KeeperError) -> RoundReport {
+        let before = statistics
+        let tip = try await retrying("eth_blockNumber") { () async throws(RPCError) in try await rpc.tip(finalized: options.useFinalizedTag) }
+        let confirmed = options.useFinalizedTag ? min(tip.finalized ?? 0, tip.head) : (tip.head >= options.confirmations ? tip.head - options.confirmations : 0)
+        statistics.head = tip.head
+        _ = try await detectReorg(head: tip.head)
+        try await catchUp(head: tip.head, confirmed: confirmed)
+        if ContinuousClock.now - lastRescan >= options.rescanInterval {
+            try await rescan()
+            lastRescan = ContinuousClock.now
+        }
+        guard let cursor = try store.cursor() else { throw KeeperError(.store, "no cursor") }
+        return RoundReport(head: tip.head, confirmed: cursor.confirmedBlock,
+                           indexedThrough: cursor.nextBlock > cursor.startBlock ? cursor.nextBlock - 1 : nil,
+                           newEvents: statistics.eventsIndexed - before.eventsIndexed, reorgs: statistics.reorgs - before.reorgs,
+                           recoveredLogs: statistics.missedLogsRecovered - before.missedLogsRecovered, halted: cursor.halted)
+    }
+
+    /// Indexes from the cursor up to `head`, range by range, each committed with the cursor.
+    func catchUp(head: UInt64, confirmed: UInt64) async throws(KeeperError) {
+        var parentMismatches = 0
+        while let cursor = try store.cursor(), cursor.nextBlock <= head {
+            let from = cursor.nextBlock
+            let valid = try await fetchRange(from: from, limit: head)
+            if from > 0, let parent = try store.storedBlock(from - 1), let first = valid.headers.first,
+               parent.hash != first.parentHash.description {
+                // The chain changed under the stored tip: a reorg, or a node answering from another fork.
+                if try await detectReorg(head: head) { continue }
+                statistics.inconsistentAnswers += 1
+                parentMismatches += 1
+                guard parentMismatches < options.maxAttempts else {
+                    throw KeeperError(.unavailable, "block \(from)'s parent differs from the stored block \(from - 1), yet the node's block \(from - 1) matches: the node answers inconsistently")
+                }
+                try await pause(parentMismatches)
+                continue
+            }
+            let inserted = try store.commit(range: valid.range, headers: valid.headers, events: valid.events, head: head,
+                                            confirmed: confirmed, hashWindow: options.hashWindow)
+            statistics.rangesIndexed += 1
+            statistics.eventsIndexed += inserted
+            statistics.indexedBlock = valid.range.upperBound
+            if let onCommit {
+                do { try onCommit(valid.range) } catch { throw KeeperError(.unavailable, "stopped after range \(valid.range): \(error)") }
+            }
+        }
+    }
+
+    func pause(_ failures: Int) async throws(KeeperError) {
+        let exponent = min(failures, 6)
+        let delay = options.retryBaseDelay * (1 << exponent)
+        do { try await Task.sleep(for: min(delay, .seconds(2))) } catch { throw KeeperError(.unavailable, "cancelled") }
+    }
+}
+
+/// Counters of one follower's life, for metrics and tests.
+public struct FollowerStatistics: Sendable, Hashable {
+    public var head: UInt64 = 0
+    public var indexedBlock: UInt64 = 0
+    public var rangesIndexed = 0
+    public var eventsIndexed = 0
+    /// Ranges a provider refused as too wide or too full.
+    public var rangeRefusals = 0
+    /// Answers refused by validation (and retried).
+    public var inconsistentAnswers = 0
+    /// Transport, HTTP and transient RPC failures retried.
+    public var transientFailures = 0
+    public var reorgs = 0
+    public var deepestReorg: UInt64 = 0
+    public var finalityViolations = 0
+    public var rescannedRanges = 0
+    public var missedLogsRecovered = 0
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import Ethereum
+@testable import Keeper
+
+@Suite struct ConfigTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let examplePath = root.appendingPathComponent("config/keeper.example.json").path
+
+    static func minimal(chain extra: String = "", root more: String = "") -> [UInt8] {
+        Array("""
+        {"chain": {"rpcUrls": ["http://127.0.0.1:8545"], "chainId": 1337,
+                   "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3"\(extra)}\(more)}
+        """.utf8)
+    }
+
+    static func error(_ bytes: [UInt8]) -> KeeperError? {
+        do { _ = try Config.parse(bytes); return nil } catch { return error }
+    }
+
+    @Test func exampleLoadsWithEverySection() throws {
+        let config = try Config.load(path: Self.examplePath)
+        #expect(config.chain.confirmations == 12)
+        #expect(config.chain.maxBlockRange == 500)
+        #expect(config.store.path == "var/keeper.sqlite")
+        #expect(config.policy.maxPayoutPerClaim == (try UInt256(decimal: "10000000000000000000")))
+        #expect(config.fees.maxFeePerGas == (try UInt256(decimal: "200000000000")))
+        #expect(config.signer.passwordEnv == "LGK_KEYSTORE_PASSWORD")
+        #expect(config.http.listen == "127.0.0.1:9464")
+    }
+
+    @Test func defaultsFillAbsentSections() throws {
+        let config = try Config.parse(Self.minimal())
+        #expect(config.chain.startBlock == 0)
+        #expect(config.chain.useFinalizedTag == false)
+        #expect(config.okx.baseURL == "https://www.okx.com")
+        #expect(config.reconcile.pauseOnMismatch)
+    }
+
+    @Test func unknownKeyIsNamedWithASuggestion() {
+        let bytes = Array(#"{"chain": {"rpcUrl": ["http://127.0.0.1:8545"], "chainId": 1, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3"}}"#.utf8)
+        let error = Self.error(bytes)
+        #expect(error?.code == .config)
+        #expect(error?.message == "unknown key chain.rpcUrl — did you mean rpcUrls?")
+        let typo = Self.error(Self.minimal(chain: #", "confirmation": 3"#))
+        #expect(typo?.message == "unknown key chain.confirmation — did you mean confirmations?")
+        let section = Self.error(Self.minimal(root: #", "stroe": {"path": "x"}"#))
+        #expect(section?.message == "unknown key stroe — did you mean store?")
+    }
+
+    @Test(arguments: [
+        (#", "confirmations": -1"#, "chain.confirmations must be between 0 and 10000, not -1"),
+        (#", "confirmations": "12""#, "chain.confirmations must be a whole number"),
+        (#", "maxBlockRange": 0"#, "chain.maxBlockRange must be between 1 and 100000, not 0"),
+        (#", "useFinalizedTag": "yes""#, "chain.useFinalizedTag must be true or false"),
+    ])
+    func badChainValuesAreNamed(extra: String, message: String) {
+        #expect(Self.error(Self.minimal(chain: extra))?.message == message)
+    }
+
+    @Test func badValuesElsewhereAreNamed() {
+        #expect(Self.error(Self.minimal(root: #", "policy": {"dailyLimit": 100}"#))?.message.hasPrefix("policy.dailyLimit must be a decimal string") == true)
+        #expect(Self.error(Self.minimal(root: #", "policy": {"dailyLimit": "1.2.3"}"#))?.message.hasPrefix("policy.dailyLimit must be a non-negative decimal") == true)
+        #expect(Self.error(Self.minimal(root: #", "policy": {"poolDecimals": 2, "dailyLimit": "1.234"}"#))?.message == "policy.dailyLimit has 3 decimals; at most 2 are meaningful")
+        #expect(Self.error(Self.minimal(root: #", "signer": {"passwordEnv": "hunter2 secret"}"#))?.message.hasPrefix("signer.passwordEnv must name an environment variable") == true)
+        let key = "0x" + String(repeating: "ab", count: 32)
+        #expect(Self.error(Self.minimal(root: #", "signer": {"keyFile": "\#(key)"}"#))?.message.contains("looks like a private key") == true)
+        #expect(Self.error(Array(#"{"chain": {"rpcUrls": [], "chainId": 1, "contract": "0x00"}}"#.utf8))?.message == "chain.rpcUrls must list at least one JSON-RPC URL")
+        #expect(Self.error(Array(#"{"chain": {"rpcUrls": ["http://x"], "chainId": 1, "contract": "0x1234"}}"#.utf8))?.message.hasPrefix("chain.contract:") == true)
+        #expect(Self.error(Array("{".utf8))?.code == .config)
+    }
+
+    @Test func missingFileIsAConfigError() {
+        #expect(throws: KeeperError.self) { try Config.load(path: "/nonexistent/keeper.json") }
+    }
+}
