@@ -358,8 +358,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.admin(url, body)
         api_key = self.headers.get("OK-ACCESS-KEY", "")
         fault = self.sim.take_fault(url.path, api_key)
-        if fault and self.inject(fault):
+        if fault and fault["mode"] == "latency":
+            time.sleep(fault["latencyMs"] / 1000)
+        elif fault:
+            # Recorded first: a client may give up (and look at the hits) before a slow fault ends.
             self.sim.record_hit(api_key, url.path, "fault:" + fault["mode"])
+            self.inject(fault)
             return
         outcome = self.serve(url, body)
         self.sim.record_hit(api_key, url.path, outcome)
@@ -396,11 +400,8 @@ class Handler(BaseHTTPRequestHandler):
         return "0"
 
     def inject(self, fault):
-        """Applies a fault; True when it answered (or dropped) the request in place of the API."""
+        """Answers (or drops) the request in place of the API, as the fault's mode says."""
         mode = fault["mode"]
-        if mode == "latency":
-            time.sleep(fault["latencyMs"] / 1000)
-            return False
         if mode in ("timeout", "drop"):
             if mode == "timeout":
                 time.sleep(fault["latencyMs"] / 1000)
@@ -409,7 +410,7 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
-            return True
+            return
         if mode == "429":
             self.answer(429, envelope("50011", "Too Many Requests", with_data=False))
         elif mode in ("500", "503"):
@@ -420,7 +421,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             status, message = ERRORS[mode]
             self.answer(status, envelope(mode, message))
-        return True
 
     def admin(self, url, body):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
