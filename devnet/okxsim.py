@@ -142,7 +142,7 @@ class Simulator:
         self.limits = SlidingWindow()
         self.lock = threading.Lock()
         self.faults = []
-        self.hits = []  # (arrival ms, apiKey, path, outcome)
+        self.hits = []  # (arrival ms on the monotonic clock, apiKey, path, outcome)
         self.routes = {
             "/api/v5/public/time": Route(self.public_time, False, 10, "ip"),
             "/api/v5/public/instruments": Route(self.instruments, False, 20, "ip+instType"),
@@ -184,9 +184,9 @@ class Simulator:
                     return dict(fault)
         return None
 
-    def record_hit(self, api_key, path, outcome):
+    def record_hit(self, api_key, path, outcome, arrival_ms):
         with self.lock:
-            self.hits.append((time.monotonic() * 1000, api_key, path, outcome))
+            self.hits.append((arrival_ms, api_key, path, outcome))
 
     def hit_summary(self, api_key=None, endpoint=None):
         with self.lock:
@@ -340,6 +340,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        # Headers and body go out as separate writes: without this, Nagle's algorithm holds the
+        # body back until the client's delayed ACK (tens of milliseconds per request).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def answer(self, status, body, content_type="application/json"):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -347,10 +353,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def fail(self, failure):
-        self.answer(failure.status, envelope(failure.code, failure.message, with_data=failure.with_data))
-
     def route(self):
+        arrival_ms = time.monotonic() * 1000
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         url = urlsplit(self.path)
@@ -361,19 +365,20 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault["mode"] == "latency":
             time.sleep(fault["latencyMs"] / 1000)
         elif fault:
-            # Recorded first: a client may give up (and look at the hits) before a slow fault ends.
-            self.sim.record_hit(api_key, url.path, "fault:" + fault["mode"])
+            # Recorded before answering: a client may look at the hits as soon as it has an answer
+            # (or has given up on a slow fault).
+            self.sim.record_hit(api_key, url.path, "fault:" + fault["mode"], arrival_ms)
             self.inject(fault)
             return
-        outcome = self.serve(url, body)
-        self.sim.record_hit(api_key, url.path, outcome)
+        status, answer, content_type, outcome = self.serve(url, body)
+        self.sim.record_hit(api_key, url.path, outcome, arrival_ms)
+        self.answer(status, answer, content_type)
 
     def serve(self, url, body):
-        """Answers one API request; returns its outcome for the hit log ("0", an OKX code, "limited")."""
+        """One API request's answer: (status, body, content type, outcome for the hit log)."""
         route = self.sim.routes.get(url.path)
         if route is None:
-            self.answer(404, b"Not Found", "text/plain")
-            return "404"
+            return 404, b"Not Found", "text/plain", "404"
         try:
             if self.command != "GET":
                 raise OKXFailure("50115")
@@ -390,14 +395,13 @@ class Handler(BaseHTTPRequestHandler):
                 account = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0])
             key = self.sim.rate_key(route, url.path, account, params, self.client_address[0])
             if not self.sim.limits.allow(key, route.limit, int(time.monotonic() * 1000)):
-                self.fail(OKXFailure("50011", with_data=False))
-                return "limited"
+                limited = OKXFailure("50011", with_data=False)
+                return limited.status, envelope(limited.code, limited.message, with_data=False), "application/json", "limited"
             data = route.handler(account, params)
         except OKXFailure as failure:
-            self.fail(failure)
-            return failure.code
-        self.answer(200, envelope(data=data))
-        return "0"
+            answer = envelope(failure.code, failure.message, with_data=failure.with_data)
+            return failure.status, answer, "application/json", failure.code
+        return 200, envelope(data=data), "application/json", "0"
 
     def inject(self, fault):
         """Answers (or drops) the request in place of the API, as the fault's mode says."""

@@ -44,12 +44,10 @@ final class OKXSimulator: Sendable {
 
     /// Queues `count` faulty answers (see okxsim.py for the modes).
     func fault(_ mode: String, endpoint: String = "*", count: Int, latencyMs: Int? = nil) async throws {
-        var spec: JSON = ["endpoint": .string(endpoint), "mode": .string(mode), "count": JSON(count)]
-        if let latencyMs, case .object(var members) = spec { members["latencyMs"] = JSON(latencyMs); spec = .object(members) }
-        _ = try await admin(.post, "/sim/faults", spec)
+        var spec: [String: JSON] = ["endpoint": .string(endpoint), "mode": .string(mode), "count": JSON(count)]
+        if let latencyMs { spec["latencyMs"] = JSON(latencyMs) }
+        _ = try await admin(.post, "/sim/faults", .object(spec))
     }
-
-    func reset() async throws { _ = try await admin(.post, "/sim/reset", [:]) }
 
     /// `/sim/hits` for one key and endpoint: count, ok, limited, faulted, maxInWindow.
     func hits(_ credentials: OKXCredentials, _ endpoint: OKXEndpoint) async throws -> [String: Int] {
