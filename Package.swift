@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
+        .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],

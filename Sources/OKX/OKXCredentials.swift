@@ -1,0 +1,39 @@
+import Crypto
+
+/// A trader's OKX API key. Its text forms (`description`, `debugDescription`, `dump`) never show
+/// the secret parts: only a fingerprint of the API key, so that logs can tell keys apart.
+public struct OKXCredentials: Sendable, Equatable {
+    public let apiKey: String
+    public let secretKey: String
+    public let passphrase: String
+    /// The OKX user ID (sub-accounts have their own), if known: OKX limits private endpoints per
+    /// user, so it keys the rate limiter; without it the API key stands in for the user.
+    public let uid: String?
+
+    public init(apiKey: String, secretKey: String, passphrase: String, uid: String? = nil) {
+        self.apiKey = apiKey
+        self.secretKey = secretKey
+        self.passphrase = passphrase
+        self.uid = uid.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The first 8 bytes of SHA-256(apiKey) in hex: identifies a key without revealing it.
+    public var fingerprint: String { Hex.encode(SHA256.hash(Array(apiKey.utf8)).prefix(8)) }
+
+    /// True when every part is non-empty and free of control characters, so that it can be sent
+    /// in an HTTP header without ending the header early.
+    public var isWellFormed: Bool {
+        [apiKey, secretKey, passphrase].allSatisfy { part in
+            !part.isEmpty && !part.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        }
+    }
+
+    /// The credential strings, for scrubbing them out of text that must never carry them.
+    var secrets: [String] { [apiKey, secretKey, passphrase] }
+}
+
+extension OKXCredentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "OKXCredentials(key \(fingerprint), secret and passphrase redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["fingerprint": fingerprint], displayStyle: .struct) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import OKX
+import TestSupport
+import Wire
+
+/// devnet/okxsim.py for one test suite: its admin endpoints and the scenario accounts' keys.
+final class OKXSimulator: Sendable {
+    let server: ServerProcess
+    /// Shared by the suite's clients, as one process shares `OKXRateLimiter.shared`.
+    let limiter = OKXRateLimiter()
+    private let http = HTTPClient()
+
+    init(arguments: [String] = []) throws {
+        server = try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"] + arguments)
+    }
+
+    var baseURL: String { server.baseURL }
+
+    func stop() { server.stop() }
+
+    /// Credentials of a scenario account (devnet/scenarios/*.json; dev-only fakes).
+    static func credentials(_ name: String) throws -> OKXCredentials {
+        let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".json") {
+            let document = try JSON(parsing: Array(try Data(contentsOf: directory.appendingPathComponent(file))))
+            for account in document["accounts"]?.arrayValue ?? [] where account["name"]?.stringValue == name {
+                guard let key = account["apiKey"]?.stringValue, let secret = account["secretKey"]?.stringValue,
+                      let passphrase = account["passphrase"]?.stringValue else { break }
+                return OKXCredentials(apiKey: key, secretKey: secret, passphrase: passphrase, uid: account["uid"]?.stringValue)
+            }
+        }
+        throw SimulatorFailure(description: "no scenario account named \(name)")
+    }
+
+    /// A client for a scenario account with fast retries and an optional clock.
+    func client(_ credentials: OKXCredentials, retry: OKXRetryPolicy = OKXRetryPolicy(maximumAttempts: 4, baseDelayMilliseconds: 1,
+                                                                                        maximumDelayMilliseconds: 5),
+                simulated: Bool = false, timeoutMilliseconds: Int = 5_000, limiter: OKXRateLimiter? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) -> OKXClient {
+        OKXClient(credentials: credentials,
+                  configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: timeoutMilliseconds, retry: retry),
+                  rateLimiter: limiter ?? self.limiter, clock: clock)
+    }
+
+    /// Queues `count` faulty answers (see okxsim.py for the modes).
+    func fault(_ mode: String, endpoint: String = "*", count: Int, latencyMs: Int? = nil) async throws {
+        var spec: [String: JSON] = ["endpoint": .string(endpoint), "mode": .string(mode), "count": JSON(count)]
+        if let latencyMs { spec["latencyMs"] = JSON(latencyMs) }
+        _ = try await admin(.post, "/sim/faults", .object(spec))
+    }
+
+    /// `/sim/hits` for one key and endpoint: count, ok, limited, faulted, maxInWindow.
+    func hits(_ credentials: OKXCredentials, _ endpoint: OKXEndpoint) async throws -> [String: Int] {
+        let summary = try await admin(.get, "/sim/hits?apiKey=\(credentials.apiKey)&endpoint=\(endpoint.path)")
+        let members = summary["endpoints"]?[endpoint.path]?.objectValue ?? [:]
+        return members.compactMapValues(\.intValue)
+    }
+
+    private func admin(_ method: HTTPRequest.Method, _ path: String, _ body: JSON? = nil) async throws -> JSON {
+        let response = try await http.send(HTTPRequest(method: method, url: baseURL + path, headers: [("Content-Type", "application/json")],
+                                                       body: body?.serialized() ?? []))
+        guard response.status == 200 else {
+            throw SimulatorFailure(description: "okxsim \(path) answered \(response.status)")
+        }
+        return try JSON(parsing: response.body)
+    }
+}
+
+struct SimulatorFailure: Error, CustomStringConvertible {
+    let description: String
+}

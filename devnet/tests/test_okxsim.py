@@ -1,0 +1,430 @@
+"""The OKX v5 simulator: signatures, OKX's error codes, rate limits, paging, faults, scenarios."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
+import pytest
+
+DEVNET = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, DEVNET)
+
+import okx_scenarios  # noqa: E402  (needs the path above)
+import okxsim  # noqa: E402
+
+ALICE = dict(key="a7c4e0f2-3b1d-4c5e-9f6a-01d2e3f4a5b1", secret="5F0A8C4E2B7D9A1C3E6F8B0D2A4C6E81", passphrase="Alice-dev-only-1")
+BOB = dict(key="b1d2e3f4-5a6b-4c7d-8e9f-02a3b4c5d6e2", secret="6A1B9D5F3C8E0B2D4F7A9C1E3B5D7F92", passphrase="Bob-dev-only-2")
+GRACE = dict(key="a6c7d8e9-af01-4c12-d3e4-07f8a9b0c1d7", secret="BF6AE2A485BD37C9ECF4B6D8A0C2E4F7", passphrase="Grace-dev-only-7")
+KEN = dict(key="eafb0c1d-3445-4a56-b7c8-0bd2e3f4a5b1", secret="F3AEC6E8C9F17B0D2038FA1CE4A6C8DB", passphrase="Ken-dev-only-11")
+LENA = dict(key="fb0c1d2e-4556-4b67-c8d9-0ce3f4a5b6c2", secret="04BFD7F9DA028C1E3149AB2DF5B7D9EC", passphrase="Lena-dev-only-12")
+MIKE = dict(key="0c1d2e3f-5667-4c78-d9ea-0df4a5b6c7d3", secret="15C0E80AEB139D2F425ABC3E06C8EAFD", passphrase="Mike-dev-only-13")
+NINA = dict(key="1d2e3f4a-6778-4d89-eafb-0ea5b6c7d8e4", secret="26D1F91BFC24AE30536BCD4F17D9FB0E", passphrase="Nina-dev-only-14")
+ALICE_ORDER = "/api/v5/trade/order?ordId=2940071038556348417&instId=BTC-USDT-SWAP"
+
+
+def okx_timestamp(ms=None):
+    ms = int(time.time() * 1000) if ms is None else ms
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+class Sim:
+    """A simulator served from a thread of this process, and a small client for it."""
+
+    def __init__(self, **options):
+        self.server = okxsim.make_server(**options)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def request(self, path, method="GET", body=None, headers=None, timeout=10):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, text.decode()
+
+    def get(self, path, account=ALICE, timestamp=None, secret=None, passphrase=None, simulated=False, omit=()):
+        timestamp = timestamp or okx_timestamp()
+        headers = {"OK-ACCESS-KEY": account["key"],
+                   "OK-ACCESS-SIGN": okxsim.sign(secret or account["secret"], timestamp, "GET", path),
+                   "OK-ACCESS-TIMESTAMP": timestamp,
+                   "OK-ACCESS-PASSPHRASE": passphrase or account["passphrase"]}
+        if simulated:
+            headers["x-simulated-trading"] = "1"
+        for name in omit:
+            headers.pop(name)
+        return self.request(path, headers=headers)
+
+    def fault(self, **spec):
+        assert self.request("/sim/faults", "POST", spec)[0] == 200
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sim():
+    server = Sim()
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh(request):
+    if "sim" in request.fixturenames:
+        request.getfixturevalue("sim").request("/sim/reset", "POST", {})
+
+
+# Signing [overview-rest-authentication]: OKX's known answers (shared/OKX.md).
+
+@pytest.mark.parametrize("path, expected", [
+    ("/api/v5/account/balance?ccy=BTC", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="),
+    ("/api/v5/trade/order?ordId=680800019749904384&instId=BTC-USDT", "/OJUZK6ukjVJUGx9U0OheAtOmW2GkdJ7clAs8OK5fds="),
+])
+def test_signature_known_answers(path, expected):
+    secret, timestamp = "22582BD0CFF14C41EDBF1AB98506286D", "2020-12-08T09:08:57.715Z"
+    assert okxsim.sign(secret, timestamp, "GET", path) == expected
+    assert okxsim.verify_signature(secret, timestamp, "get", path, "", expected)
+    assert not okxsim.verify_signature(secret, timestamp, "GET", path.split("?")[0], "", expected)
+
+
+def test_timestamps_parse_strictly():
+    assert okxsim.parse_timestamp("2020-12-08T09:08:57.715Z") == 1607418537715
+    for bad in ("2020-12-08T09:08:57Z", "2020-12-08 09:08:57.715Z", "1607418537715", "2020-13-08T09:08:57.715Z", ""):
+        assert okxsim.parse_timestamp(bad) is None
+
+
+def test_signed_order_request_answers_okx_fields(sim):
+    status, body = sim.get(ALICE_ORDER)
+    assert status == 200 and body["code"] == "0" and body["msg"] == ""
+    [order] = body["data"]
+    for field in "ordId instId side posSide tdMode px sz avgPx accFillSz fillTime state lever fee feeCcy pnl category cTime uTime".split():
+        assert isinstance(order[field], str), field
+    assert order["ordId"] == "2940071038556348417" and order["px"] == "" and order["category"] == "normal"
+    assert order["cTime"].isdigit() and len(order["cTime"]) == 13
+
+
+@pytest.mark.parametrize("change, code", [
+    (dict(secret="00000000000000000000000000000000"), "50113"),
+    (dict(passphrase="not-the-passphrase"), "50105"),
+    (dict(account=dict(ALICE, key="00000000-0000-4000-8000-000000000000")), "50111"),
+    (dict(timestamp=okx_timestamp(int(time.time() * 1000) - 31_000)), "50102"),
+    (dict(timestamp=okx_timestamp(int(time.time() * 1000) + 31_000)), "50102"),
+    (dict(timestamp="2020-12-08T09:08:57Z"), "50112"),
+    (dict(omit=["OK-ACCESS-KEY"]), "50103"),
+    (dict(omit=["OK-ACCESS-PASSPHRASE"]), "50104"),
+    (dict(omit=["OK-ACCESS-SIGN"]), "50106"),
+    (dict(omit=["OK-ACCESS-TIMESTAMP"]), "50107"),
+    (dict(account=MIKE), "50120"),
+    (dict(account=NINA), "50110"),
+    (dict(account=LENA), "50101"),
+    (dict(simulated=True), "50101"),
+])
+def test_authentication_failures_answer_401_with_okx_codes(sim, change, code):
+    status, body = sim.get(ALICE_ORDER, **change)
+    assert (status, body["code"]) == (401, code)
+    assert "data" not in body, "OKX's gateway answers auth failures without data"
+
+
+def test_timestamps_within_30_seconds_are_accepted(sim):
+    assert sim.get(ALICE_ORDER, timestamp=okx_timestamp(int(time.time() * 1000) - 25_000))[1]["code"] == "0"
+
+
+def test_demo_key_works_with_the_simulated_trading_header(sim):
+    path = "/api/v5/trade/order?ordId=2974000111222333440&instId=BTC-USDT-SWAP"
+    assert sim.get(path, account=LENA, simulated=True)[1]["code"] == "0"
+
+
+@pytest.mark.parametrize("path, status, code", [
+    ("/api/v5/trade/order?ordId=1111111111111111111&instId=BTC-USDT-SWAP", 200, "51603"),
+    ("/api/v5/trade/order?ordId=2940071038556348417&instId=ETH-USDT-SWAP", 200, "51603"),
+    ("/api/v5/trade/order?ordId=2940071038556348417&instId=XYZ-USDT-SWAP", 200, "51001"),
+    ("/api/v5/trade/order?ordId=2940071038556348417", 400, "50014"),
+    ("/api/v5/trade/order?ordId=29400x&instId=BTC-USDT-SWAP", 400, "51000"),
+    ("/api/v5/account/positions-history?limit=101", 400, "51000"),
+    ("/api/v5/account/positions-history?after=yesterday", 400, "51000"),
+    ("/api/v5/account/positions-history?instType=SPOT", 400, "51000"),
+    ("/api/v5/trade/fills-history?instId=BTC-USDT-SWAP", 400, "50014"),
+])
+def test_request_errors(sim, path, status, code):
+    answer_status, body = sim.get(path)
+    assert (answer_status, body["code"], body["data"]) == (status, code, [])
+
+
+def test_order_of_another_account_does_not_exist_for_this_key(sim):
+    heidis = "/api/v5/trade/order?ordId=2972777888999000064&instId=BTC-USDT-SWAP"
+    status, body = sim.get(heidis, account=GRACE)
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist")
+    assert sim.server.sim.world.order_id_exists_elsewhere("2972777888999000064")
+
+
+def test_public_endpoints_need_no_signature(sim):
+    status, body = sim.request("/api/v5/public/instruments?instType=SWAP&instId=BTC-USDT-SWAP")
+    [instrument] = body["data"]
+    assert (instrument["ctVal"], instrument["ctMult"], instrument["ctValCcy"], instrument["settleCcy"], instrument["ctType"]) \
+        == ("0.01", "1", "BTC", "USDT", "linear")
+    assert sim.request("/api/v5/public/instruments?instType=SWAP&instId=NOPE-USDT-SWAP")[1]["code"] == "51001"
+    assert sim.request("/api/v5/public/instruments")[1]["code"] == "50014"
+    before = int(time.time() * 1000)
+    ts = int(sim.request("/api/v5/public/time")[1]["data"][0]["ts"])
+    assert before - 1000 <= ts <= int(time.time() * 1000) + 1000
+
+
+def test_unknown_paths_and_methods(sim):
+    assert sim.request("/api/v5/nope")[0] == 404
+    status, body = sim.request("/api/v5/public/time", "POST", {})
+    assert (status, body["code"]) == (405, "50115")
+
+
+# Rate limits: per user (or IP) and endpoint, 2-second windows.
+
+def test_positions_history_allows_10_per_2_seconds_per_user(sim):
+    path = "/api/v5/account/positions-history?instType=SWAP"
+    codes = [sim.get(path)[1]["code"] for _ in range(10)]
+    status, body = sim.get(path)
+    assert codes == ["0"] * 10 and (status, body["code"]) == (429, "50011")
+    assert sim.get(path, account=BOB)[1]["code"] == "0", "another user has their own window"
+    hits = sim.request(f"/sim/hits?apiKey={ALICE['key']}")[1]["endpoints"]["/api/v5/account/positions-history"]
+    assert (hits["count"], hits["ok"], hits["limited"]) == (11, 10, 1)
+
+
+def test_trade_order_limit_is_per_user_and_instrument(sim):
+    for _ in range(60):
+        assert sim.get(ALICE_ORDER)[1]["code"] == "0"
+    assert sim.get(ALICE_ORDER)[1]["code"] == "50011"
+    other_instrument = "/api/v5/trade/order?ordId=1&instId=ETH-USDT-SWAP"
+    assert sim.get(other_instrument)[1]["code"] == "51603"
+
+
+def test_rate_window_slides(sim):
+    path = "/api/v5/trade/fills-history?instType=SWAP"
+    for _ in range(10):
+        sim.get(path)
+    assert sim.get(path)[1]["code"] == "50011"
+    time.sleep(2.05)
+    assert sim.get(path)[1]["code"] == "0"
+
+
+# Paging.
+
+def test_positions_history_pages_newest_first_on_utime(sim):
+    seen, after = [], None
+    for _ in range(5):
+        path = "/api/v5/account/positions-history?instType=SWAP&instId=BTC-USDT-SWAP&limit=100"
+        page = sim.get(path + (f"&after={after}" if after else ""), account=KEN)[1]["data"]
+        seen += page
+        if len(page) < 100:
+            break
+        after = page[-1]["uTime"]
+    times = [int(p["uTime"]) for p in seen]
+    assert len(seen) == 231 and times == sorted(times, reverse=True) and len({p["posId"] for p in seen}) == 231
+    assert seen[-1]["type"] == "3" and seen[-1]["posId"] == "1745500000000000001"
+    newest = sim.get(f"/api/v5/account/positions-history?before={times[3]}", account=KEN)[1]["data"]
+    assert [int(p["uTime"]) for p in newest] == times[:3]
+    between = sim.get(f"/api/v5/account/positions-history?after={times[10]}&before={times[20]}", account=KEN)[1]["data"]
+    assert [int(p["uTime"]) for p in between] == times[11:20]
+    default = sim.get("/api/v5/account/positions-history?instType=SWAP", account=KEN)[1]["data"]
+    assert len(default) == 100
+
+
+def test_positions_history_filters(sim):
+    liquidations = sim.get("/api/v5/account/positions-history?type=3", account=KEN)[1]["data"]
+    assert [p["posId"] for p in liquidations] == ["1745500000000000001"]
+    assert sim.get("/api/v5/account/positions-history?mgnMode=isolated", account=KEN)[1]["data"] == liquidations
+    assert sim.get("/api/v5/account/positions-history?instId=ETH-USDT-SWAP", account=KEN)[1]["data"] == []
+
+
+def test_fills_windows_and_negative_trade_ids(sim):
+    recent = sim.get("/api/v5/trade/fills?instType=SWAP")[1]["data"]
+    assert [f["tradeId"] for f in recent] == ["-1187790455"], "the 3-day fills window excludes the older open fill"
+    assert recent[0]["subType"] == "104"
+    history = sim.get("/api/v5/trade/fills-history?instType=SWAP")[1]["data"]
+    assert [f["ordId"] for f in history] == ["2940455327716859904", "2940071038556348417"]
+    older = sim.get(f"/api/v5/trade/fills-history?instType=SWAP&after={history[0]['billId']}")[1]["data"]
+    assert older == history[1:]
+    by_order = sim.get("/api/v5/trade/fills-history?instType=SWAP&ordId=2940071038556348417")[1]["data"]
+    assert len(by_order) == 1 and by_order[0]["subType"] == "3"
+
+
+# Faults and the admin endpoints.
+
+@pytest.mark.parametrize("mode, status, code", [
+    ("429", 429, "50011"), ("50011", 200, "50011"), ("50013", 429, "50013"), ("50001", 503, "50001"),
+    ("50026", 500, "50026"), ("50004", 400, "50004"), ("500", 500, None), ("503", 503, None),
+])
+def test_faults_answer_like_okx(sim, mode, status, code):
+    sim.fault(endpoint="/api/v5/trade/order", mode=mode, count=2)
+    for _ in range(2):
+        answer_status, body = sim.get(ALICE_ORDER)
+        assert answer_status == status
+        assert (body["code"] if code else body.startswith("<html>")) == (code or True)
+    assert sim.get(ALICE_ORDER)[1]["code"] == "0", "the fault is used up after `count` requests"
+    hits = sim.request("/sim/hits?endpoint=/api/v5/trade/order")[1]
+    assert hits["endpoints"]["/api/v5/trade/order"]["faulted"] == 2 and hits["total"] == 3
+
+
+def test_faults_can_target_one_api_key_and_any_endpoint(sim):
+    sim.fault(endpoint="*", mode="503", count=5, apiKey=BOB["key"])
+    assert sim.get(ALICE_ORDER)[1]["code"] == "0"
+    assert sim.get("/api/v5/account/positions-history", account=BOB)[0] == 503
+
+
+def test_latency_delays_then_answers(sim):
+    sim.fault(endpoint="/api/v5/public/time", mode="latency", latencyMs=300)
+    started = time.monotonic()
+    assert sim.request("/api/v5/public/time")[1]["code"] == "0"
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("mode", ["timeout", "drop"])
+def test_timeout_and_drop_close_without_an_answer(sim, mode):
+    sim.fault(endpoint="/api/v5/public/time", mode=mode, latencyMs=100)
+    with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+        sim.request("/api/v5/public/time", timeout=5)
+
+
+def test_bad_fault_specs_are_refused(sim):
+    assert sim.request("/sim/faults", "POST", {"endpoint": "*", "mode": "explode"})[0] == 400
+    assert sim.request("/sim/faults")[1] == {"faults": []}
+
+
+def test_reset_clears_faults_hits_and_limits(sim):
+    sim.fault(endpoint="*", mode="503", count=10)
+    sim.request("/sim/reset", "POST", {})
+    assert sim.get(ALICE_ORDER)[1]["code"] == "0"
+    assert sim.request("/sim/hits")[1]["total"] == 1
+
+
+def test_max_in_window_counts_arrivals(sim):
+    for _ in range(4):
+        sim.request("/api/v5/public/time")
+    endpoint = sim.request("/sim/hits")[1]["endpoints"]["/api/v5/public/time"]
+    assert (endpoint["count"], endpoint["maxInWindow"]) == (4, 4)
+
+
+def test_clock_skew():
+    skewed = Sim(clock_skew_ms=60_000)
+    try:
+        assert skewed.get(ALICE_ORDER)[1]["code"] == "50102"
+        assert skewed.get(ALICE_ORDER, timestamp=okx_timestamp(int(time.time() * 1000) + 60_000))[1]["code"] == "0"
+        skewed.request("/sim/clock", "POST", {"skewMs": 0})
+        assert skewed.get(ALICE_ORDER)[1]["code"] == "0"
+        ts = int(skewed.request("/api/v5/public/time")[1]["data"][0]["ts"])
+        assert abs(ts - time.time() * 1000) < 5_000
+    finally:
+        skewed.close()
+
+
+def test_the_command_line_server_starts_and_stops_with_its_parent():
+    process = subprocess.Popen([sys.executable, os.path.join(DEVNET, "okxsim.py"), "--port", "0"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("okxsim listening on http://127.0.0.1:")
+        process.stdin.close()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+
+
+# The scenario files: consistent with OKX's definitions and with their stated verdicts.
+
+@pytest.fixture(scope="module")
+def world():
+    return okx_scenarios.World.load(os.path.join(DEVNET, "scenarios"), int(time.time() * 1000))
+
+
+def decimal(text):
+    return Decimal(text) if text else Decimal(0)
+
+
+def test_the_required_scenarios_exist(world):
+    names = {s["name"] for s in world.scenarios}
+    assert {"full-liquidation-long", "full-liquidation-short", "partial-liquidation", "adl", "manual-close-loss",
+            "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old"} <= names
+    for scenario in world.scenarios:
+        assert {"liquidated", "reason", "loss"} <= set(scenario["expect"]), scenario["name"]
+        assert scenario["expect"]["reason"] in ("forced-liquidation", "adl", "manual-close", "unknown")
+        assert {"account", "ordId", "instId", "principal", "leverage"} <= set(scenario["claim"]), scenario["name"]
+
+
+def test_position_records_follow_okx_definitions(world):
+    for account in world.accounts.values():
+        for p in account.positions:
+            total = decimal(p["pnl"]) + decimal(p["fee"]) + decimal(p["fundingFee"]) + decimal(p["liqPenalty"]) + decimal(p["settledPnl"])
+            assert decimal(p["realizedPnl"]) == total, p["posId"]
+            assert (p["triggerPx"] != "") == (p["type"] in ("3", "4", "5")), p["posId"]
+            assert decimal(p["liqPenalty"]) <= 0 and int(p["cTime"]) <= int(p["uTime"])
+        for f in account.fills:
+            forced = f["tradeId"].startswith("-")
+            assert forced == (100 <= int(f["subType"]) <= 107 or 125 <= int(f["subType"]) <= 128), f["tradeId"]
+
+
+def test_order_ids_are_unique_and_forced_orders_reduce_only(world):
+    ids = [o["ordId"] for a in world.accounts.values() for o in a.orders]
+    assert len(ids) == len(set(ids))
+    for account in world.accounts.values():
+        for o in account.orders:
+            if o["category"] in ("full_liquidation", "partial_liquidation", "adl"):
+                assert o["reduceOnly"] == "true"
+
+
+def test_expectations_match_the_data(world):
+    by_name = {a.name: a for a in world.accounts.values()}
+    for scenario in world.scenarios:
+        claim, expect = scenario["claim"], scenario["expect"]
+        account = by_name[claim["account"]]
+        found = world.order(account, claim["ordId"], claim["instId"])
+        assert bool(found) == (expect.get("error") != "NOT_FOUND"), scenario["name"]
+        if "posId" in expect:
+            [record] = [p for p in account.positions if p["posId"] == expect["posId"]]
+            assert Decimal(expect["loss"]) == max(-Decimal(record["realizedPnl"]), Decimal(0)), scenario["name"]
+            reason = {"3": "forced-liquidation", "4": "forced-liquidation", "5": "adl"}.get(record["type"], "manual-close")
+            assert (expect["reason"], expect["liquidated"]) == (reason, reason != "manual-close"), scenario["name"]
+            order = found[0]
+            if order["category"] == "normal":
+                assert int(record["cTime"]) <= int(order["fillTime"]) < int(record["uTime"]), scenario["name"]
+        else:
+            assert (expect["liquidated"], expect["loss"]) == (False, "0"), scenario["name"]
+
+
+def test_scenario_files_are_checked(tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"accounts": [
+        {"uid": "1", "apiKey": "k", "secretKey": "s", "passphrase": "p", "orders": [{"ordId": "1", "prize": "1"}]}]}))
+    with pytest.raises(okx_scenarios.ScenarioError, match="prize"):
+        okx_scenarios.World.load(str(tmp_path), 0)
+    (tmp_path / "bad.json").write_text(json.dumps({"accounts": [
+        {"uid": "1", "apiKey": "k", "secretKey": "s", "passphrase": "p", "orders": [{"ordId": "1", "cTime": "yesterday"}]}]}))
+    with pytest.raises(okx_scenarios.ScenarioError, match="yesterday"):
+        okx_scenarios.World.load(str(tmp_path), 0)
+
+
+def test_relative_times():
+    assert okx_scenarios.resolve_time("now-1d-2h+3ms", 100_000_000) == str(100_000_000 - 86_400_000 - 7_200_000 + 3)
+    assert okx_scenarios.resolve_time("1700000000000", 5) == "1700000000000"
+    assert okx_scenarios.resolve_time("", 5) == ""
+
+
+def test_deleted_key_answers_50119(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({
+        "instruments": [{"instId": "BTC-USDT-SWAP"}],
+        "accounts": [{"uid": "9", "apiKey": "gone", "secretKey": "s", "passphrase": "p", "deleted": True}]}))
+    sim = Sim(scenarios=str(tmp_path))
+    try:
+        status, body = sim.get(ALICE_ORDER, account=dict(key="gone", secret="s", passphrase="p"))
+        assert (status, body["code"]) == (401, "50119")
+    finally:
+        sim.close()
