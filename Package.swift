@@ -24,8 +24,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"]),
         // OKX v5 REST: signing, rate limits, error mapping.
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
+        // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
+        .target(name: "Verification", dependencies: ["Crypto", "Wire"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto"]),
+        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification"]),
         .executableTarget(name: "lg-keeper", dependencies: ["Keeper"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -35,6 +37,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

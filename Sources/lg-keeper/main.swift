@@ -13,6 +13,7 @@ struct Command: Sendable {
 enum CommandTable {
     static let all: [Command] = [
         AccountCommand.command,
+        EvidenceCommand.command,
         ProbeCommand.command,
     ]
 }
