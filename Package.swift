@@ -26,8 +26,10 @@ let package = Package(
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
         // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
         .target(name: "Verification", dependencies: ["Crypto", "Wire"]),
+        // The encrypted OKX key vault (AES-256-GCM under a master key), in SQLite.
+        .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification"]),
+        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         .executableTarget(name: "lg-keeper", dependencies: ["Keeper"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -37,6 +39,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "Keeper", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],

@@ -1,4 +1,5 @@
 import Store
+import Vault
 
 /// The tables this branch adds: `evidence` (one row per written evidence bundle) and
 /// `vault_keys` (the encrypted OKX key vault). Migration ids start with `verify-`; append this list
@@ -21,16 +22,6 @@ public enum VerificationSchema {
             );
             CREATE INDEX evidence_by_order ON evidence (ord_id, inst_id);
             """),
-        Migrator.Migration("verify-002-vault-keys", """
-            CREATE TABLE vault_keys (
-                wallet TEXT NOT NULL,
-                alias TEXT NOT NULL UNIQUE,
-                sealed BLOB NOT NULL,
-                key_check TEXT NOT NULL,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-                updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-                PRIMARY KEY (wallet, alias)
-            );
-            """),
+        KeyVault.migration,
     ]
 }

@@ -14,6 +14,7 @@ enum CommandTable {
     static let all: [Command] = [
         AccountCommand.command,
         EvidenceCommand.command,
+        KeysCommand.command,
         ProbeCommand.command,
     ]
 }
