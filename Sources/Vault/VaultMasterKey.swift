@@ -67,3 +67,9 @@ public struct VaultMasterKey: Sendable {
         Hex.encode(HMACSHA256.authenticate(Array("lg-keeper vault key check v1".utf8), key: bytes).prefix(16))
     }
 }
+
+extension VaultMasterKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "VaultMasterKey(check \(check))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["check": check], displayStyle: .struct) }
+}

@@ -29,6 +29,10 @@ import Vault
         #expect(try vault.list().map(\.alias) == ["main"])
         #expect(try vault.list().first?.wallet == Self.wallet.lowercased())
         #expect(!"\(stored)".contains(stored.secretKey) && !"\(stored)".contains(stored.apiKey))
+        let key = try VaultMasterKey(bytes: [UInt8](repeating: 0x7e, count: 32))
+        var dumped = ""
+        dump(key, to: &dumped)
+        for text in ["\(key)", String(reflecting: key), dumped] { #expect(!text.contains("7e7e") && !text.contains("126")) }
         #expect { try vault.add(wallet: Self.wallet, alias: "main", credentials: stored) } throws: { ($0 as? VaultError)?.code == .duplicate }
         #expect { try vault.credentials(alias: "main", wallet: "0x" + String(repeating: "1", count: 40)) } throws: {
             ($0 as? VaultError)?.code == .notFound
