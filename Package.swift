@@ -24,9 +24,13 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"]),
         // OKX v5 REST: signing, rate limits, error mapping.
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
+        // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
+        .target(name: "Verification", dependencies: ["Crypto", "Wire"]),
+        // The encrypted OKX key vault (AES-256-GCM under a master key), in SQLite.
+        .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto"]),
-        .executableTarget(name: "lg-keeper", dependencies: ["Keeper"]),
+        .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["Keeper", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
@@ -36,6 +40,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "OKX", "Keeper", "Store", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

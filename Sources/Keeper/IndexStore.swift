@@ -32,7 +32,7 @@ public final class IndexStore {
     /// Wraps `database` and applies the schema's migrations.
     public init(database: Database) throws(KeeperError) {
         self.database = database
-        try Self.wrap { try IndexSchema.migrator.migrate(database) }
+        try Self.wrap { try KeeperSchema.migrator.migrate(database) }
     }
 
     @discardableResult

@@ -29,7 +29,7 @@ public struct OKXCredentials: Sendable, Equatable {
     }
 
     /// The credential strings, for scrubbing them out of text that must never carry them.
-    var secrets: [String] { [apiKey, secretKey, passphrase] }
+    public var secrets: [String] { [apiKey, secretKey, passphrase] }
 }
 
 extension OKXCredentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

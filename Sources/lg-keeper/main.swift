@@ -13,6 +13,8 @@ struct Command: Sendable {
 enum CommandTable {
     static let all: [Command] = [
         AccountCommand.command,
+        EvidenceCommand.command,
+        KeysCommand.command,
         ProbeCommand.command,
         IndexCommand.command,
         StatusCommand.command,

@@ -1,8 +1,10 @@
 import Store
+import Vault
 
-/// The keeper's tables (DESIGN.md §8), as ordered migrations. Other tools may read `events` and
-/// `claims`: columns may be added, never change meaning.
-public enum IndexSchema {
+/// The keeper's tables (DESIGN.md §8), as one ordered list of migrations: the index (`events`,
+/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles and the OKX key vault. Other tools may
+/// read `events` and `claims`: columns may be added, never change meaning.
+public enum KeeperSchema {
     public static let migrator = Migrator([
         .init("001_events_claims_blocks_cursor", """
             CREATE TABLE events (
@@ -82,5 +84,22 @@ public enum IndexSchema {
                 SELECT claims.* FROM claims JOIN cursor ON cursor.id = 1
                 WHERE cursor.halted = 0 AND claims.request_block_number <= cursor.confirmed_block;
             """),
+        .init("002_evidence", """
+            CREATE TABLE evidence (
+                evidence_id TEXT PRIMARY KEY NOT NULL,
+                root TEXT NOT NULL,
+                bundle_hash TEXT NOT NULL,
+                ord_id TEXT NOT NULL,
+                inst_id TEXT NOT NULL,
+                wallet TEXT,
+                liquidated INTEGER,
+                reason TEXT,
+                verified_at TEXT NOT NULL,
+                path TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+            );
+            CREATE INDEX evidence_by_order ON evidence (ord_id, inst_id);
+            """),
+        KeyVault.migration,
     ])
 }

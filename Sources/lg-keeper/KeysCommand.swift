@@ -1,0 +1,93 @@
+import Foundation
+import Keeper
+import OKX
+import Vault
+
+/// `lg-keeper keys add|list|remove|rekey`: the encrypted OKX key vault. Credentials come from
+/// stdin, master keys from `LGK_VAULT_KEY[_FILE]` and `LGK_VAULT_NEW_KEY[_FILE]` — never argv.
+enum KeysCommand {
+    static let command = Command(
+        name: "keys",
+        usage: "keys add --wallet 0x… --alias NAME | list | remove --wallet 0x…|--alias NAME | rekey  [--db FILE]",
+        summary: "the encrypted OKX key vault (credentials on stdin; master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE)",
+        run: run)
+
+    static func run(_ words: [String]) async throws -> ExitCode {
+        let arguments = try Arguments(words, valued: ["wallet", "alias", "db"], flags: [])
+        guard arguments.positionals.count == 1, let action = arguments.positionals.first else {
+            throw UsageError("say `keys add`, `keys list`, `keys remove` or `keys rekey`")
+        }
+        let path = arguments.value("db") ?? DatabaseOption.defaultPath
+        let environment = ProcessInfo.processInfo.environment
+        switch action {
+        case "add":
+            let wallet = try arguments.required("wallet"), alias = try arguments.required("alias")
+            let key = try masterKey(environment)
+            let credentials = try readCredentials()
+            guard let vault = try open(path, create: true, key: key) else { throw CommandFailure(.config, "cannot open \(path)") }
+            try perform { try vault.add(wallet: wallet, alias: alias, credentials: credentials) }
+            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) (AES-256-GCM, \(path))")
+        case "list":
+            try noOptions(arguments, except: [], action)
+            guard let vault = try open(path, create: false, key: nil) else { print("no keys (no database at \(path))"); return .ok }
+            let entries = try perform { try vault.list() }
+            if entries.isEmpty { print("no keys") }
+            for entry in entries { print("\(entry.wallet)  \(entry.alias)  added \(entry.createdAt)  sealed \(entry.updatedAt)") }
+        case "remove":
+            guard arguments.value("wallet") != nil || arguments.value("alias") != nil else {
+                throw UsageError("say which key: --wallet 0x… or --alias NAME")
+            }
+            guard let vault = try open(path, create: false, key: nil) else { throw CommandFailure(.problemFound, "no database at \(path)") }
+            let removed = try perform { try vault.remove(wallet: arguments.value("wallet"), alias: arguments.value("alias")) }
+            guard removed > 0 else { throw CommandFailure(.problemFound, "no matching key in the vault") }
+            print("removed       \(removed) key\(removed == 1 ? "" : "s")")
+        case "rekey":
+            try noOptions(arguments, except: [], action)
+            let key = try masterKey(environment)
+            let newKey = try masterKey(environment, prefix: "LGK_VAULT_NEW_KEY")
+            guard let vault = try open(path, create: false, key: key) else { throw CommandFailure(.problemFound, "no database at \(path)") }
+            let count = try perform { try vault.rekey(to: newKey) }
+            print("re-sealed     \(count) key\(count == 1 ? "" : "s") under the new master key; use it from now on")
+        default:
+            throw UsageError("unknown action '\(action)': use add, list, remove or rekey")
+        }
+        return .ok
+    }
+
+    static func noOptions(_ arguments: Arguments, except: Set<String>, _ action: String) throws {
+        for name in ["wallet", "alias"] where !except.contains(name) && arguments.value(name) != nil {
+            throw UsageError("--\(name) does not apply to `keys \(action)`")
+        }
+    }
+
+    static func masterKey(_ environment: [String: String], prefix: String = VaultMasterKey.environmentVariable) throws -> VaultMasterKey {
+        try perform { try VaultMasterKey.from(environment: environment, prefix: prefix) }
+    }
+
+    static func open(_ path: String, create: Bool, key: VaultMasterKey?) throws -> KeyVault? {
+        guard let database = try DatabaseOption.open(path, create: create) else { return nil }
+        return KeyVault(database: database, masterKey: key)
+    }
+
+    /// Credentials from stdin: three lines or a JSON object, at most 4 KiB.
+    static func readCredentials() throws -> OKXCredentials {
+        let data = FileHandle.standardInput.readData(ofLength: 4097)
+        guard data.count <= 4096 else { throw CommandFailure(.badData, "the credentials on stdin are longer than 4 KiB") }
+        guard !data.isEmpty else {
+            throw CommandFailure(.usage, "pipe the credentials on stdin: apiKey, secretKey and passphrase on three lines, or as JSON")
+        }
+        return try perform { try OKXCredentials(parsing: String(decoding: data, as: UTF8.self)) }
+    }
+
+    /// Runs a vault call, mapping its error to an exit status and one line.
+    static func perform<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as VaultError {
+            switch error.code {
+            case .invalidMasterKey, .insecureKeyFile: throw CommandFailure(.config, error.message)
+            case .wrongMasterKey, .tampered, .notFound: throw CommandFailure(.problemFound, error.message)
+            case .duplicate, .invalidInput: throw CommandFailure(.badData, error.message)
+            case .database: throw CommandFailure(.unavailable, error.message)
+            }
+        }
+    }
+}

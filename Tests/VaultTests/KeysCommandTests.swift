@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `lg-keeper keys …` run as a process, with credentials on stdin.
+@Suite struct KeysCommandTests {
+    struct Output { let status: Int32; let stdout: String; let stderr: String }
+
+    /// Like `KeeperBinary.run`, with `stdin` piped in.
+    static func run(_ arguments: [String], environment: [String: String], stdin: String = "") throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: KeeperBinary.path)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test func addListRekeyRemoveWithoutLeakingSecrets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = "\(directory)/keeper.sqlite"
+        let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let apiKey = "api\(tag)", secretKey = "SECRET\(tag)", passphrase = "Pass\(tag)"
+        let masterHex = String(repeating: "5a", count: 32), newHex = String(repeating: "c3", count: 32)
+        let keyFile = "\(directory)/master.key"
+        try masterHex.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
+        let wallet = "0x" + String(repeating: "ab", count: 20)
+        var outputs = [Output]()
+
+        let added = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "main", "--db", db],
+                                 environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "\(apiKey)\n\(secretKey)\n\(passphrase)\n")
+        outputs.append(added)
+        #expect(added.status == 0, "\(added.stderr)")
+        let json = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "second", "--db", db], environment: ["LGK_VAULT_KEY": masterHex],
+                                stdin: #"{"apiKey":"\#(apiKey)2","secretKey":"\#(secretKey)2","passphrase":"\#(passphrase)2"}"#)
+        outputs.append(json)
+        #expect(json.status == 0, "\(json.stderr)")
+        let duplicate = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "main", "--db", db],
+                                     environment: ["LGK_VAULT_KEY": masterHex], stdin: "a\nb\nc\n")
+        #expect(duplicate.status == 65)
+
+        let listed = try Self.run(["keys", "list", "--db", db], environment: [:])
+        outputs.append(listed)
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("main") && listed.stdout.contains("second") && listed.stdout.contains(wallet))
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keyFile)
+        let insecure = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "third", "--db", db],
+                                    environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "a\nb\nc\n")
+        #expect(insecure.status == 78)
+        #expect(insecure.stderr.contains("readable by group or others"))
+
+        let rekeyed = try Self.run(["keys", "rekey", "--db", db], environment: ["LGK_VAULT_KEY": masterHex, "LGK_VAULT_NEW_KEY": newHex])
+        outputs.append(rekeyed)
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(rekeyed.stdout.contains("2 keys"))
+        let oldKeyAgain = try Self.run(["keys", "rekey", "--db", db], environment: ["LGK_VAULT_KEY": masterHex, "LGK_VAULT_NEW_KEY": newHex])
+        outputs.append(oldKeyAgain)
+        #expect(oldKeyAgain.status == 1)
+        #expect(oldKeyAgain.stderr.contains("another vault master key"))
+
+        let removed = try Self.run(["keys", "remove", "--alias", "second", "--db", db], environment: [:])
+        #expect(removed.status == 0)
+        #expect(try Self.run(["keys", "remove", "--alias", "second", "--db", db], environment: [:]).status == 1)
+        #expect(try Self.run(["keys", "add", "--wallet", wallet, "--alias", "x", "--db", db, "--secret", "s"], environment: [:]).status == 64)
+
+        for output in outputs {
+            for secret in [apiKey, secretKey, passphrase] {
+                #expect(!output.stdout.contains(secret) && !output.stderr.contains(secret))
+            }
+        }
+        // The database and its WAL hold no secret in clear.
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasPrefix("keeper.sqlite") {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))
+            for secret in [apiKey, secretKey, passphrase, masterHex, newHex] {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) must not contain a secret")
+            }
+        }
+    }
+}
