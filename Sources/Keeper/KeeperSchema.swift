@@ -101,5 +101,30 @@ public enum KeeperSchema {
             CREATE INDEX evidence_by_order ON evidence (ord_id, inst_id);
             """),
         KeyVault.migration,
+        .init("005_claim_pipeline_audit_log", """
+            ALTER TABLE claims ADD COLUMN liquidated INTEGER;
+            ALTER TABLE claims ADD COLUMN evidence_root TEXT;
+            ALTER TABLE claims ADD COLUMN reason TEXT;
+            ALTER TABLE claims ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN review TEXT CHECK (review IN ('approved', 'rejected'));
+            ALTER TABLE claims ADD COLUMN payout_day INTEGER;
+            CREATE INDEX claims_by_payout_day ON claims (payout_day);
+
+            -- Append-only and hash-chained: see AuditLog.
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE
+            );
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """),
     ])
 }
