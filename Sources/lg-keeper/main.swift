@@ -18,6 +18,8 @@ enum CommandTable {
         ProbeCommand.command,
         IndexCommand.command,
         StatusCommand.command,
+        ClaimsCommand.command,
+        AuditCommand.command,
     ]
 }
 
