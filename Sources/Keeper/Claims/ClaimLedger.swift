@@ -135,6 +135,14 @@ public struct ClaimLedger {
         try AuditLog.append(db, kind: "claim.transition", subject: claim.subject, detail: .object(detail))
     }
 
+    /// Leaves the claim in its state and looks at it again at `time` (epoch ms): not a transition,
+    /// so no audit row.
+    public func reschedule(_ claim: Claim, at time: Int64) throws(KeeperError) {
+        try IndexStore.wrap {
+            _ = try database.execute("UPDATE claims SET next_attempt_at = ? WHERE id = ? AND state = ?", [time, claim.id, claim.state.rawValue])
+        }
+    }
+
     /// Records an operator's decision on a claim held for review. `approve` lets the pipeline pay
     /// it on its next pass; `reject` ends it in `failed`.
     public func review(user: Address, orderID: UInt256, _ decision: Claim.Review, by operatorName: String) throws(KeeperError) -> Claim {

@@ -20,16 +20,18 @@ public enum ClaimState: String, Sendable, CaseIterable, Comparable {
     /// States the claim never leaves.
     public var isFinal: Bool { self == .paid || self == .rejected || self == .failed }
 
-    /// The states this one may move to. Anything else is a defect and is refused.
+    /// The states this one may move to. Anything else is a defect and is refused. Besides the
+    /// forward path, a claim may adopt what the contract already says (a verdict or a payment
+    /// recorded before a crash, or by another signer): `verified`, `rejected` or `paid` directly.
     public var successors: Set<ClaimState> {
         switch self {
-        case .requested: [.needsKey, .verifying, .failed]
-        case .needsKey: [.verifying, .failed]
-        case .verifying: [.verifying, .needsKey, .verifyPending, .failed]
+        case .requested: [.needsKey, .verifying, .failed, .verified, .rejected, .paid]
+        case .needsKey: [.verifying, .failed, .verified, .rejected, .paid]
+        case .verifying: [.verifying, .needsKey, .verifyPending, .failed, .verified, .rejected, .paid]
         case .verifyPending: [.verified, .rejected, .failed]
-        case .verified: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed]
-        case .awaitingLimit, .awaitingFunds: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed]
-        case .heldReview: [.awaitingLimit, .awaitingFunds, .executePending, .failed]
+        case .verified: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
+        case .awaitingLimit, .awaitingFunds: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
+        case .heldReview: [.awaitingLimit, .awaitingFunds, .executePending, .failed, .paid]
         case .executePending: [.paid, .failed]
         case .paid, .rejected, .failed: []
         }
