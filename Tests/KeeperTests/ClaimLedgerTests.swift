@@ -80,7 +80,7 @@ struct ClaimFixture {
     @Test func refusesMovesOutsideTheStateMachineAndStaleRows() throws {
         let fixture = try ClaimFixture()
         let claim = try fixture.insertClaim(user: user, orderID: 8)
-        #expect(throws: KeeperError.self) { try fixture.ledger.transition(claim, to: .paid) }
+        #expect(throws: KeeperError.self) { try fixture.ledger.transition(claim, to: .executePending) }
         try fixture.ledger.transition(claim, to: .verifying)
         // `claim` still says requested: a second writer acting on the stale row is refused.
         #expect(throws: KeeperError.self) { try fixture.ledger.transition(claim, to: .needsKey) }
