@@ -126,5 +126,19 @@ public enum KeeperSchema {
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
             """),
+        .init("006_alerts_outbox", """
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                body TEXT NOT NULL,
+                dedupe_key TEXT,
+                raised_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                delivered_at TEXT
+            );
+            CREATE INDEX alerts_undelivered ON alerts (delivered_at, next_attempt_at);
+            """),
     ])
 }
