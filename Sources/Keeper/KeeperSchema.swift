@@ -140,5 +140,13 @@ public enum KeeperSchema {
             );
             CREATE INDEX alerts_undelivered ON alerts (delivered_at, next_attempt_at);
             """),
+        .init("007_control", """
+            CREATE TABLE control (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                paused INTEGER NOT NULL DEFAULT 0,
+                paused_reason TEXT,
+                paused_at TEXT
+            );
+            """),
     ])
 }
