@@ -20,6 +20,8 @@ enum CommandTable {
         StatusCommand.command,
         ClaimsCommand.command,
         AuditCommand.command,
+        ReconcileCommand.command,
+        ResumeCommand.command,
     ]
 }
 
