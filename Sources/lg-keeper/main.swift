@@ -22,6 +22,7 @@ enum CommandTable {
         AuditCommand.command,
         ReconcileCommand.command,
         ResumeCommand.command,
+        ReportCommand.command,
     ]
 }
 
