@@ -18,6 +18,7 @@ public struct LiquidationVerifier: Sendable {
     /// `meta.version`.
     public let version: String
     private let clock: @Sendable () -> Date
+    public static let minimumSecretLength = 8
 
     /// - Parameter clock: the time of `meta.verifiedAt` and the claim-age check (injectable for tests).
     public init(policy: CoveragePolicy, archive: EvidenceArchive, version: String = "\(BuildInfo.name)@\(BuildInfo.version)",
@@ -29,7 +30,9 @@ public struct LiquidationVerifier: Sendable {
     }
 
     /// Verifies `request` with `exchange` (a client holding the trader's read-only key). `secrets`
-    /// are the credentials that key consists of: evidence containing any of them is refused.
+    /// are the credentials that key consists of: evidence containing any of them is refused. Strings
+    /// shorter than `minimumSecretLength` are not searched for: OKX's passphrases have 8–32
+    /// characters, and a shorter (wrong) one such as "wrong" occurs by chance in any hint.
     public func verify(_ request: VerificationRequest, on exchange: AnyOKXExchange,
                        refusing secrets: [String] = []) async throws(KeeperError) -> VerificationOutcome {
         let started = ContinuousClock.now
@@ -60,7 +63,7 @@ public struct LiquidationVerifier: Sendable {
         do { sealed = try EvidenceBundle.seal(response.json) } catch {
             throw KeeperError(.software, "cannot seal the verification of \(request.ordId): \(error.message)")
         }
-        let receipt = try archive.store(sealed, wallet: request.wallet, refusing: secrets)
+        let receipt = try archive.store(sealed, wallet: request.wallet, refusing: secrets.filter { $0.count >= Self.minimumSecretLength })
         return VerificationOutcome(response: sealed, evidence: receipt, result: result)
     }
 
