@@ -77,6 +77,10 @@ enum OKXSim {
     static func shared() throws -> ServerProcess { try instance.get() }
     private static let instance = Result { try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"]) }
 
+    /// A second simulator for the suite that queues faults, so that they never reach another suite's requests.
+    static func faulty() throws -> ServerProcess { try faultyInstance.get() }
+    private static let faultyInstance = Result { try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"]) }
+
     /// A client with fast retries against `baseURL`, with its own rate limiter.
     static func client(_ credentials: OKXCredentials, baseURL: String, simulated: Bool = false, maximumAttempts: Int = 4,
                        limiter: OKXRateLimiter = OKXRateLimiter()) -> OKXClient {
