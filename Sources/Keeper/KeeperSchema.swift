@@ -2,7 +2,7 @@ import Store
 import Vault
 
 /// The keeper's tables (DESIGN.md §8), as one ordered list of migrations: the index (`events`,
-/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles and the OKX key vault. Other tools may
+/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles, the OKX key vault and the transaction manager's `txs` / `tx_attempts`. Other tools may
 /// read `events` and `claims`: columns may be added, never change meaning.
 public enum KeeperSchema {
     public static let migrator = Migrator([
@@ -101,5 +101,6 @@ public enum KeeperSchema {
             CREATE INDEX evidence_by_order ON evidence (ord_id, inst_id);
             """),
         KeyVault.migration,
+        TxSchema.migration,
     ])
 }
