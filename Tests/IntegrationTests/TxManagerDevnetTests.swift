@@ -296,4 +296,38 @@ import Wire
         #expect(final.blockHash != oldBlock)
         #expect(try await h.onChain(claim).verified)
     }
+
+    @Test func aTransactionTheNodeRefusesBelowItsBaseFeeStillReportsTheCap() async throws {
+        let claim = try await h.requestClaim(user: 2)
+        let key = claim.key(h.chainID)
+        let cap = try (try await h.nextBaseFee()).divided(by: UInt256(3))
+        let manager = try h.manager(cap: cap, bumpAfterBlocks: 1)
+        // With automine on the devnode refuses a fee cap below the base fee, as some nodes do.
+        let stored = try await manager.submit(key, to: h.contract, data: try h.verifyPayoutData(claim, root: root()))
+        #expect(stored.sentAt == nil && stored.lastError?.contains("base fee") == true)
+        try await h.mine(1)
+        let outcomes = try await manager.poll()
+        #expect(outcomes.map(\.kind) == [.feeCapReached])
+        #expect(try manager.attempts(for: key).count == 1)
+        #expect(try await manager.poll().isEmpty)
+    }
+
+    @Test func aNonceUsedByAnotherTransactionEndsTheJobAsDropped() async throws {
+        let claim = try await h.requestClaim(user: 3)
+        let key = claim.key(h.chainID)
+        let manager = try h.manager(broadcastOnSubmit: false)
+        let stored = try await manager.submit(key, to: h.contract, data: try h.verifyPayoutData(claim, root: root()))
+        // The same key, used elsewhere, takes the nonce first.
+        try await h.send(from: try PrivateKey(hex: h.devnet.deployment.keeper.privateKey), to: h.keeper, data: [], gas: 21_000)
+        #expect(try await h.keeperNonce() == stored.nonce + 1)
+        _ = try await manager.resync()  // "nonce too low", and no receipt of ours
+        #expect(try manager.transaction(for: key)?.state == .pending)
+        let outcomes = try await h.settle(manager, key)
+        #expect(outcomes.map(\.kind) == [.dropped])
+        #expect(try manager.outcome(for: key)?.kind == .dropped)
+        #expect(try manager.attempts(for: key).count == 1, "never signed again")
+        #expect(try await h.onChain(claim).verified == false)
+        try await h.mine()
+        #expect(try await manager.poll().isEmpty)
+    }
 }

@@ -75,13 +75,10 @@ extension TxManager {
         }
     }
 
-    /// A pending transaction without a receipt: broadcast if never sent, rebroadcast if the node
-    /// forgot it, bump if it has waited long enough below the market, or drop it if its nonce was used.
+    /// A pending transaction without a receipt: dropped if its nonce was used by another transaction;
+    /// otherwise broadcast if never sent, rebroadcast if the node forgot it, and repriced once it has
+    /// waited `bumpAfterBlocks` blocks.
     private func nudge(_ transaction: StoredTransaction, head: UInt64) async throws(KeeperError) -> TxOutcome? {
-        if transaction.sentAt == nil {
-            try await broadcast(transaction)
-            return nil
-        }
         let confirmedHead = head >= options.confirmations ? head - options.confirmations : 0
         let usedAtConfirmed = try await node("eth_getTransactionCount") {
             try await self.rpc.transactionCount(of: self.signer.address, block: .number(confirmedHead))
@@ -96,13 +93,24 @@ extension TxManager {
         }
         let usedAtHead = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .latest) }
         if usedAtHead > transaction.nonce { return nil }  // used in a block not yet confirmed: wait
+        let waited = head >= transaction.sentBlock + options.bumpAfterBlocks
+        if transaction.sentAt == nil {
+            // Never accepted: send it; a node that keeps refusing it (e.g. below its base fee) gets a repriced attempt.
+            guard try await broadcast(transaction) == .failed, waited else { return nil }
+            return try await reprice(transaction, head: head)
+        }
         if try await node("eth_getTransactionByHash", { try await self.rpc.transaction(transaction.hash) }) == nil {
             statistics.update { $0.rebroadcast += 1 }
             log("msg=\"tx unknown to the node; rebroadcasting\" job=\(transaction.key) hash=\(transaction.hash)")
             try await broadcast(transaction)
             return nil
         }
-        guard head >= transaction.sentBlock + options.bumpAfterBlocks else { return nil }
+        return waited ? try await reprice(transaction, head: head) : nil
+    }
+
+    /// Bumps a transaction that waited below the market: re-signed at the same nonce, stored, then
+    /// broadcast. At the cap, reports `.feeCapReached` once instead.
+    private func reprice(_ transaction: StoredTransaction, head: UInt64) async throws(KeeperError) -> TxOutcome? {
         let market = try await feeOracle.quote(cap: options.maxFeePerGas)
         switch FeeBump.decide(maxFee: transaction.maxFeePerGas, tip: transaction.maxPriorityFeePerGas, market: market,
                               percent: options.bumpPercent, cap: options.maxFeePerGas) {
