@@ -330,4 +330,23 @@ import Wire
         try await h.mine()
         #expect(try await manager.poll().isEmpty)
     }
+
+    @Test func aFailingCallerWriteRollsBackTheTransactionAndReservesNoNonce() async throws {
+        struct Refused: Error {}
+        let claim = try await h.requestClaim(user: 4)
+        let key = claim.key(h.chainID)
+        let manager = try h.manager()
+        let data = try h.verifyPayoutData(claim, root: root())
+        let pending = try await h.keeperNonce(.pending)
+        await #expect(throws: KeeperError.self) {
+            try await manager.submit(key, to: h.contract, data: data) { _ in throw Refused() }
+        }
+        #expect(try h.count(manager, "SELECT count(*) FROM txs") == 0)
+        #expect(try h.count(manager, "SELECT count(*) FROM tx_attempts") == 0)
+        #expect(try await h.keeperNonce(.pending) == pending, "nothing was broadcast")
+        let stored = try await manager.submit(key, to: h.contract, data: data)
+        #expect(stored.nonce == pending, "the nonce was not reserved by the failed attempt")
+        _ = try await h.settle(manager, key)
+        #expect(try manager.outcome(for: key)?.kind == .confirmed)
+    }
 }
