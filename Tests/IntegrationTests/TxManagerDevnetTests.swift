@@ -349,4 +349,23 @@ import Wire
         _ = try await h.settle(manager, key)
         #expect(try manager.outcome(for: key)?.kind == .confirmed)
     }
+
+    @Test func aTransactionThatRevertsOnChainIsReportedWithItsReason() async throws {
+        let claim = try await h.requestClaim(user: 0)
+        let key = claim.key(h.chainID)
+        // Two keepers (two databases) verify the same claim in the same block: the second one loses.
+        let winner = try h.manager(), loser = try h.manager()
+        try await withoutAutomine {
+            let first = try await winner.submit(key, to: h.contract, data: try h.verifyPayoutData(claim, root: root()))
+            let second = try await loser.submit(key, to: h.contract, data: try h.verifyPayoutData(claim, root: root()))
+            #expect(second.nonce == first.nonce + 1)
+            try await h.mine(1)
+        }
+        let outcomes = try await h.settle(loser, key)
+        #expect(outcomes.map(\.kind) == [.reverted(reason: "reverted: already verified")])
+        #expect(try loser.transaction(for: key)?.state == .reverted)
+        #expect(loser.statistics.snapshot.reverted == 1)
+        _ = try await h.settle(winner, key)
+        #expect(try winner.outcome(for: key)?.kind == .confirmed)
+    }
 }

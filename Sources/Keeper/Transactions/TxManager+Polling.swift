@@ -4,7 +4,7 @@ extension TxManager {
     /// One pass over the unfinished transactions, oldest nonce first:
     /// - a receipt for any attempt → `mined` (that attempt becomes the job's transaction);
     /// - mined with `confirmations` blocks on top → `confirmed`, or `reverted` with the reason
-    ///   replayed by `eth_call` on the parent block;
+    ///   replayed by `eth_call` at its block;
     /// - a mined transaction whose block a reorg removed → `pending`, and its raw bytes rebroadcast;
     /// - never sent, or unknown to the node (dropped from its pool) → the stored raw bytes rebroadcast;
     /// - waiting `bumpAfterBlocks` blocks below the market → re-signed at the same nonce with at least
@@ -135,12 +135,13 @@ extension TxManager {
         }
     }
 
-    /// Replays a reverted call on the state before its block to read the reason; nil when the replay
-    /// does not revert (the state it depended on changed within the block) or the node cannot answer.
+    /// Replays a reverted call with `eth_call` at its block (the state after it, which holds whatever
+    /// earlier transaction of the block made it fail) to read the reason; nil when the replay does not
+    /// revert or the node cannot answer.
     private func replayedRevertReason(_ transaction: StoredTransaction, block: UInt64) async -> String? {
         let call = CallRequest(from: transaction.sender, to: transaction.to, data: transaction.data)
         do {
-            _ = try await rpc.call(call, block: .number(block > 0 ? block - 1 : 0))
+            _ = try await rpc.call(call, block: .number(block))
             return nil
         } catch {
             if let reason = Self.revertReason(of: error) { return reason.description }
