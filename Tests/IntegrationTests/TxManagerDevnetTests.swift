@@ -329,6 +329,17 @@ import Wire
         #expect(try await h.onChain(claim).verified == false)
         try await h.mine()
         #expect(try await manager.poll().isEmpty)
+
+        // submit keeps answering with the dropped transaction; resubmit, after the contract was read, makes the next generation.
+        let data = try h.verifyPayoutData(claim, root: root())
+        #expect(try await manager.submit(key, to: h.contract, data: data).hash == stored.hash)
+        let next = try await manager.resubmit(key, to: h.contract, data: data)
+        #expect(next.generation == 1 && next.nonce == stored.nonce + 1 && next.hash != stored.hash)
+        #expect(try await manager.resubmit(key, to: h.contract, data: data).hash == next.hash, "in flight: returned as is")
+        _ = try await h.settle(manager, key)
+        #expect(try manager.outcome(for: key)?.kind == .confirmed)
+        #expect(try await h.onChain(claim).verified)
+        #expect(try h.count(manager, "SELECT count(*) FROM txs") == 2)
     }
 
     @Test func aFailingCallerWriteRollsBackTheTransactionAndReservesNoNonce() async throws {

@@ -6,6 +6,8 @@ import Store
 public struct StoredTransaction: Sendable, Hashable {
     public let id: Int64
     public let key: TxJobKey
+    /// 0 for the job's first transaction; one more for each `resubmit` after a final failure.
+    public let generation: Int
     public let sender: Address
     public let nonce: UInt64
     public let to: Address
@@ -39,6 +41,7 @@ public struct StoredTransaction: Sendable, Hashable {
             guard let parsedState = TxState(rawValue: stateText) else { throw KeeperError(.badData, "txs: unknown state \(stateText)") }
             key = TxJobKey(chainID: try row.get("chain_id"), requestTxHash: try Hash(hex: try row.get("request_tx_hash", as: String.self)),
                            requestLogIndex: try row.get("request_log_index"), action: parsedAction)
+            generation = try row.get("generation")
             sender = try Address(hex: try row.get("sender", as: String.self))
             nonce = try row.get("nonce")
             to = try Address(hex: try row.get("to_address", as: String.self))

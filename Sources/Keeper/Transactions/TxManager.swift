@@ -103,10 +103,23 @@ public final class TxManager {
     /// transaction is stored, and `poll()` resolves or rebroadcasts it.
     public func submit(_ key: TxJobKey, to: Address, data: [UInt8],
                        alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction {
+        try await send(key, to: to, data: data, afterFailure: false, alsoWrite: alsoWrite)
+    }
+
+    /// Like `submit`, but when the job's transaction ended `reverted` or `dropped` a new one (the next
+    /// generation, a new nonce) is made. Call it only after reading the contract's state shows the
+    /// job still has to be done (DESIGN.md §6); a job in flight or confirmed is returned as is.
+    public func resubmit(_ key: TxJobKey, to: Address, data: [UInt8],
+                         alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction {
+        try await send(key, to: to, data: data, afterFailure: true, alsoWrite: alsoWrite)
+    }
+
+    private func send(_ key: TxJobKey, to: Address, data: [UInt8], afterFailure: Bool,
+                      alsoWrite: (Database) throws -> Void) async throws(KeeperError) -> StoredTransaction {
         guard key.chainID == options.chainID else {
             throw KeeperError(.software, "job \(key) is for chain \(key.chainID) but this keeper sends on chain \(options.chainID)")
         }
-        if let existing = try store.transaction(for: key) { return existing }
+        if let existing = try store.transaction(for: key), !Self.mayFollow(existing, afterFailure: afterFailure) { return existing }
         let call = CallRequest(from: signer.address, to: to, data: data)
         let estimate = try await simulate(call, job: key)
         let gasLimit = estimate + estimate * options.gasMarginPercent / 100
@@ -117,13 +130,14 @@ public final class TxManager {
         var inserted = false
         let id: Int64 = try TxStore.wrap {
             try database.transaction { db in
-                if let existing = try store.transaction(for: key) { return existing.id }
+                let existing = try store.transaction(for: key)
+                if let existing, !Self.mayFollow(existing, afterFailure: afterFailure) { return existing.id }
                 let stored = try store.highestNonce(chainID: options.chainID, sender: signer.address)
                 let nonce = max(stored.map { $0 + 1 } ?? 0, pendingNonce)
                 let signed = try signer.sign(EIP1559Transaction(
                     chainId: options.chainID, nonce: nonce, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, maxFeePerGas: fees.maxFeePerGas,
                     gasLimit: gasLimit, to: to, data: data))
-                let id = try store.insert(key: key, signed: signed, to: to, data: data, gasLimit: gasLimit, maxFee: fees.maxFeePerGas,
+                let id = try store.insert(key: key, generation: existing.map { $0.generation + 1 } ?? 0, signed: signed, to: to, data: data, gasLimit: gasLimit, maxFee: fees.maxFeePerGas,
                                           priorityFee: fees.maxPriorityFeePerGas, sentBlock: head)
                 try alsoWrite(db)
                 inserted = true
@@ -139,6 +153,11 @@ public final class TxManager {
             }
         }
         return transaction
+    }
+
+    /// Whether a new generation may follow `existing`: only by `resubmit`, after a final failure.
+    static func mayFollow(_ existing: StoredTransaction, afterFailure: Bool) -> Bool {
+        afterFailure && (existing.state == .reverted || existing.state == .dropped)
     }
 
     /// `eth_call` then `eth_estimateGas`, from the signer. A revert in either is `.reverted`.

@@ -2,8 +2,9 @@ import Store
 
 /// The transaction manager's tables (DESIGN.md §6, §8).
 ///
-/// `txs` holds one row per job (`UNIQUE (chain_id, request_tx_hash, request_log_index, action)`) and
-/// one nonce per sender (`UNIQUE (chain_id, sender, nonce)`); its fee, raw and hash columns describe
+/// `txs` holds one row per job and generation (`UNIQUE (chain_id, request_tx_hash, request_log_index,
+/// action, generation)`; a new generation only after the previous one ended `reverted` or `dropped`,
+/// by `resubmit`) and one nonce per sender (`UNIQUE (chain_id, sender, nonce)`); its fee, raw and hash columns describe
 /// the newest attempt until one is mined, then the mined one. `tx_attempts` records every signed
 /// attempt at that nonce — the first and each fee bump — with its fees, raw bytes and hash.
 enum TxSchema {
@@ -14,6 +15,7 @@ enum TxSchema {
             request_tx_hash TEXT NOT NULL,
             request_log_index INTEGER NOT NULL,
             action TEXT NOT NULL CHECK (action IN ('verify', 'execute')),
+            generation INTEGER NOT NULL DEFAULT 0,
             sender TEXT NOT NULL,
             nonce INTEGER NOT NULL,
             to_address TEXT NOT NULL,
@@ -35,7 +37,7 @@ enum TxSchema {
             sent_at TEXT,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
-            UNIQUE (chain_id, request_tx_hash, request_log_index, action),
+            UNIQUE (chain_id, request_tx_hash, request_log_index, action, generation),
             UNIQUE (chain_id, sender, nonce)
         );
         CREATE INDEX txs_unfinished ON txs (state) WHERE state IN ('pending', 'mined');

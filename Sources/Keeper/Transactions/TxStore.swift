@@ -19,7 +19,7 @@ struct TxStore {
 
     func transaction(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? {
         let row = try Self.wrap {
-            try database.fetchOne("SELECT * FROM txs WHERE chain_id = ? AND request_tx_hash = ? AND request_log_index = ? AND action = ?",
+            try database.fetchOne("SELECT * FROM txs WHERE chain_id = ? AND request_tx_hash = ? AND request_log_index = ? AND action = ? ORDER BY generation DESC LIMIT 1",
                                   [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue])
         }
         return try row.map { row throws(KeeperError) in try StoredTransaction(row: row) }
@@ -79,14 +79,14 @@ struct TxStore {
 
     // MARK: Writes (each called inside `database.transaction`, or a single statement)
 
-    /// Inserts a job's transaction and its first attempt; returns the row id.
-    func insert(key: TxJobKey, signed: SignedTransaction, to: Address, data: [UInt8], gasLimit: UInt64,
+    /// Inserts a job's transaction (of `generation`) and its first attempt; returns the row id.
+    func insert(key: TxJobKey, generation: Int, signed: SignedTransaction, to: Address, data: [UInt8], gasLimit: UInt64,
                 maxFee: UInt256, priorityFee: UInt256, sentBlock: UInt64) throws -> Int64 {
         try database.execute("""
-            INSERT INTO txs (chain_id, request_tx_hash, request_log_index, action, sender, nonce, to_address, data, gas_limit,
+            INSERT INTO txs (chain_id, request_tx_hash, request_log_index, action, generation, sender, nonce, to_address, data, gas_limit,
                              max_fee, max_priority_fee, raw, hash, state, sent_block, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, \(Self.now), \(Self.now))
-            """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue, signed.sender.description,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, \(Self.now), \(Self.now))
+            """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue, generation, signed.sender.description,
                   signed.transaction.nonce, to.description, data, gasLimit, maxFee.description, priorityFee.description,
                   signed.rawBytes, signed.hash.description, sentBlock])
         let id = database.lastInsertedRowID
