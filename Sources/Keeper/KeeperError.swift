@@ -1,3 +1,5 @@
+import Ethereum
+
 /// The Keeper module's one error type: a `code` the CLI maps to an exit status and a one-line
 /// message an operator can act on (never a secret).
 public struct KeeperError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -16,14 +18,19 @@ public struct KeeperError: Error, Equatable, Sendable, CustomStringConvertible {
         case software
         /// Claim processing is halted after a finality violation (exit 1).
         case halted
+        /// A contract call reverted in simulation (`eth_call`); `revertReason` says why (exit 1).
+        case reverted
     }
 
     public let code: Code
     public let message: String
+    /// The decoded revert data, for `.reverted`.
+    public let revertReason: RevertReason?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, revertReason: RevertReason? = nil) {
         self.code = code
         self.message = message
+        self.revertReason = revertReason
     }
 
     public var description: String { message }

@@ -2,8 +2,9 @@ import Store
 import Vault
 
 /// The keeper's tables (DESIGN.md §8), as one ordered list of migrations: the index (`events`,
-/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles and the OKX key vault. Other tools may
-/// read `events` and `claims`: columns may be added, never change meaning.
+/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles, the OKX key vault, the transaction
+/// manager's `txs` / `tx_attempts`, the audit log, the alert outbox and the pause switch. Other
+/// tools may read `events` and `claims`: columns may be added, never change meaning.
 public enum KeeperSchema {
     public static let migrator = Migrator([
         .init("001_events_claims_blocks_cursor", """
@@ -101,6 +102,7 @@ public enum KeeperSchema {
             CREATE INDEX evidence_by_order ON evidence (ord_id, inst_id);
             """),
         KeyVault.migration,
+        TxSchema.migration,
         .init("005_claim_pipeline_audit_log", """
             ALTER TABLE claims ADD COLUMN liquidated INTEGER;
             ALTER TABLE claims ADD COLUMN evidence_root TEXT;

@@ -57,7 +57,7 @@ enum KeeperFailure {
         case .unavailable, .locked: .unavailable
         case .badData: .badData
         case .store, .software: .software
-        case .halted: .problemFound
+        case .halted, .reverted: .problemFound
         }
         return CommandFailure(code, error.message)
     }

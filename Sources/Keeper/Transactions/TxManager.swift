@@ -1,0 +1,263 @@
+import Ethereum
+import Store
+
+/// Sends the keeper's transactions exactly once (DESIGN.md §6). Each job — (chain id, claim-request
+/// tx hash, log index, action) — gets one nonce. Its signed transaction is committed to `txs`
+/// together with the caller's own state change before anything is broadcast; after a crash the
+/// stored bytes are rebroadcast or re-signed at the same nonce with higher fees, never at a new one.
+///
+/// Use it from one task at a time: it shares the caller's `Database` connection so that `submit`
+/// can commit the caller's change in the same SQLite transaction. `statistics` may be read anywhere.
+public final class TxManager {
+    public struct Options: Sendable {
+        public var chainID: UInt64
+        /// A receipt is final when its block has this many blocks on top (`chain.confirmations`).
+        public var confirmations: UInt64
+        /// The fee cap (`fees.maxFeePerGasGwei`, in wei): no attempt pays more per gas.
+        public var maxFeePerGas: UInt256
+        /// Fee increase of a bump, in percent; below 12.5 it is raised to 12.5.
+        public var bumpPercent: Int
+        /// Blocks an attempt may wait unmined before it is bumped.
+        public var bumpAfterBlocks: UInt64
+        /// Added to `eth_estimateGas`, in percent.
+        public var gasMarginPercent: UInt64 = 20
+        /// Broadcast right after the commit. False leaves it to `resync()` / `poll()`, as after a crash
+        /// between the commit and the broadcast (tests use it to stage that crash).
+        public var broadcastOnSubmit = true
+
+        public init(chainID: UInt64, confirmations: UInt64, maxFeePerGas: UInt256, bumpPercent: Int, bumpAfterBlocks: UInt64) {
+            self.chainID = chainID
+            self.confirmations = confirmations
+            self.maxFeePerGas = maxFeePerGas
+            self.bumpPercent = bumpPercent
+            self.bumpAfterBlocks = bumpAfterBlocks
+        }
+
+        public init(chain: ChainConfig, fees: FeesConfig) {
+            self.init(chainID: chain.chainId, confirmations: UInt64(chain.confirmations), maxFeePerGas: fees.maxFeePerGas,
+                      bumpPercent: fees.bumpPercent, bumpAfterBlocks: UInt64(fees.bumpAfterBlocks))
+        }
+    }
+
+    /// What `resync()` found and did.
+    public struct ResyncReport: Sendable, Hashable {
+        /// Stored transactions that had never been broadcast and now were.
+        public let broadcast: Int
+        /// The node's pending nonce for the signer.
+        public let chainPendingNonce: UInt64
+        /// One above the highest stored nonce (0 when none).
+        public let storedNextNonce: UInt64
+        /// The nonce the next new job would take: max(stored + 1, pending).
+        public var nextNonce: UInt64 { max(chainPendingNonce, storedNextNonce) }
+    }
+
+    public let database: Database
+    public let rpc: JSONRPCClient
+    public let signer: Signer
+    public var options: Options
+    public let statistics: TxStatistics
+    let feeOracle: any FeeOracle
+    let store: TxStore
+    let log: @Sendable (String) -> Void
+
+    /// Applies the schema's migrations to `database` (which the caller's `alsoWrite` closures share).
+    public init(database: Database, rpc: JSONRPCClient, signer: Signer, options: Options, feeOracle: (any FeeOracle)? = nil,
+                statistics: TxStatistics = TxStatistics(), log: @escaping @Sendable (String) -> Void = { _ in }) throws(KeeperError) {
+        self.database = database
+        self.rpc = rpc
+        self.signer = signer
+        self.options = options
+        self.feeOracle = feeOracle ?? NodeFeeOracle(rpc: rpc)
+        self.statistics = statistics
+        self.store = TxStore(database: database)
+        self.log = log
+        try TxStore.wrap { try KeeperSchema.migrator.migrate(database) }
+    }
+
+    // MARK: Reading
+
+    /// The job's stored transaction, if it has one.
+    public func transaction(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? { try store.transaction(for: key) }
+
+    /// Every signed attempt at the job's nonce, newest first.
+    public func attempts(for key: TxJobKey) throws(KeeperError) -> [TxAttempt] {
+        guard let transaction = try store.transaction(for: key) else { return [] }
+        return try store.attempts(txID: transaction.id)
+    }
+
+    /// The job's final outcome, or nil while it has no transaction or its transaction is in flight.
+    public func outcome(for key: TxJobKey) throws(KeeperError) -> TxOutcome? {
+        try store.transaction(for: key).flatMap { TxOutcome.final($0) }
+    }
+
+    // MARK: Submitting
+
+    /// Sends `data` to `to` for the job `key`, exactly once.
+    ///
+    /// If the job already has a transaction it is returned and nothing else happens (`alsoWrite` is
+    /// not called). Otherwise the call is simulated (`eth_call` from the signer; a revert throws
+    /// `.reverted` with the decoded reason and stores nothing), gas is estimated (+`gasMarginPercent`),
+    /// fees are quoted and capped, and — in one SQLite transaction — the nonce is taken as
+    /// max(highest stored + 1, the node's pending count), the transaction is signed and stored, and
+    /// `alsoWrite` runs. Only then is it broadcast. A broadcast failure does not throw: the
+    /// transaction is stored, and `poll()` resolves or rebroadcasts it.
+    public func submit(_ key: TxJobKey, to: Address, data: [UInt8],
+                       alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction {
+        try await send(key, to: to, data: data, afterFailure: false, alsoWrite: alsoWrite)
+    }
+
+    /// Like `submit`, but when the job's transaction ended `reverted` or `dropped` a new one (the next
+    /// generation, a new nonce) is made. Call it only after reading the contract's state shows the
+    /// job still has to be done (DESIGN.md §6); a job in flight or confirmed is returned as is.
+    public func resubmit(_ key: TxJobKey, to: Address, data: [UInt8],
+                         alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction {
+        try await send(key, to: to, data: data, afterFailure: true, alsoWrite: alsoWrite)
+    }
+
+    private func send(_ key: TxJobKey, to: Address, data: [UInt8], afterFailure: Bool,
+                      alsoWrite: (Database) throws -> Void) async throws(KeeperError) -> StoredTransaction {
+        guard key.chainID == options.chainID else {
+            throw KeeperError(.software, "job \(key) is for chain \(key.chainID) but this keeper sends on chain \(options.chainID)")
+        }
+        if let existing = try store.transaction(for: key), !Self.mayFollow(existing, afterFailure: afterFailure) { return existing }
+        let call = CallRequest(from: signer.address, to: to, data: data)
+        let estimate = try await simulate(call, job: key)
+        let gasLimit = estimate + estimate * options.gasMarginPercent / 100
+        let fees = try await feeOracle.quote(cap: options.maxFeePerGas)
+        let pendingNonce = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
+        let head = try await node("eth_blockNumber") { try await self.rpc.blockNumber() }
+
+        var inserted = false
+        let id: Int64 = try TxStore.wrap {
+            try database.transaction { db in
+                let existing = try store.transaction(for: key)
+                if let existing, !Self.mayFollow(existing, afterFailure: afterFailure) { return existing.id }
+                let stored = try store.highestNonce(chainID: options.chainID, sender: signer.address)
+                let nonce = max(stored.map { $0 + 1 } ?? 0, pendingNonce)
+                let signed = try signer.sign(EIP1559Transaction(
+                    chainId: options.chainID, nonce: nonce, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, maxFeePerGas: fees.maxFeePerGas,
+                    gasLimit: gasLimit, to: to, data: data))
+                let id = try store.insert(key: key, generation: existing.map { $0.generation + 1 } ?? 0, signed: signed, to: to, data: data, gasLimit: gasLimit, maxFee: fees.maxFeePerGas,
+                                          priorityFee: fees.maxPriorityFeePerGas, sentBlock: head)
+                try alsoWrite(db)
+                inserted = true
+                return id
+            }
+        }
+        var transaction = try store.transaction(id: id)
+        if inserted {
+            log("msg=\"tx stored\" job=\(key) nonce=\(transaction.nonce) hash=\(transaction.hash) max_fee=\(fees.maxFeePerGas) tip=\(fees.maxPriorityFeePerGas) capped=\(fees.capped)")
+            if options.broadcastOnSubmit {
+                try await broadcast(transaction)
+                transaction = try store.transaction(id: id)
+            }
+        }
+        return transaction
+    }
+
+    /// Whether a new generation may follow `existing`: only by `resubmit`, after a final failure.
+    static func mayFollow(_ existing: StoredTransaction, afterFailure: Bool) -> Bool {
+        afterFailure && (existing.state == .reverted || existing.state == .dropped)
+    }
+
+    /// `eth_call` then `eth_estimateGas`, from the signer. A revert in either is `.reverted`.
+    func simulate(_ call: CallRequest, job: TxJobKey) async throws(KeeperError) -> UInt64 {
+        do {
+            _ = try await rpc.call(call)
+            return try await rpc.estimateGas(call)
+        } catch {
+            if let reason = Self.revertReason(of: error) {
+                throw KeeperError(.reverted, "job \(job) would revert: \(reason)", revertReason: reason)
+            }
+            throw KeeperError(.unavailable, "cannot simulate job \(job): \(error.description)")
+        }
+    }
+
+    /// The decoded reason when `error` is a revert (code 3, or -32000 "execution reverted").
+    static func revertReason(of error: RPCError) -> RevertReason? {
+        guard case .rpc(let code, let message, let data) = error, code == 3 || message.lowercased().contains("revert") else { return nil }
+        return RevertReason(data: data ?? [])
+    }
+
+    // MARK: Broadcasting
+
+    /// How one broadcast ended.
+    enum BroadcastResult { case accepted, alreadyKnown, nonceTooLow, failed }
+
+    /// Sends the stored raw bytes of the current attempt once; never signs. "already known" means the
+    /// node has it; "nonce too low" is resolved through the attempts' receipts; any other failure is
+    /// recorded in `last_error` for `poll()` to retry.
+    @discardableResult
+    func broadcast(_ transaction: StoredTransaction) async throws(KeeperError) -> BroadcastResult {
+        let hash: Hash
+        do { hash = try await rpc.sendRawTransaction(transaction.raw) } catch {
+            return try await resolve(error, broadcasting: transaction)
+        }
+        if hash != transaction.hash { log("msg=\"node reported another hash\" job=\(transaction.key) ours=\(transaction.hash) node=\(hash)") }
+        try store.markSent(txID: transaction.id)
+        statistics.update { $0.sent += 1 }
+        log("msg=\"tx broadcast\" job=\(transaction.key) nonce=\(transaction.nonce) hash=\(transaction.hash)")
+        return .accepted
+    }
+
+    private func resolve(_ error: RPCError, broadcasting transaction: StoredTransaction) async throws(KeeperError) -> BroadcastResult {
+        switch error.broadcastRefusal {
+        case .alreadyKnown:
+            try store.markSent(txID: transaction.id)
+            log("msg=\"tx already known to the node\" job=\(transaction.key) hash=\(transaction.hash)")
+            return .alreadyKnown
+        case .nonceTooLow:
+            log("msg=\"nonce too low: resolving through receipts\" job=\(transaction.key) nonce=\(transaction.nonce)")
+            if let (attempt, receipt) = try await minedAttempt(of: transaction) {
+                try store.markMined(txID: transaction.id, attempt: attempt, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash)
+            } else {
+                try store.recordError(txID: transaction.id, "nonce too low and no attempt has a receipt yet")
+            }
+            return .nonceTooLow
+        case .replacementUnderpriced, nil:
+            try store.recordError(txID: transaction.id, error.description)
+            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\"\(error.description)\"")
+            return .failed
+        }
+    }
+
+    /// The attempt of `transaction` that is in a block, with its receipt.
+    func minedAttempt(of transaction: StoredTransaction) async throws(KeeperError) -> (TxAttempt, TransactionReceipt)? {
+        for attempt in try store.attempts(txID: transaction.id) {
+            if let receipt = try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(attempt.hash) }) {
+                return (attempt, receipt)
+            }
+        }
+        return nil
+    }
+
+    // MARK: Start-up
+
+    /// At start: broadcasts every stored transaction that was never sent (a crash between commit and
+    /// broadcast), reads the node's pending nonce and updates the nonce-gap gauge.
+    public func resync() async throws(KeeperError) -> ResyncReport {
+        var sent = 0
+        for transaction in try store.unfinished(chainID: options.chainID, sender: signer.address)
+        where transaction.state == .pending && transaction.sentAt == nil {
+            if try await broadcast(transaction) != .failed { sent += 1 }
+        }
+        let (pending, storedNext) = try await nonces()
+        log("msg=\"tx resync\" rebroadcast=\(sent) chain_pending_nonce=\(pending) stored_next_nonce=\(storedNext)")
+        return ResyncReport(broadcast: sent, chainPendingNonce: pending, storedNextNonce: storedNext)
+    }
+
+    /// The node's pending nonce and the stored next nonce; updates the nonce-gap gauge.
+    func nonces() async throws(KeeperError) -> (pending: UInt64, storedNext: UInt64) {
+        let pending = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
+        let storedNext = try store.highestNonce(chainID: options.chainID, sender: signer.address).map { $0 + 1 } ?? 0
+        statistics.update { $0.nonceGap = storedNext > pending ? storedNext - pending : 0 }
+        return (pending, storedNext)
+    }
+
+    /// Runs one node call; a failure is `.unavailable` naming the method.
+    func node<T>(_ method: String, _ body: () async throws -> T) async throws(KeeperError) -> T {
+        do { return try await body() } catch {
+            throw KeeperError(.unavailable, "\(method) failed: \(error)")
+        }
+    }
+}

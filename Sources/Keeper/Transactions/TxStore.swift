@@ -1,0 +1,168 @@
+import Ethereum
+import Store
+
+/// Table access for the transaction manager. Every change that spans rows (a new job with its
+/// first attempt, a bump, a mined attempt) is one SQLite transaction.
+struct TxStore {
+    let database: Database
+
+    private static let now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+    @discardableResult
+    static func wrap<T>(_ body: () throws -> T) throws(KeeperError) -> T {
+        do { return try body() } catch let error as KeeperError { throw error } catch {
+            throw KeeperError(.store, "txs: \(error)")
+        }
+    }
+
+    // MARK: Reads
+
+    func transaction(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? {
+        let row = try Self.wrap {
+            try database.fetchOne("SELECT * FROM txs WHERE chain_id = ? AND request_tx_hash = ? AND request_log_index = ? AND action = ? ORDER BY generation DESC LIMIT 1",
+                                  [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue])
+        }
+        return try row.map { row throws(KeeperError) in try StoredTransaction(row: row) }
+    }
+
+    func transaction(id: Int64) throws(KeeperError) -> StoredTransaction {
+        guard let row = try Self.wrap({ try database.fetchOne("SELECT * FROM txs WHERE id = ?", [id]) }) else {
+            throw KeeperError(.software, "txs: no row \(id)")
+        }
+        return try StoredTransaction(row: row)
+    }
+
+    /// Pending and mined transactions of `sender`, by nonce.
+    func unfinished(chainID: UInt64, sender: Address) throws(KeeperError) -> [StoredTransaction] {
+        try rows("SELECT * FROM txs WHERE chain_id = ? AND sender = ? AND state IN ('pending', 'mined') ORDER BY nonce",
+                 [chainID, sender.description])
+    }
+
+    /// Final transactions whose outcome `poll()` has not reported yet.
+    func unreported(chainID: UInt64, sender: Address) throws(KeeperError) -> [StoredTransaction] {
+        try rows("SELECT * FROM txs WHERE chain_id = ? AND sender = ? AND state IN ('confirmed', 'reverted', 'dropped') AND outcome_reported = 0 ORDER BY nonce",
+                 [chainID, sender.description])
+    }
+
+    func highestNonce(chainID: UInt64, sender: Address) throws(KeeperError) -> UInt64? {
+        try Self.wrap { try database.fetchOne("SELECT max(nonce) FROM txs WHERE chain_id = ? AND sender = ?", [chainID, sender.description], as: UInt64.self) }
+    }
+
+    /// The attempts at a job's nonce, newest first.
+    func attempts(txID: Int64) throws(KeeperError) -> [TxAttempt] {
+        let rows = try Self.wrap { try database.fetchAll("SELECT * FROM tx_attempts WHERE tx_id = ? ORDER BY attempt DESC", [txID]) }
+        var attempts = [TxAttempt]()
+        for row in rows { attempts.append(try TxAttempt(row: row)) }
+        return attempts
+    }
+
+    /// Counts by state, and the age in seconds of the oldest unfinished transaction.
+    func summary(chainID: UInt64, sender: Address) throws(KeeperError) -> (byState: [TxState: Int], oldestPendingAge: Double?) {
+        try Self.wrap {
+            var byState = [TxState: Int]()
+            for row in try database.fetchAll("SELECT state, count(*) AS n FROM txs WHERE chain_id = ? AND sender = ? GROUP BY state", [chainID, sender.description]) {
+                if let state = TxState(rawValue: try row.get("state")) { byState[state] = try row.get("n") }
+            }
+            let oldest = try database.fetchOne(
+                "SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 FROM txs WHERE chain_id = ? AND sender = ? AND state IN ('pending', 'mined')",
+                [chainID, sender.description], as: Double.self)
+            return (byState, oldest)
+        }
+    }
+
+    private func rows(_ sql: String, _ arguments: [any DatabaseValueConvertible]) throws(KeeperError) -> [StoredTransaction] {
+        let rows = try Self.wrap { try database.fetchAll(sql, arguments) }
+        var result = [StoredTransaction]()
+        for row in rows { result.append(try StoredTransaction(row: row)) }
+        return result
+    }
+
+    // MARK: Writes (each called inside `database.transaction`, or a single statement)
+
+    /// Inserts a job's transaction (of `generation`) and its first attempt; returns the row id.
+    func insert(key: TxJobKey, generation: Int, signed: SignedTransaction, to: Address, data: [UInt8], gasLimit: UInt64,
+                maxFee: UInt256, priorityFee: UInt256, sentBlock: UInt64) throws -> Int64 {
+        try database.execute("""
+            INSERT INTO txs (chain_id, request_tx_hash, request_log_index, action, generation, sender, nonce, to_address, data, gas_limit,
+                             max_fee, max_priority_fee, raw, hash, state, sent_block, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, \(Self.now), \(Self.now))
+            """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue, generation, signed.sender.description,
+                  signed.transaction.nonce, to.description, data, gasLimit, maxFee.description, priorityFee.description,
+                  signed.rawBytes, signed.hash.description, sentBlock])
+        let id = database.lastInsertedRowID
+        try insertAttempt(txID: id, attempt: 1, signed: signed, maxFee: maxFee, priorityFee: priorityFee, sentBlock: sentBlock)
+        return id
+    }
+
+    /// Records a fee bump: the new attempt becomes the job's current transaction, earlier ones are replaced.
+    func addAttempt(txID: Int64, attempt: Int, signed: SignedTransaction, maxFee: UInt256, priorityFee: UInt256, sentBlock: UInt64) throws(KeeperError) {
+        try Self.wrap {
+            try database.transaction { db in
+                try db.execute("UPDATE tx_attempts SET state = 'replaced' WHERE tx_id = ? AND state = 'pending'", [txID])
+                try insertAttempt(txID: txID, attempt: attempt, signed: signed, maxFee: maxFee, priorityFee: priorityFee, sentBlock: sentBlock)
+                try db.execute("""
+                    UPDATE txs SET max_fee = ?, max_priority_fee = ?, raw = ?, hash = ?, attempts = ?, sent_block = ?, last_error = NULL,
+                                   updated_at = \(Self.now) WHERE id = ? AND state = 'pending'
+                    """, [maxFee.description, priorityFee.description, signed.rawBytes, signed.hash.description, attempt, sentBlock, txID])
+            }
+        }
+    }
+
+    private func insertAttempt(txID: Int64, attempt: Int, signed: SignedTransaction, maxFee: UInt256, priorityFee: UInt256, sentBlock: UInt64) throws {
+        try database.execute("""
+            INSERT INTO tx_attempts (tx_id, attempt, max_fee, max_priority_fee, raw, hash, state, sent_block, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, \(Self.now))
+            """, [txID, attempt, maxFee.description, priorityFee.description, signed.rawBytes, signed.hash.description, sentBlock])
+    }
+
+    /// The node accepted (or already had) the current attempt.
+    func markSent(txID: Int64) throws(KeeperError) {
+        try Self.wrap {
+            try database.execute("UPDATE txs SET sent_at = coalesce(sent_at, \(Self.now)), last_error = NULL, updated_at = \(Self.now) WHERE id = ?", [txID])
+        }
+    }
+
+    func recordError(txID: Int64, _ message: String) throws(KeeperError) {
+        try Self.wrap { try database.execute("UPDATE txs SET last_error = ?, updated_at = \(Self.now) WHERE id = ?", [message, txID]) }
+    }
+
+    /// `attempt` is in block (`number`, `hash`): it becomes the job's transaction, the others are replaced.
+    func markMined(txID: Int64, attempt: TxAttempt, blockNumber: UInt64, blockHash: Hash) throws(KeeperError) {
+        try Self.wrap {
+            try database.transaction { db in
+                try db.execute("UPDATE tx_attempts SET state = CASE WHEN hash = ? THEN 'mined' ELSE 'replaced' END WHERE tx_id = ?",
+                               [attempt.hash.description, txID])
+                try db.execute("""
+                    UPDATE txs SET state = 'mined', hash = ?, raw = ?, max_fee = ?, max_priority_fee = ?, block_number = ?, block_hash = ?,
+                                   sent_at = coalesce(sent_at, \(Self.now)), last_error = NULL, updated_at = \(Self.now) WHERE id = ?
+                    """, [attempt.hash.description, attempt.raw, attempt.maxFeePerGas.description, attempt.maxPriorityFeePerGas.description,
+                          blockNumber, blockHash.description, txID])
+            }
+        }
+    }
+
+    /// The block holding the transaction was reorged out: it is pending again (its mined attempt stays current).
+    func markUnmined(txID: Int64, sentBlock: UInt64) throws(KeeperError) {
+        try Self.wrap {
+            try database.transaction { db in
+                try db.execute("UPDATE tx_attempts SET state = 'pending' WHERE tx_id = ? AND state = 'mined'", [txID])
+                try db.execute("UPDATE txs SET state = 'pending', block_number = NULL, block_hash = NULL, sent_block = ?, updated_at = \(Self.now) WHERE id = ?",
+                               [sentBlock, txID])
+            }
+        }
+    }
+
+    func finish(txID: Int64, state: TxState, revertReason: String?) throws(KeeperError) {
+        try Self.wrap {
+            try database.execute("UPDATE txs SET state = ?, revert_reason = ?, updated_at = \(Self.now) WHERE id = ?", [state.rawValue, revertReason, txID])
+        }
+    }
+
+    func markFeeCapReached(txID: Int64) throws(KeeperError) {
+        try Self.wrap { try database.execute("UPDATE txs SET fee_cap_reached = 1, updated_at = \(Self.now) WHERE id = ?", [txID]) }
+    }
+
+    func markReported(txID: Int64) throws(KeeperError) {
+        try Self.wrap { try database.execute("UPDATE txs SET outcome_reported = 1 WHERE id = ?", [txID]) }
+    }
+}
