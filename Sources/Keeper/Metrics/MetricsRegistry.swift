@@ -50,6 +50,11 @@ public final class MetricsRegistry: Sendable {
         update(name, labels, expecting: .counter) { $0.value += amount }
     }
 
+    /// Sets a counter mirrored from a durable, monotonic record (rows of an append-only table).
+    public func setTotal(_ name: String, _ labels: [String] = [], to value: Double) {
+        update(name, labels, expecting: .counter) { $0.value = Swift.max($0.value, value) }
+    }
+
     public func set(_ name: String, _ labels: [String] = [], to value: Double) {
         update(name, labels, expecting: .gauge) { $0.value = value }
     }

@@ -1,0 +1,71 @@
+import Store
+
+/// The keeper's metric families (DESIGN.md §9, prefix `lgk_`) and how each is refreshed.
+public enum KeeperMetrics {
+    public static func declare(_ m: MetricsRegistry) {
+        m.declare("lgk_up", .gauge, help: "1 while the keeper's loop is running.")
+        m.declare("lgk_build_info", .gauge, help: "Build information; the value is always 1.", labels: ["version"])
+        m.declare("lgk_head_block", .gauge, help: "The node's latest block number.")
+        m.declare("lgk_indexed_block", .gauge, help: "The newest block indexed into the events table.")
+        m.declare("lgk_confirmed_block", .gauge, help: "The newest block the keeper treats as confirmed.")
+        m.declare("lgk_head_lag_blocks", .gauge, help: "Blocks between the node's head and the newest indexed block.")
+        m.declare("lgk_events", .gauge, help: "Contract events in the index, by event name.", labels: ["event"])
+        m.declare("lgk_reorgs_total", .counter, help: "Chain reorganisations detected and undone.")
+        m.declare("lgk_reorg_depth_max", .gauge, help: "The deepest reorganisation seen, in blocks.")
+        m.declare("lgk_halted", .gauge, help: "1 when claim processing is halted after a finality violation.")
+        m.declare("lgk_paused", .gauge, help: "1 when payouts are paused until `lg-keeper resume`.")
+        m.declare("lgk_claims", .gauge, help: "Claims by state.", labels: ["state"])
+        m.declare("lgk_tx_sent_total", .counter, help: "Transactions signed and broadcast since start.")
+        m.declare("lgk_tx_bumped_total", .counter, help: "Fee bumps (replacements at the same nonce) since start.")
+        m.declare("lgk_tx_reverted_total", .counter, help: "Keeper transactions that reverted on-chain since start.")
+        m.declare("lgk_tx_confirmed_total", .counter, help: "Keeper transactions confirmed since start.")
+        m.declare("lgk_tx_oldest_pending_age_seconds", .gauge, help: "Age of the oldest unconfirmed keeper transaction.")
+        m.declare("lgk_nonce_gap", .gauge, help: "The signer's pending nonce minus the keeper's next stored nonce.")
+        m.declare("lgk_daily_payout_used", .gauge, help: "Pool base units paid or being paid today (UTC, chain time) by the keeper.")
+        m.declare("lgk_reconcile_runs_total", .counter, help: "Reconciliation passes.")
+        m.declare("lgk_reconcile_mismatches_total", .counter, help: "Reconciliation mismatches found, by kind.", labels: ["kind"])
+        m.declare("lgk_alerts_sent_total", .counter, help: "Alerts delivered to the webhook, by kind.", labels: ["kind"])
+        m.declare("lgk_alerts_failed_total", .counter, help: "Alert deliveries that failed (and will be retried), by kind.", labels: ["kind"])
+        m.declare("lgk_alerts_pending", .gauge, help: "Alerts in the outbox not yet delivered.")
+        m.set("lgk_build_info", [BuildInfo.version], to: 1)
+        m.set("lgk_up", to: 1)
+    }
+
+    /// Brings the gauges mirrored from the database and the transaction manager up to date.
+    static func refresh(_ m: MetricsRegistry, database: Database, report: LogFollower.RoundReport, transactions: TxStatistics.Snapshot) throws(KeeperError) {
+        m.set("lgk_head_block", to: Double(report.head))
+        m.set("lgk_confirmed_block", to: Double(report.confirmed))
+        if let indexed = report.indexedThrough {
+            m.set("lgk_indexed_block", to: Double(indexed))
+            m.set("lgk_head_lag_blocks", to: Double(report.head > indexed ? report.head - indexed : 0))
+        }
+        m.set("lgk_halted", to: report.halted ? 1 : 0)
+        m.setTotal("lgk_tx_sent_total", to: Double(transactions.sent))
+        m.setTotal("lgk_tx_bumped_total", to: Double(transactions.bumped))
+        m.setTotal("lgk_tx_reverted_total", to: Double(transactions.reverted))
+        m.setTotal("lgk_tx_confirmed_total", to: Double(transactions.confirmed))
+        m.set("lgk_tx_oldest_pending_age_seconds", to: transactions.oldestPendingAgeSeconds)
+        m.set("lgk_nonce_gap", to: Double(transactions.nonceGap))
+        try IndexStore.wrap {
+            var events = [[String]: Double]()
+            for row in try database.fetchAll("SELECT name, count(*) FROM events GROUP BY name") { events[[try row.get(0)]] = Double(try row.get(1, as: Int64.self)) }
+            m.replaceAll("lgk_events", with: events)
+            var claims = [[String]: Double]()
+            for state in ClaimState.allCases { claims[[state.rawValue]] = 0 }
+            for row in try database.fetchAll("SELECT state, count(*) FROM claims GROUP BY state") { claims[[try row.get(0)]] = Double(try row.get(1, as: Int64.self)) }
+            m.replaceAll("lgk_claims", with: claims)
+            let reorgs = try database.fetchOne("SELECT count(*), coalesce(max(depth), 0) FROM reorgs")
+            m.setTotal("lgk_reorgs_total", to: Double(try reorgs?.get(0, as: Int64.self) ?? 0))
+            m.set("lgk_reorg_depth_max", to: Double(try reorgs?.get(1, as: Int64.self) ?? 0))
+            m.set("lgk_paused", to: try KeeperControl.state(database).paused ? 1 : 0)
+            m.set("lgk_alerts_pending", to: Double(try AlertOutbox.pending(database)))
+            var used = 0.0
+            if let day = try database.fetchOne("SELECT max(payout_day) FROM claims", as: Int64?.self) ?? nil {
+                for row in try database.fetchAll("SELECT amount FROM claims WHERE payout_day = ? AND state IN ('execute_pending', 'paid')", [day]) {
+                    used += Double(try row.get(0, as: String.self)) ?? 0
+                }
+            }
+            m.set("lgk_daily_payout_used", to: used)
+        }
+    }
+}

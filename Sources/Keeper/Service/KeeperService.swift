@@ -1,0 +1,130 @@
+import Ethereum
+import Foundation
+import Store
+import Synchronization
+import Vault
+import Verification
+import Wire
+
+/// Everything `lg-keeper run` does, in one loop over one database connection: follow the logs,
+/// settle transactions, advance claims, deliver alerts, reconcile now and then. One writer, one
+/// step at a time: a stop request is honoured between steps, and every step commits whole.
+public final class KeeperService {
+    public let config: Config
+    public let session: IndexerSession
+    public let follower: LogFollower
+    public let transactions: TxManager
+    public let pipeline: ClaimPipeline
+    public let reconciler: Reconciler
+    public let alerts: AlertDispatcher?
+    public let metrics: MetricsRegistry
+    let log: @Sendable (String) -> Void
+    private var lastReconcile: Date = .distantPast
+
+    /// What a stop request looks like to the loop.
+    public final class StopSignal: Sendable {
+        private let requested = Atomic<Bool>(false)
+        public init() {}
+        public func request() { requested.store(true, ordering: .sequentiallyConsistent) }
+        public var isRequested: Bool { requested.load(ordering: .sequentiallyConsistent) }
+    }
+
+    public init(config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                log: @escaping @Sendable (String) -> Void) throws(KeeperError) {
+        self.config = config
+        self.log = log
+        metrics = MetricsRegistry()
+        KeeperMetrics.declare(metrics)
+        session = try IndexerSession(config: config)
+        follower = session.follower(log: log)
+        let database = session.store.database
+        let signer = try Signer.load(config.signer, environment: environment)
+        transactions = try TxManager(database: database, rpc: session.rpc, signer: signer, options: .init(chain: config.chain, fees: config.fees), log: log)
+        let path = config.store.path
+        let archiveDatabase: Database
+        do { archiveDatabase = try Database(path: path) } catch { throw KeeperError(.store, "cannot open \(path) for evidence: \(error.message)") }
+        let verifier = LiquidationVerifier(policy: try CoveragePolicy(config: config.policy),
+                                           archive: EvidenceArchive(files: EvidenceFiles(root: config.evidence.dir), database: archiveDatabase))
+        let vaultConfig = config.vault
+        let openVault: @Sendable () throws(VaultError) -> KeyVault = { () throws(VaultError) -> KeyVault in
+            let key: VaultMasterKey
+            if let file = vaultConfig.masterKeyFile {
+                key = try VaultMasterKey(file: file)
+            } else {
+                key = try VaultMasterKey.from(environment: environment, prefix: vaultConfig.masterKeyEnv ?? VaultMasterKey.environmentVariable)
+            }
+            do { return KeyVault(database: try Database(path: path), masterKey: key) } catch {
+                throw VaultError(.database, "cannot open \(path): \(error)")
+            }
+        }
+        let reader = ContractReader(rpc: session.rpc, contract: config.chain.contract)
+        var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
+        settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
+        pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
+                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx), metrics: metrics, clock: clock, log: log)
+        reconciler = Reconciler(database: database, reader: reader, confirmations: UInt64(config.chain.confirmations),
+                                pauseOnMismatch: config.reconcile.pauseOnMismatch, metrics: metrics)
+        if let url = config.alerts.webhookURL {
+            guard let name = config.alerts.secretEnv, let secret = environment[name], !secret.isEmpty else {
+                throw KeeperError(.config, "alerts.webhookURL is set: set alerts.secretEnv to the name of an environment variable holding the webhook secret")
+            }
+            alerts = AlertDispatcher(webhookURL: url, secret: Array(secret.utf8), database: database, metrics: metrics)
+        } else {
+            alerts = nil
+        }
+    }
+
+    /// Prepares the loop: checks the chain, resumes the cursor, settles what a crash left unsent.
+    public func start() async throws(KeeperError) {
+        try await follower.start()
+        let resync = try await transactions.resync()
+        log("msg=\"keeper started\" signer=\(transactions.signer.address.checksummed) next_nonce=\(resync.nextNonce) rebroadcast=\(resync.broadcast)")
+    }
+
+    /// One round of every duty, in dependency order. Returns what the follower reported.
+    @discardableResult
+    public func round() async throws(KeeperError) -> LogFollower.RoundReport {
+        let report = try await follower.round()
+        for outcome in try await transactions.poll() {
+            log("msg=\"tx outcome\" job=\(outcome.key) kind=\(outcome.kind) hash=\(outcome.hash)")
+            if outcome.kind == .feeCapReached {
+                try IndexStore.wrap {
+                    try session.store.database.transaction { db in
+                        try AlertOutbox.raise(db, .feeCapReached, "transaction \(outcome.hash) for \(outcome.key) is stuck at the fee cap \(config.fees.maxFeePerGas) wei",
+                                              dedupeKey: "fee-cap:\(outcome.hash)")
+                    }
+                }
+            }
+        }
+        if !report.halted { try await pipeline.pass() }
+        if let alerts { try await alerts.deliver() }
+        if Date().timeIntervalSince(lastReconcile) >= Double(config.reconcile.intervalSeconds) {
+            lastReconcile = Date()
+            let mismatches = try await reconciler.run()
+            for mismatch in mismatches { log("level=warn msg=\"reconcile mismatch\" kind=\(mismatch.kind.rawValue) subject=\(mismatch.subject) detail=\"\(mismatch.detail)\"") }
+        }
+        try KeeperMetrics.refresh(metrics, database: session.store.database, report: report, transactions: transactions.statistics.snapshot)
+        return report
+    }
+
+    /// Runs rounds until `stop` is requested; a failing round is logged and retried after the poll interval.
+    public func run(until stop: StopSignal) async throws(KeeperError) {
+        try await start()
+        while !stop.isRequested {
+            do throws(KeeperError) {
+                try await round()
+            } catch where error.code == .store || error.code == .software {
+                throw error
+            } catch {
+                log("level=error msg=\"round failed\" error=\"\(error.message)\"")
+            }
+            var waited = 0
+            while waited < config.chain.pollIntervalMs, !stop.isRequested {
+                try? await Task.sleep(for: .milliseconds(50))  // cancellation only ends the wait early
+                waited += 50
+            }
+        }
+        log("msg=\"keeper stopped\"")
+    }
+}
