@@ -39,7 +39,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
-        .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire"]),
+        .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "OKX", "Keeper", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),

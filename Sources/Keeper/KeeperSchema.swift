@@ -2,8 +2,9 @@ import Store
 import Vault
 
 /// The keeper's tables (DESIGN.md §8), as one ordered list of migrations: the index (`events`,
-/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles, the OKX key vault and the transaction manager's `txs` / `tx_attempts`. Other tools may
-/// read `events` and `claims`: columns may be added, never change meaning.
+/// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles, the OKX key vault, the transaction
+/// manager's `txs` / `tx_attempts`, and what the claim pipeline adds. Other tools may read `events`
+/// and `claims`: columns may be added, never change meaning.
 public enum KeeperSchema {
     public static let migrator = Migrator([
         .init("001_events_claims_blocks_cursor", """
@@ -102,5 +103,52 @@ public enum KeeperSchema {
             """),
         KeyVault.migration,
         TxSchema.migration,
+        .init("005_claim_pipeline_audit_log", """
+            ALTER TABLE claims ADD COLUMN liquidated INTEGER;
+            ALTER TABLE claims ADD COLUMN evidence_root TEXT;
+            ALTER TABLE claims ADD COLUMN reason TEXT;
+            ALTER TABLE claims ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE claims ADD COLUMN review TEXT CHECK (review IN ('approved', 'rejected'));
+            ALTER TABLE claims ADD COLUMN payout_day INTEGER;
+            CREATE INDEX claims_by_payout_day ON claims (payout_day);
+
+            -- Append-only and hash-chained: see AuditLog.
+            CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE
+            );
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """),
+        .init("006_alerts_outbox", """
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                body TEXT NOT NULL,
+                dedupe_key TEXT,
+                raised_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                delivered_at TEXT
+            );
+            CREATE INDEX alerts_undelivered ON alerts (delivered_at, next_attempt_at);
+            """),
+        .init("007_control", """
+            CREATE TABLE control (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                paused INTEGER NOT NULL DEFAULT 0,
+                paused_reason TEXT,
+                paused_at TEXT
+            );
+            """),
     ])
 }

@@ -21,6 +21,8 @@ public struct VerificationResponse: Sendable {
     public var simulated: Bool
     public var requestId: String?
     public var version: String
+    /// The claimant's wallet (lowercase 0x hex) when known: `meta.wallet`, so that the root commits to it.
+    public var wallet: String?
     /// The order as normalized for people (side, px, sz, state, avgFillPx, accFillSz, fee, ts…).
     public var order: JSON = .null
     public var position: PositionFacts?
@@ -47,12 +49,14 @@ public struct VerificationResponse: Sendable {
 
     /// The response as JSON, without `evidence`.
     public var json: JSON {
+        var meta: [String: JSON] = [
+            "exchange": .string(exchange), "ordId": .string(ordId), "instId": .string(instId),
+            "verifiedAt": .string(Self.timestamp(verifiedAt)), "live": .bool(!simulated),
+            "requestId": requestId.map { .string($0) } ?? .null, "version": .string(version),
+        ]
+        if let wallet { meta["wallet"] = .string(wallet) }
         var members: [String: JSON] = [
-            "meta": [
-                "exchange": .string(exchange), "ordId": .string(ordId), "instId": .string(instId),
-                "verifiedAt": .string(Self.timestamp(verifiedAt)), "live": .bool(!simulated),
-                "requestId": requestId.map { .string($0) } ?? .null, "version": .string(version),
-            ],
+            "meta": .object(meta),
             "raw": .object(raw),
             "perf": .object(perf),
             "error": failure?.json ?? .null,
@@ -72,10 +76,10 @@ public struct VerificationResponse: Sendable {
                 position["closedAt"] = .string(Self.timestamp(milliseconds: record.closedAt))
             }
             var normalized: [String: JSON] = ["order": order, "position": .object(position)]
-            if let payout, let principal, let policy {
+            if let payout, let policy {
                 normalized["payout"] = [
                     "amount": .string(payout.amount.plainText), "loss": .string(payout.loss.plainText),
-                    "principal": .string(principal.plainText), "poolDecimals": JSON(policy.poolDecimals),
+                    "principal": principal.map { .string($0.plainText) } ?? .null, "poolDecimals": JSON(policy.poolDecimals),
                     "coverageBps": JSON(policy.coverageBps), "maxPayoutPerClaim": .string(policy.maxPayoutPerClaim.plainText),
                     "coverADL": .bool(policy.coverADL), "maxClaimAgeDays": JSON(policy.maxClaimAgeDays),
                     "refusal": payout.refusal.map { .string($0) } ?? .null,

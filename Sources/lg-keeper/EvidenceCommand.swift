@@ -7,27 +7,29 @@ import Wire
 enum EvidenceCommand {
     static let command = Command(
         name: "evidence",
-        usage: "evidence show ID [--json] | verify FILE|ID [--chain] [--db FILE] [--evidence-dir DIR]",
-        summary: "show an evidence bundle, or recompute its Merkle root and bundle hash (exit 1 when they differ)",
+        usage: "evidence show ID [--json] | verify FILE|ID [--chain [--wallet 0x…]] [--db FILE] [--evidence-dir DIR]",
+        summary: "show an evidence bundle, or recompute its Merkle root and bundle hash (exit 1 when they differ); "
+            + "--chain also compares the root with the indexed PayoutVerified event",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["db", "evidence-dir"], flags: ["json", "chain"])
+        let arguments = try Arguments(words, valued: ["db", "evidence-dir", "wallet"], flags: ["json", "chain"])
         guard arguments.positionals.count == 2 else { throw UsageError("say `evidence show ID` or `evidence verify FILE|ID`") }
         let action = arguments.positionals[0], target = arguments.positionals[1]
         let files = EvidenceFiles(root: arguments.value("evidence-dir") ?? "reports/evidence")
         let database = arguments.value("db") ?? DatabaseOption.defaultPath
         switch action {
         case "show":
-            guard !arguments.flag("chain") else { throw UsageError("--chain applies to `evidence verify` only") }
+            guard !arguments.flag("chain"), arguments.value("wallet") == nil else {
+                throw UsageError("--chain and --wallet apply to `evidence verify` only")
+            }
             let path = try locate(target, files: files, database: database, allowFile: false)
             return try show(path: path, json: arguments.flag("json"))
         case "verify":
             guard !arguments.flag("json") else { throw UsageError("--json applies to `evidence show` only") }
-            if arguments.flag("chain") {
-                throw CommandFailure(.config, "--chain needs the chain configuration (RPC URL, contract), which arrives with the settlement work; verify without --chain for now")
-            }
-            return try verify(path: try locate(target, files: files, database: database, allowFile: true))
+            guard arguments.flag("chain") || arguments.value("wallet") == nil else { throw UsageError("--wallet applies with --chain only") }
+            let chain = arguments.flag("chain") ? ChainCheck(database: database, wallet: arguments.value("wallet")) : nil
+            return try verify(path: try locate(target, files: files, database: database, allowFile: true), chain: chain)
         default:
             throw UsageError("unknown action '\(action)': use show or verify")
         }
@@ -87,7 +89,7 @@ enum EvidenceCommand {
         return .ok
     }
 
-    static func verify(path: String) throws -> ExitCode {
+    static func verify(path: String, chain: ChainCheck? = nil) throws -> ExitCode {
         let document = try read(path)
         let check: EvidenceCheck
         do { check = try EvidenceCheck(document: document) } catch { throw CommandFailure(.badData, "\(path): \(error.message)") }
@@ -100,13 +102,18 @@ enum EvidenceCommand {
         print("evidence id   \(check.evidenceId ?? "-")")
         print("root          \(check.computedRoot) (recomputed)")
         print("bundle hash   \(check.computedBundleHash) (recomputed)")
+        if let chain {
+            let (lines, problem) = try chain.compare(document: document, evidenceId: check.evidenceId, root: check.computedRoot)
+            lines.forEach { print($0) }
+            if let problem { problems.append(problem) }
+        }
         guard problems.isEmpty else {
             if let leaf = check.firstDifferingLeaf { print("first differing leaf: \(leaf)") }
             for problem in problems { print("MISMATCH  \(problem)") }
             FileHandle.standardError.write(Data("lg-keeper: evidence \(path) does not verify\(check.firstDifferingLeaf.map { ": leaf '\($0)' differs" } ?? "")\n".utf8))
             return .problemFound
         }
-        print("ok            root, bundle hash, leaves and evidence id match")
+        print("ok            root, bundle hash, leaves and evidence id match\(chain == nil ? "" : ", and the chain's PayoutVerified carries the root")")
         return .ok
     }
 }

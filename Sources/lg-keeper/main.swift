@@ -18,6 +18,12 @@ enum CommandTable {
         ProbeCommand.command,
         IndexCommand.command,
         StatusCommand.command,
+        VerifyCommand.command,
+        ClaimsCommand.command,
+        AuditCommand.command,
+        ReconcileCommand.command,
+        ResumeCommand.command,
+        ReportCommand.command,
     ]
 }
 

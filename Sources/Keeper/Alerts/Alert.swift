@@ -1,0 +1,34 @@
+import Foundation
+import Store
+import Wire
+
+/// What operators are told about, and how urgently (README, "Alerts").
+public enum AlertKind: String, Sendable, CaseIterable {
+    case reconciliationMismatch = "reconciliation_mismatch"
+    case deepReorg = "deep_reorg"
+    case poolShortfall = "pool_shortfall"
+    case feeCapReached = "fee_cap_reached"
+    case signerBalanceLow = "signer_balance_low"
+    case rpcDown = "rpc_down"
+}
+
+/// The persisted outbox of alerts: raised inside the transaction of what caused them, delivered
+/// later by `AlertDispatcher`, so that none is lost across a restart or while the receiver is down.
+public enum AlertOutbox {
+    /// Queues an alert. `dedupeKey` suppresses a repeat of the same condition while an earlier
+    /// alert with that key is still undelivered.
+    public static func raise(_ db: Database, _ kind: AlertKind, _ message: String, detail: JSON = [:], dedupeKey: String? = nil,
+                             at date: Date = Date()) throws {
+        if let dedupeKey, try db.fetchOne("SELECT 1 FROM alerts WHERE dedupe_key = ? AND delivered_at IS NULL", [dedupeKey]) != nil { return }
+        let body: JSON = ["kind": .string(kind.rawValue), "message": .string(message), "detail": detail,
+                          "raisedAt": .string(AuditLog.timestamp(date))]
+        try db.execute("INSERT INTO alerts (kind, body, dedupe_key, raised_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, 0)",
+                       [kind.rawValue, body.serializedString, dedupeKey, AuditLog.timestamp(date)])
+        try AuditLog.append(db, kind: "alert.raised", subject: kind.rawValue, detail: ["message": .string(message)], at: date)
+    }
+
+    /// Alerts not yet delivered, oldest first.
+    public static func pending(_ db: Database) throws -> Int {
+        try db.fetchOne("SELECT count(*) FROM alerts WHERE delivered_at IS NULL", as: Int.self) ?? 0
+    }
+}

@@ -1,0 +1,66 @@
+import Ethereum
+import Store
+
+/// One row of `claims`, typed: a user's request for a payout on one OKX order, and how far its
+/// settlement has come.
+public struct Claim: Sendable, Equatable {
+    public let id: Int64
+    public let chainID: UInt64
+    public let user: Address
+    public let orderID: UInt256
+    public let instID: String
+    /// Declared on-chain, in pool base units.
+    public let principal: UInt256
+    public let leverage: Int
+    public let state: ClaimState
+    /// The verified payout in pool base units (0 when not liquidated), once verified.
+    public let amount: UInt256?
+    public let liquidated: Bool?
+    public let evidenceID: String?
+    public let evidenceRoot: Hash?
+    /// Why the claim is waiting, was refused or failed.
+    public let reason: String?
+    public let attempts: Int
+    /// Epoch milliseconds before which the pipeline leaves the claim alone (backoff).
+    public let nextAttemptAt: Int64
+    /// An operator's decision on a held claim.
+    public let review: Review?
+    /// The UTC day (days since 1970, chain time) the payout was submitted on; counts against that day's limit.
+    public let payoutDay: Int64?
+    public let requestBlockNumber: UInt64
+    public let requestTxHash: Hash
+    public let requestLogIndex: UInt64
+
+    public enum Review: String, Sendable {
+        case approved
+        case rejected
+    }
+
+    /// `user/orderId`, how logs and the audit log name a claim.
+    public var subject: String { "\(user.description.lowercased())/\(orderID)" }
+
+    init(row: Row) throws {
+        id = try row.get("id")
+        chainID = try row.get("chain_id")
+        user = try Address(hex: try row.get("user", as: String.self))
+        orderID = try UInt256(decimal: try row.get("order_id", as: String.self))
+        instID = try row.get("inst_id")
+        principal = try UInt256(decimal: try row.get("principal", as: String.self))
+        leverage = try row.get("leverage")
+        let stateText: String = try row.get("state")
+        guard let state = ClaimState(rawValue: stateText) else { throw KeeperError(.badData, "claim \(id) has an unknown state \(stateText)") }
+        self.state = state
+        amount = try row.get("amount", as: String?.self).map { try UInt256(decimal: $0) }
+        liquidated = try row.get("liquidated", as: Bool?.self)
+        evidenceID = try row.get("evidence_id", as: String?.self)
+        evidenceRoot = try row.get("evidence_root", as: String?.self).map { try Hash(hex: $0) }
+        reason = try row.get("reason", as: String?.self)
+        attempts = try row.get("attempts")
+        nextAttemptAt = try row.get("next_attempt_at")
+        review = try row.get("review", as: String?.self).flatMap(Review.init(rawValue:))
+        payoutDay = try row.get("payout_day", as: Int64?.self)
+        requestBlockNumber = try row.get("request_block_number")
+        requestTxHash = try Hash(hex: try row.get("request_tx_hash", as: String.self))
+        requestLogIndex = try row.get("request_log_index")
+    }
+}

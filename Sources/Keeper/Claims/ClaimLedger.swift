@@ -1,0 +1,171 @@
+import Ethereum
+import Foundation
+import Store
+import Wire
+
+/// The pipeline's access to `claims`: reads, and state transitions that are checked against the
+/// state machine, written with their audit row, and refused when the row moved underneath.
+public struct ClaimLedger {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The fields a transition may set besides the state. nil leaves a column as it is.
+    public struct Changes: Sendable {
+        public var amount: UInt256?
+        public var liquidated: Bool?
+        public var evidenceID: String?
+        public var evidenceRoot: Hash?
+        public var reason: String??
+        public var attempts: Int?
+        public var nextAttemptAt: Int64?
+        public var review: Claim.Review?
+        public var payoutDay: Int64?
+
+        public init(amount: UInt256? = nil, liquidated: Bool? = nil, evidenceID: String? = nil, evidenceRoot: Hash? = nil,
+                    reason: String?? = nil, attempts: Int? = nil, nextAttemptAt: Int64? = nil, review: Claim.Review? = nil,
+                    payoutDay: Int64? = nil) {
+            self.amount = amount
+            self.liquidated = liquidated
+            self.evidenceID = evidenceID
+            self.evidenceRoot = evidenceRoot
+            self.reason = reason
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.review = review
+            self.payoutDay = payoutDay
+        }
+
+        var assignments: [(column: String, value: any DatabaseValueConvertible)] {
+            var list = [(column: String, value: any DatabaseValueConvertible)]()
+            if let amount { list.append(("amount", amount.description)) }
+            if let liquidated { list.append(("liquidated", liquidated)) }
+            if let evidenceID { list.append(("evidence_id", evidenceID)) }
+            if let evidenceRoot { list.append(("evidence_root", evidenceRoot.description)) }
+            if let reason { list.append(("reason", reason)) }
+            if let attempts { list.append(("attempts", attempts)) }
+            if let nextAttemptAt { list.append(("next_attempt_at", nextAttemptAt)) }
+            if let review { list.append(("review", review.rawValue)) }
+            if let payoutDay { list.append(("payout_day", payoutDay)) }
+            return list
+        }
+
+        var auditDetail: [String: JSON] {
+            var detail = [String: JSON]()
+            if let amount { detail["amount"] = .string(amount.description) }
+            if let liquidated { detail["liquidated"] = .bool(liquidated) }
+            if let evidenceID { detail["evidenceId"] = .string(evidenceID) }
+            if let evidenceRoot { detail["evidenceRoot"] = .string(evidenceRoot.description) }
+            if let reason { detail["reason"] = reason.map { .string($0) } ?? .null }
+            if let review { detail["review"] = .string(review.rawValue) }
+            if let payoutDay { detail["payoutDay"] = JSON(Int(payoutDay)) }
+            return detail
+        }
+    }
+
+    // MARK: Reads
+
+    public func claim(user: Address, orderID: UInt256) throws(KeeperError) -> Claim? {
+        try IndexStore.wrap {
+            try database.fetchOne("SELECT * FROM claims WHERE user = ? AND order_id = ?", [user.description.lowercased(), orderID.description])
+                .map(Claim.init(row:))
+        }
+    }
+
+    public func claim(id: Int64) throws(KeeperError) -> Claim? {
+        try IndexStore.wrap { try database.fetchOne("SELECT * FROM claims WHERE id = ?", [id]).map(Claim.init(row:)) }
+    }
+
+    /// Every claim, or those in `state`, oldest request first.
+    public func list(state: ClaimState? = nil) throws(KeeperError) -> [Claim] {
+        try IndexStore.wrap {
+            if let state {
+                return try database.fetchAll("SELECT * FROM claims WHERE state = ? ORDER BY request_block_number, request_log_index", [state.rawValue]).map(Claim.init(row:))
+            }
+            return try database.fetchAll("SELECT * FROM claims ORDER BY request_block_number, request_log_index").map(Claim.init(row:))
+        }
+    }
+
+    /// Unfinished claims requested in a confirmed block while processing is not halted, whose
+    /// backoff has passed, oldest first.
+    public func actionable(now: Int64, limit: Int = 100) throws(KeeperError) -> [Claim] {
+        try IndexStore.wrap {
+            try database.fetchAll("""
+                SELECT * FROM actionable_claims WHERE state NOT IN ('paid', 'rejected', 'failed') AND next_attempt_at <= ?
+                ORDER BY request_block_number, request_log_index LIMIT ?
+                """, [now, limit]).map(Claim.init(row:))
+        }
+    }
+
+    /// The amount paid or being paid on `day` (UTC days since 1970) by this keeper's own record.
+    public func committedPayouts(day: Int64) throws(KeeperError) -> UInt256 {
+        try IndexStore.wrap {
+            var total = UInt256.zero
+            for row in try database.fetchAll("SELECT amount FROM claims WHERE payout_day = ? AND state IN ('execute_pending', 'paid')", [day]) {
+                total = try total.adding(try UInt256(decimal: try row.get(0, as: String.self)))
+            }
+            return total
+        }
+    }
+
+    // MARK: Writes
+
+    /// Moves `claim` to `state` with `changes`, and appends the audit row, in one transaction (or
+    /// inside the caller's, e.g. the transaction manager's commit of a signed transaction).
+    /// Throws if the stored row is no longer in `claim.state` or the move is not in the state machine.
+    public func transition(_ claim: Claim, to state: ClaimState, _ changes: Changes = Changes(), why: String? = nil) throws(KeeperError) {
+        try IndexStore.wrap { try database.transaction { db in try Self.transition(claim, to: state, changes, why: why, in: db) } }
+    }
+
+    public static func transition(_ claim: Claim, to state: ClaimState, _ changes: Changes = Changes(), why: String? = nil, in db: Database) throws {
+        guard claim.state.successors.contains(state) else {
+            throw KeeperError(.software, "claim \(claim.subject): \(claim.state.rawValue) → \(state.rawValue) is not a transition of the claim state machine")
+        }
+        let assignments = changes.assignments
+        let sets = (["state = ?", "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"] + assignments.map { "\($0.column) = ?" }).joined(separator: ", ")
+        let arguments: [any DatabaseValueConvertible] = [state.rawValue] + assignments.map(\.value) + [claim.id, claim.state.rawValue]
+        let changed = try db.execute("UPDATE claims SET \(sets) WHERE id = ? AND state = ?", arguments)
+        guard changed == 1 else {
+            throw KeeperError(.badData, "claim \(claim.subject) is no longer \(claim.state.rawValue): another writer moved it")
+        }
+        var detail = changes.auditDetail
+        detail["from"] = .string(claim.state.rawValue)
+        detail["to"] = .string(state.rawValue)
+        if let why { detail["why"] = .string(why) }
+        try AuditLog.append(db, kind: "claim.transition", subject: claim.subject, detail: .object(detail))
+    }
+
+    /// Leaves the claim in its state and looks at it again at `time` (epoch ms): not a transition,
+    /// so no audit row.
+    public func reschedule(_ claim: Claim, at time: Int64) throws(KeeperError) {
+        try IndexStore.wrap {
+            _ = try database.execute("UPDATE claims SET next_attempt_at = ? WHERE id = ? AND state = ?", [time, claim.id, claim.state.rawValue])
+        }
+    }
+
+    /// Records an operator's decision on a claim held for review. `approve` lets the pipeline pay
+    /// it on its next pass; `reject` ends it in `failed`.
+    public func review(user: Address, orderID: UInt256, _ decision: Claim.Review, by operatorName: String) throws(KeeperError) -> Claim {
+        try IndexStore.wrap {
+            try database.transaction { db in
+                guard let claim = try db.fetchOne("SELECT * FROM claims WHERE user = ? AND order_id = ?",
+                                                  [user.description.lowercased(), orderID.description]).map(Claim.init(row:)) else {
+                    throw KeeperError(.badData, "no claim for user \(user) and order \(orderID)")
+                }
+                guard claim.state == .heldReview else {
+                    throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue), not held_review: only held claims can be approved or rejected")
+                }
+                switch decision {
+                case .approved:
+                    try db.execute("UPDATE claims SET review = 'approved', next_attempt_at = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?", [claim.id])
+                    try AuditLog.append(db, kind: "claim.review", subject: claim.subject,
+                                        detail: ["decision": "approved", "by": .string(operatorName)])
+                case .rejected:
+                    try Self.transition(claim, to: .failed, Changes(reason: .some("rejected by operator \(operatorName)"), review: .rejected),
+                                   why: "operator review", in: db)
+                }
+                return try db.fetchOne("SELECT * FROM claims WHERE id = ?", [claim.id]).map(Claim.init(row:))!
+            }
+        }
+    }
+}

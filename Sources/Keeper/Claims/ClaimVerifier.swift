@@ -1,0 +1,65 @@
+import Ethereum
+import Foundation
+import OKX
+import Store
+import Vault
+
+/// A verdict ready to be written on-chain with `verifyPayout`.
+public struct ClaimVerdict: Sendable, Equatable {
+    public let amount: UInt256
+    public let liquidated: Bool
+    public let evidenceID: String
+    public let evidenceRoot: Hash
+    /// Why nothing is paid although liquidated (too old, ADL not covered…).
+    public let refusal: String?
+}
+
+/// What one verification attempt of a claim came to.
+public enum VerificationAttempt: Sendable, Equatable {
+    case verdict(ClaimVerdict)
+    /// The user has no key in the vault yet.
+    case noKey
+    /// Rate limit, 5xx, timeout, or a vault that cannot be opened now: try again later.
+    case transient(String)
+    /// Authentication refused, order not found, other 4xx: retrying cannot help.
+    case permanent(String)
+}
+
+/// Verifies a claim with the user's own OKX key from the vault, through `LiquidationVerifier`.
+public struct ClaimVerifier: Sendable {
+    let vault: @Sendable () throws(VaultError) -> KeyVault
+    let verifier: LiquidationVerifier
+    let okx: OKXConfig
+
+    /// - Parameter vault: opens the vault (a fresh connection per call is fine; it only reads).
+    public init(vault: @escaping @Sendable () throws(VaultError) -> KeyVault, verifier: LiquidationVerifier, okx: OKXConfig) {
+        self.vault = vault
+        self.verifier = verifier
+        self.okx = okx
+    }
+
+    public func verify(_ claim: Claim) async throws(KeeperError) -> VerificationAttempt {
+        let credentials: OKXCredentials
+        do {
+            credentials = try vault().credentials(wallet: claim.user.description).credentials
+        } catch where error.code == .notFound {
+            return .noKey
+        } catch {
+            return .transient("the vault cannot be read: \(error.message)")
+        }
+        let client = OKXClient(credentials: credentials,
+                               configuration: .init(baseURL: okx.baseURL, simulated: okx.simulated, requestTimeoutMilliseconds: okx.timeoutMs))
+        let request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
+                                          principal: try PoolUnits.decimal(claim.principal),
+                                          requestId: claim.subject, simulated: okx.simulated)
+        let outcome = try await verifier.verify(request, on: client, refusing: credentials.secrets)
+        switch outcome.result {
+        case .decided(let decision):
+            return .verdict(ClaimVerdict(amount: decision.amount, liquidated: decision.verdict.liquidated, evidenceID: outcome.evidence.evidenceId,
+                                         evidenceRoot: outcome.evidence.root, refusal: decision.refusal))
+        case .failed(let failure):
+            let why = "\(failure.code.rawValue) on \(failure.endpoint): \(failure.msg) — \(failure.hint)"
+            return failure.isTransient ? .transient(why) : .permanent(why)
+        }
+    }
+}

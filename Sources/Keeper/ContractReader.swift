@@ -1,0 +1,76 @@
+import Ethereum
+
+/// A claim as the contract stores it (`getClaim`).
+public struct OnChainClaim: Sendable, Equatable {
+    public let principal: UInt256
+    public let leverage: UInt256
+    public let requestedAt: UInt256
+    public let amount: UInt256
+    public let liquidated: Bool
+    public let verified: Bool
+    public let claimed: Bool
+    public let evidenceRoot: Hash
+
+    /// No claim was ever requested for this key.
+    public var exists: Bool { requestedAt != .zero }
+}
+
+/// Typed reads of the LeverageGuard contract's state, at the latest block.
+public struct ContractReader: Sendable {
+    public let rpc: JSONRPCClient
+    public let contract: Address
+
+    public init(rpc: JSONRPCClient, contract: Address) {
+        self.rpc = rpc
+        self.contract = contract
+    }
+
+    public func claim(user: Address, orderID: UInt256) async throws(KeeperError) -> OnChainClaim {
+        let output = try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)])
+        return try Self.decoding("getClaim") {
+            guard case .tuple(let fields) = output.first, fields.count == 8 else {
+                throw KeeperError(.badData, "getClaim answered \(output.count) values, not one 8-field tuple")
+            }
+            return OnChainClaim(principal: try fields[0].asUInt(), leverage: try fields[1].asUInt(), requestedAt: try fields[2].asUInt(),
+                                amount: try fields[3].asUInt(), liquidated: try fields[4].asBool(), verified: try fields[5].asBool(),
+                                claimed: try fields[6].asBool(), evidenceRoot: try fields[7].asHash())
+        }
+    }
+
+    /// What the contract has paid during the current UTC day (chain time).
+    public func paidToday() async throws(KeeperError) -> UInt256 {
+        let output = try await call(LeverageGuardContract.paidToday, [])
+        return try Self.decoding("paidToday") { try output.first?.asUInt() ?? .zero }
+    }
+
+    /// The pool: the contract's own balance.
+    public func poolBalance() async throws(KeeperError) -> UInt256 {
+        do { return try await rpc.balance(of: contract) } catch {
+            throw KeeperError(.unavailable, "eth_getBalance of the pool: \(error)")
+        }
+    }
+
+    /// The UTC day (days since 1970) of the latest block: the contract's notion of "today".
+    public func chainDay() async throws(KeeperError) -> Int64 {
+        let header: BlockHeader?
+        do { header = try await rpc.block(.latest) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber latest: \(error)") }
+        guard let header else { throw KeeperError(.unavailable, "the node has no latest block") }
+        return Int64(header.timestamp / 86_400)
+    }
+
+    private func call(_ function: ABIFunction, _ arguments: [ABIValue]) async throws(KeeperError) -> [ABIValue] {
+        let data: [UInt8]
+        do { data = try function.encodeCall(arguments) } catch { throw KeeperError(.software, "encoding \(function.name): \(error)") }
+        let output: [UInt8]
+        do { output = try await rpc.call(CallRequest(to: contract, data: data)) } catch {
+            throw KeeperError(.unavailable, "eth_call \(function.name): \(error)")
+        }
+        return try Self.decoding(function.name) { try function.decodeOutput(output) }
+    }
+
+    private static func decoding<T>(_ what: String, _ body: () throws -> T) throws(KeeperError) -> T {
+        do { return try body() } catch let error as KeeperError { throw error } catch {
+            throw KeeperError(.badData, "the contract's answer to \(what) does not decode: \(error)")
+        }
+    }
+}

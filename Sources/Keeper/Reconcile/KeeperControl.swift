@@ -1,0 +1,30 @@
+import Store
+
+/// The operator's switch: paused means no `executePayout` is sent until `lg-keeper resume`.
+public enum KeeperControl {
+    public struct State: Sendable, Equatable {
+        public let paused: Bool
+        public let reason: String?
+    }
+
+    public static func state(_ db: Database) throws -> State {
+        guard let row = try db.fetchOne("SELECT paused, paused_reason FROM control WHERE id = 1") else { return State(paused: false, reason: nil) }
+        return State(paused: try row.get("paused"), reason: try row.get("paused_reason", as: String?.self))
+    }
+
+    /// Pauses (keeping the first reason while already paused) and audits it.
+    public static func pause(_ db: Database, reason: String) throws {
+        try db.transaction { db in
+            if try state(db).paused { return }
+            try db.execute("INSERT INTO control (id, paused, paused_reason, paused_at) VALUES (1, 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) ON CONFLICT (id) DO UPDATE SET paused = 1, paused_reason = excluded.paused_reason, paused_at = excluded.paused_at", [reason])
+            try AuditLog.append(db, kind: "control.pause", subject: "keeper", detail: ["reason": .string(reason)])
+        }
+    }
+
+    public static func resume(_ db: Database, by operatorName: String) throws {
+        try db.transaction { db in
+            try db.execute("INSERT INTO control (id, paused) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET paused = 0, paused_reason = NULL, paused_at = NULL")
+            try AuditLog.append(db, kind: "control.resume", subject: "keeper", detail: ["by": .string(operatorName)])
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Ethereum
+import Foundation
+import Keeper
+import Wire
+
+/// `lg-keeper reconcile [--json]`: one chain-versus-database pass; exit 1 on any mismatch.
+enum ReconcileCommand {
+    static let command = Command(
+        name: "reconcile",
+        usage: "reconcile [--json] [--config FILE]",
+        summary: "compare the chain with the database once; exit 1 on any mismatch",
+        run: run)
+
+    static func run(_ words: [String]) async throws -> ExitCode {
+        let arguments = try Arguments(words, valued: ["config"], flags: ["json"])
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let database = try KeeperDatabase.open(configPath: arguments.value("config"))
+        let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 3))
+        let reconciler = Reconciler(database: database, reader: ContractReader(rpc: rpc, contract: config.chain.contract),
+                                    confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch)
+        let mismatches = try await KeeperFailure.map { () async throws(KeeperError) in try await reconciler.run() }
+        if arguments.flag("json") {
+            print(JSON.object(["clean": .bool(mismatches.isEmpty), "mismatches": .array(mismatches.map(\.json))]).serializedString)
+        } else if mismatches.isEmpty {
+            print("reconcile: clean")
+        } else {
+            for mismatch in mismatches { print("\(mismatch.kind.rawValue)  \(mismatch.subject)  \(mismatch.detail)") }
+        }
+        return mismatches.isEmpty ? .ok : .problemFound
+    }
+}
+
+/// `lg-keeper resume`: lifts a pause (after a reconciliation mismatch was investigated).
+enum ResumeCommand {
+    static let command = Command(
+        name: "resume",
+        usage: "resume [--by NAME] [--config FILE]",
+        summary: "lift a pause so that payouts continue",
+        run: run)
+
+    static func run(_ words: [String]) async throws -> ExitCode {
+        let arguments = try Arguments(words, valued: ["config", "by"], flags: [])
+        let database = try KeeperDatabase.open(configPath: arguments.value("config"))
+        let name = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        do {
+            let before = try KeeperControl.state(database)
+            try KeeperControl.resume(database, by: name)
+            print(before.paused ? "resumed by \(name) (was paused: \(before.reason ?? "no reason recorded"))" : "not paused; nothing to do")
+        } catch { throw CommandFailure(.software, "cannot resume: \(error)") }
+        return .ok
+    }
+}
