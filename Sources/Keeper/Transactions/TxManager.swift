@@ -137,8 +137,8 @@ public final class TxManager {
                 let signed = try signer.sign(EIP1559Transaction(
                     chainId: options.chainID, nonce: nonce, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, maxFeePerGas: fees.maxFeePerGas,
                     gasLimit: gasLimit, to: to, data: data))
-                let id = try store.insert(key: key, generation: existing.map { $0.generation + 1 } ?? 0, signed: signed, to: to, data: data, gasLimit: gasLimit, maxFee: fees.maxFeePerGas,
-                                          priorityFee: fees.maxPriorityFeePerGas, sentBlock: head)
+                let id = try store.insert(key: key, generation: existing.map { $0.generation + 1 } ?? 0, signed: signed, to: to, data: data,
+                                          gasLimit: gasLimit, maxFee: fees.maxFeePerGas, priorityFee: fees.maxPriorityFeePerGas, sentBlock: head)
                 try alsoWrite(db)
                 inserted = true
                 return id
