@@ -16,6 +16,7 @@ enum CommandTable {
         EvidenceCommand.command,
         KeysCommand.command,
         ProbeCommand.command,
+        RunCommand.command,
         IndexCommand.command,
         StatusCommand.command,
         VerifyCommand.command,

@@ -35,3 +35,64 @@ public enum KeeperBinary {
                       stderr: String(decoding: err, as: UTF8.self))
     }
 }
+
+extension KeeperBinary {
+    /// Runs `lg-keeper` with `input` on standard input (credentials, passwords).
+    public static func runWithInput(_ arguments: [String], input: String, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let stdin = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// A long-running `lg-keeper` (e.g. `run`), its output collected until `terminate()`.
+    public final class Running: @unchecked Sendable {
+        let process: Process
+        /// Standard error goes to a file, so that a chatty keeper never blocks on a full pipe.
+        let errorLog: URL
+        init(process: Process, errorLog: URL) { self.process = process; self.errorLog = errorLog }
+
+        /// Sends SIGTERM and waits for the exit.
+        public func terminate() -> Result {
+            process.terminate()
+            process.waitUntilExit()
+            let err = (try? Data(contentsOf: errorLog)) ?? Data()
+            return Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: err, as: UTF8.self))
+        }
+
+        /// Sends SIGKILL (a crash) and waits.
+        public func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("lg-keeper-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errorLog)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, errorLog: errorLog)
+    }
+}

@@ -118,6 +118,12 @@ extension ClaimPipeline {
                                   why: "transient failure, retry in \(delay) ms")
             return true
         case .verdict(let verdict):
+            var claim = claim
+            if claim.state != .verifying {
+                try ledger.transition(claim, to: .verifying, why: "verified on the exchange")
+                guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
+                claim = moved
+            }
             return try await submitVerdict(verdict, for: claim)
         }
     }

@@ -1,0 +1,39 @@
+import Dispatch
+import Foundation
+import Keeper
+
+/// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM. A stop signal
+/// lets the current step finish (each commits whole) and exits within the deadline.
+enum RunCommand {
+    static let command = Command(
+        name: "run",
+        usage: "run [--config FILE] [--stop-deadline SECONDS]",
+        summary: "everything: follow, index, settle claims, alert, reconcile",
+        run: run)
+
+    static func run(_ words: [String]) async throws -> ExitCode {
+        let arguments = try Arguments(words, valued: ["config", "stop-deadline"], flags: [])
+        guard let deadline = Int(arguments.value("stop-deadline") ?? "20"), deadline > 0 else { throw UsageError("--stop-deadline must be a positive number of seconds") }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
+        let service = try KeeperFailure.map { () throws(KeeperError) in try KeeperService(config: config, log: log) }
+        let stop = KeeperService.StopSignal()
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                log("msg=\"stop requested\" signal=\(number) deadline_s=\(deadline)")
+                stop.request()
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(deadline)) {
+                    log("level=error msg=\"stop deadline passed; exiting with the current step unfinished (it commits whole or not at all)\"")
+                    exit(ExitCode.unavailable.rawValue)
+                }
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        try await KeeperFailure.map { () async throws(KeeperError) in try await service.run(until: stop) }
+        return .ok
+    }
+}
