@@ -119,8 +119,8 @@ def test_signed_order_request_answers_okx_fields(sim):
     (dict(secret="00000000000000000000000000000000"), "50113"),
     (dict(passphrase="not-the-passphrase"), "50105"),
     (dict(account=dict(ALICE, key="00000000-0000-4000-8000-000000000000")), "50111"),
-    (dict(timestamp=okx_timestamp(int(time.time() * 1000) - 31_000)), "50102"),
-    (dict(timestamp=okx_timestamp(int(time.time() * 1000) + 31_000)), "50102"),
+    (dict(skew_ms=-31_000), "50102"),  # the timestamp is made when the request is sent, not at collection
+    (dict(skew_ms=31_000), "50102"),
     (dict(timestamp="2020-12-08T09:08:57Z"), "50112"),
     (dict(omit=["OK-ACCESS-KEY"]), "50103"),
     (dict(omit=["OK-ACCESS-PASSPHRASE"]), "50104"),
@@ -132,6 +132,9 @@ def test_signed_order_request_answers_okx_fields(sim):
     (dict(simulated=True), "50101"),
 ])
 def test_authentication_failures_answer_401_with_okx_codes(sim, change, code):
+    change = dict(change)
+    if "skew_ms" in change:
+        change["timestamp"] = okx_timestamp(int(time.time() * 1000) + change.pop("skew_ms"))
     status, body = sim.get(ALICE_ORDER, **change)
     assert (status, body["code"]) == (401, code)
     assert "data" not in body, "OKX's gateway answers auth failures without data"
