@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         .executableTarget(name: "lg-keeper", dependencies: ["Keeper", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],

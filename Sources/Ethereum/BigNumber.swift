@@ -6,17 +6,17 @@ final class BigNumber {
     let pointer: OpaquePointer
 
     /// Zero.
-    init() throws(SigningError) {
-        guard let pointer = BN_new() else { throw SigningError(.cryptoFailure, "BN_new failed: out of memory") }
+    init() throws(EthereumError) {
+        guard let pointer = BN_new() else { throw EthereumError(.cryptoFailure, "BN_new failed: out of memory") }
         self.pointer = pointer
     }
 
     /// The unsigned big-endian integer `bytes`. `secret` marks it for OpenSSL's constant-time paths.
-    convenience init(bytes: [UInt8], secret: Bool = false) throws(SigningError) {
+    convenience init(bytes: [UInt8], secret: Bool = false) throws(EthereumError) {
         try self.init()
         if secret { BN_set_flags(pointer, BN_FLG_CONSTTIME) }
         let result = bytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), pointer) }
-        guard result != nil else { throw SigningError(.cryptoFailure, "BN_bin2bn failed") }
+        guard result != nil else { throw EthereumError(.cryptoFailure, "BN_bin2bn failed") }
     }
 
     deinit { BN_clear_free(pointer) }
@@ -39,8 +39,8 @@ final class BigNumber {
 final class BigNumberContext {
     let pointer: OpaquePointer
 
-    init() throws(SigningError) {
-        guard let pointer = BN_CTX_secure_new() else { throw SigningError(.cryptoFailure, "BN_CTX_secure_new failed: out of memory") }
+    init() throws(EthereumError) {
+        guard let pointer = BN_CTX_secure_new() else { throw EthereumError(.cryptoFailure, "BN_CTX_secure_new failed: out of memory") }
         self.pointer = pointer
     }
 
@@ -49,9 +49,9 @@ final class BigNumberContext {
 
 /// Throws `.cryptoFailure` naming `operation` unless OpenSSL returned 1.
 @inline(__always)
-func requireOpenSSL(_ result: Int32, _ operation: @autoclosure () -> String) throws(SigningError) {
+func requireOpenSSL(_ result: Int32, _ operation: @autoclosure () -> String) throws(EthereumError) {
     guard result == 1 else {
         ERR_clear_error()
-        throw SigningError(.cryptoFailure, "\(operation()) failed in OpenSSL")
+        throw EthereumError(.cryptoFailure, "\(operation()) failed in OpenSSL")
     }
 }

@@ -44,9 +44,9 @@ public struct EIP1559Transaction: Sendable, Hashable {
     public var signingHash: Hash { Hash.keccak256(signingPayload) }
 
     /// Signs with `key`. Refuses a priority fee above the fee cap, which every node rejects.
-    public func signed(with key: PrivateKey) throws(SigningError) -> SignedTransaction {
+    public func signed(with key: PrivateKey) throws(EthereumError) -> SignedTransaction {
         guard maxPriorityFeePerGas <= maxFeePerGas else {
-            throw SigningError(.invalidTransaction, "maxPriorityFeePerGas \(maxPriorityFeePerGas) exceeds maxFeePerGas \(maxFeePerGas)")
+            throw EthereumError(.invalidTransaction, "maxPriorityFeePerGas \(maxPriorityFeePerGas) exceeds maxFeePerGas \(maxFeePerGas)")
         }
         let signature = try key.sign(digest: signingHash.bytes)
         return SignedTransaction(transaction: .eip1559(self), signature: signature, sender: key.address)

@@ -1,6 +1,7 @@
 /// The Ethereum module's one error type: a `code` to switch on and a message a person can act on.
 ///
-/// Codes are grouped by what failed: number and hex parsing, addresses and hashes, RLP, and ABI.
+/// Codes are grouped by what failed: number and hex parsing, addresses and hashes, RLP, ABI, and
+/// signing (keys, signatures, transactions, keystores).
 public struct EthereumError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         // Numbers and hex.
@@ -53,6 +54,35 @@ public struct EthereumError: Error, Equatable, Sendable, CustomStringConvertible
         case abiUnknownMember
         /// Log topics that do not fit the event (count, topic0).
         case abiInvalidLog
+
+        // Keys, signatures, signed transactions and keystore files (messages never hold a secret).
+        /// Private key bytes that are not 32 bytes or not in 1 ..< n.
+        case invalidPrivateKey
+        /// Public key bytes that are not 64 bytes or not a point on secp256k1.
+        case invalidPublicKey
+        /// r or s outside 1 ..< n, a recovery id above 3, a digest that is not 32 bytes, or a
+        /// signature from which no public key can be recovered.
+        case invalidSignature
+        /// A raw transaction that cannot be decoded: bad RLP, wrong field count or shape, an
+        /// unknown type byte, a high-s or malformed signature.
+        case malformedTransaction
+        /// A well-formed typed transaction of a type this implementation does not decode
+        /// (only legacy and EIP-1559 are supported).
+        case unsupportedTransactionType
+        /// A transaction field that cannot be encoded or signed (e.g. chain id whose v overflows).
+        case invalidTransaction
+        /// The keystore's MAC does not match: almost always a wrong password.
+        case wrongPassword
+        /// A keystore file that is not valid Web3 Secret Storage v3 JSON.
+        case malformedKeystore
+        /// A keystore using a version, cipher, KDF or PRF this implementation does not support.
+        case unsupportedKeystore
+        /// Refusing to overwrite an existing keystore file.
+        case fileExists
+        /// Reading or writing a file failed.
+        case fileSystem
+        /// OpenSSL or the system random generator failed.
+        case cryptoFailure
     }
 
     public let code: Code

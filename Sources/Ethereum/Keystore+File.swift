@@ -9,7 +9,7 @@ import Darwin
 extension Keystore {
     /// Reads and parses the keystore file at `path` (no password needed: the address and cost
     /// parameters are in clear). Errors name the path.
-    public static func read(from path: String) throws(SigningError) -> Keystore {
+    public static func read(from path: String) throws(EthereumError) -> Keystore {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw fileError("cannot open keystore \(path)") }
         defer { close(fd) }
@@ -24,7 +24,7 @@ extension Keystore {
             if count == 0 { break }
             contents.append(contentsOf: chunk[0..<count])
             guard contents.count <= maxJSONSize else {
-                throw SigningError(.malformedKeystore, "keystore \(path) is larger than \(maxJSONSize) bytes: not a keystore")
+                throw EthereumError(.malformedKeystore, "keystore \(path) is larger than \(maxJSONSize) bytes: not a keystore")
             }
         }
         return try Keystore(json: contents, source: path)
@@ -32,7 +32,7 @@ extension Keystore {
 
     /// Reads the keystore at `path` and decrypts it. A wrong password throws `.wrongPassword`
     /// ("wrong password for keystore PATH").
-    public static func decryptFile(at path: String, password: String) throws(SigningError) -> PrivateKey {
+    public static func decryptFile(at path: String, password: String) throws(EthereumError) -> PrivateKey {
         try read(from: path).decrypt(password: password)
     }
 
@@ -42,13 +42,13 @@ extension Keystore {
     /// file in the same directory (created 0600 with O_EXCL), is synced, then hard-linked to
     /// `path` — `link` fails if `path` exists, so there is no window in which a half-written
     /// file or someone else's file could be replaced.
-    public func write(to path: String) throws(SigningError) {
+    public func write(to path: String) throws(EthereumError) {
         let contents = try json()
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.fileError("cannot create \(temporary)") }
         defer { unlink(temporary) }
-        do throws(SigningError) {
+        do throws(EthereumError) {
             // The mode given to open is filtered by the umask; set it exactly.
             guard fchmod(fd, 0o600) == 0 else { throw Self.fileError("cannot chmod \(temporary)") }
             var written = 0
@@ -67,7 +67,7 @@ extension Keystore {
         }
         guard close(fd) == 0 else { throw Self.fileError("cannot close \(temporary)") }
         guard link(temporary, path) == 0 else {
-            if errno == EEXIST { throw SigningError(.fileExists, "refusing to overwrite existing file \(path)") }
+            if errno == EEXIST { throw EthereumError(.fileExists, "refusing to overwrite existing file \(path)") }
             throw Self.fileError("cannot create keystore \(path)")
         }
         Self.syncDirectory(of: path)
@@ -76,7 +76,7 @@ extension Keystore {
     /// Encrypts `key` under `password` and writes it to a new 0600 file at `path`.
     @discardableResult
     public static func create(_ key: PrivateKey, password: String, at path: String,
-                              keyDerivation: KeyDerivation = .standard) throws(SigningError) -> Keystore {
+                              keyDerivation: KeyDerivation = .standard) throws(EthereumError) -> Keystore {
         var keystore = try encrypt(key, password: password, keyDerivation: keyDerivation)
         keystore.source = path
         try keystore.write(to: path)
@@ -92,8 +92,8 @@ extension Keystore {
         close(fd)
     }
 
-    private static func fileError(_ what: String) -> SigningError {
-        SigningError(.fileSystem, "\(what): \(String(cString: strerror(errno)))")
+    private static func fileError(_ what: String) -> EthereumError {
+        EthereumError(.fileSystem, "\(what): \(String(cString: strerror(errno)))")
     }
 }
 

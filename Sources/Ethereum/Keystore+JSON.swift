@@ -8,18 +8,18 @@ extension Keystore {
     /// Parses keystore v3 JSON. Accepts `crypto` or geth's legacy `Crypto` key and hex with or
     /// without `0x`; requires version 3, `aes-128-ctr`, and scrypt or PBKDF2 with `hmac-sha256`.
     /// `source` names the keystore in errors (the file path when read from disk).
-    public init(json: [UInt8], source: String = "(in memory)") throws(SigningError) {
+    public init(json: [UInt8], source: String = "(in memory)") throws(EthereumError) {
         guard json.count <= Self.maxJSONSize else {
-            throw SigningError(.malformedKeystore, "keystore \(source) is \(json.count) bytes, more than a keystore can be")
+            throw EthereumError(.malformedKeystore, "keystore \(source) is \(json.count) bytes, more than a keystore can be")
         }
         let file: FileJSON
         do {
             file = try JSONDecoder().decode(FileJSON.self, from: Data(json))
         } catch {
-            throw SigningError(.malformedKeystore, "keystore \(source) is not keystore v3 JSON: \(Self.describe(error))")
+            throw EthereumError(.malformedKeystore, "keystore \(source) is not keystore v3 JSON: \(Self.describe(error))")
         }
-        func malformed(_ what: String) -> SigningError { SigningError(.malformedKeystore, "keystore \(source): \(what)") }
-        func unsupported(_ what: String) -> SigningError { SigningError(.unsupportedKeystore, "keystore \(source): \(what)") }
+        func malformed(_ what: String) -> EthereumError { EthereumError(.malformedKeystore, "keystore \(source): \(what)") }
+        func unsupported(_ what: String) -> EthereumError { EthereumError(.unsupportedKeystore, "keystore \(source): \(what)") }
 
         guard file.version == 3 else { throw unsupported("version \(file.version) (only version 3 is supported)") }
         let crypto = file.crypto
@@ -59,7 +59,7 @@ extension Keystore {
     }
 
     /// The keystore as compact JSON with sorted keys, in the layout geth writes.
-    public func json() throws(SigningError) -> [UInt8] {
+    public func json() throws(EthereumError) -> [UInt8] {
         var parameters = KDFParametersJSON(dklen: derivedKeyLength, salt: Hex.encode(salt))
         let kdfName: String
         switch keyDerivation {
@@ -80,7 +80,7 @@ extension Keystore {
         do {
             return Array(try encoder.encode(file))
         } catch {
-            throw SigningError(.malformedKeystore, "cannot encode keystore \(source) as JSON: \(error)")
+            throw EthereumError(.malformedKeystore, "cannot encode keystore \(source) as JSON: \(error)")
         }
     }
 

@@ -39,7 +39,7 @@ public struct Keystore: Sendable, Equatable {
 
     /// Encrypts `key` under `password` with a fresh random salt (32 bytes), IV and UUID.
     public static func encrypt(_ key: PrivateKey, password: String,
-                               keyDerivation: KeyDerivation = .standard) throws(SigningError) -> Keystore {
+                               keyDerivation: KeyDerivation = .standard) throws(EthereumError) -> Keystore {
         let salt = try randomBytes(32)
         let iv = try randomBytes(AES.CTR.ivSize)
         var derived = try derive(password: password, keyDerivation: keyDerivation, salt: salt, length: 32)
@@ -50,7 +50,7 @@ public struct Keystore: Sendable, Equatable {
         do {
             ciphertext = try AES.CTR.encrypt(secret, key: Array(derived[0..<16]), iv: iv)
         } catch {
-            throw SigningError(.cryptoFailure, "keystore encryption failed: \(error.message)")
+            throw EthereumError(.cryptoFailure, "keystore encryption failed: \(error.message)")
         }
         return Keystore(id: try newUUID(), declaredAddress: key.address, keyDerivation: keyDerivation, salt: salt,
                         derivedKeyLength: 32, iv: iv, ciphertext: ciphertext,
@@ -59,33 +59,33 @@ public struct Keystore: Sendable, Equatable {
 
     /// Derives the key from `password`, checks the MAC, decrypts and checks the declared address.
     /// A MAC mismatch throws `.wrongPassword` naming `source`.
-    public func decrypt(password: String) throws(SigningError) -> PrivateKey {
+    public func decrypt(password: String) throws(EthereumError) -> PrivateKey {
         var derived = try Self.derive(password: password, keyDerivation: keyDerivation, salt: salt, length: derivedKeyLength)
         defer { Self.wipe(&derived) }
         let expected = Keccak256.hash(derived[16..<32] + ciphertext)
         let matches = expected.withUnsafeBytes { a in mac.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, 32) } }
-        guard matches == 0 else { throw SigningError(.wrongPassword, "wrong password for keystore \(source)") }
+        guard matches == 0 else { throw EthereumError(.wrongPassword, "wrong password for keystore \(source)") }
         var secret: [UInt8]
         do {
             secret = try AES.CTR.decrypt(ciphertext, key: Array(derived[0..<16]), iv: iv)
         } catch {
-            throw SigningError(.cryptoFailure, "keystore decryption failed: \(error.message)")
+            throw EthereumError(.cryptoFailure, "keystore decryption failed: \(error.message)")
         }
         defer { Self.wipe(&secret) }
         let key: PrivateKey
         do {
             key = try PrivateKey(bytes: secret)
         } catch {
-            throw SigningError(.malformedKeystore, "keystore \(source) decrypts to an invalid private key")
+            throw EthereumError(.malformedKeystore, "keystore \(source) decrypts to an invalid private key")
         }
         if let declaredAddress, declaredAddress != key.address {
-            throw SigningError(.malformedKeystore,
+            throw EthereumError(.malformedKeystore,
                                "keystore \(source) declares address \(declaredAddress) but holds the key of \(key.address)")
         }
         return key
     }
 
-    private static func derive(password: String, keyDerivation: KeyDerivation, salt: [UInt8], length: Int) throws(SigningError) -> [UInt8] {
+    private static func derive(password: String, keyDerivation: KeyDerivation, salt: [UInt8], length: Int) throws(EthereumError) -> [UInt8] {
         let passwordBytes = Array(password.utf8)
         do {
             switch keyDerivation {
@@ -93,30 +93,30 @@ public struct Keystore: Sendable, Equatable {
                 return try KDF.scrypt(password: passwordBytes, salt: salt, parameters: KDF.ScryptParameters(n: n, r: r, p: p), keyLength: length)
             case let .pbkdf2(iterations):
                 guard iterations <= maxPBKDF2Iterations else {
-                    throw SigningError(.unsupportedKeystore, "PBKDF2 with \(iterations) iterations is above the limit of \(maxPBKDF2Iterations)")
+                    throw EthereumError(.unsupportedKeystore, "PBKDF2 with \(iterations) iterations is above the limit of \(maxPBKDF2Iterations)")
                 }
                 return try KDF.pbkdf2SHA256(password: passwordBytes, salt: salt, iterations: iterations, keyLength: length)
             }
         } catch let error as CryptoError {
-            let code: SigningError.Code = error.code == .invalidInput ? .unsupportedKeystore : .cryptoFailure
-            throw SigningError(code, "keystore key derivation: \(error.message)")
-        } catch let error as SigningError {
+            let code: EthereumError.Code = error.code == .invalidInput ? .unsupportedKeystore : .cryptoFailure
+            throw EthereumError(code, "keystore key derivation: \(error.message)")
+        } catch let error as EthereumError {
             throw error
         } catch {
-            throw SigningError(.cryptoFailure, "keystore key derivation: \(error)")
+            throw EthereumError(.cryptoFailure, "keystore key derivation: \(error)")
         }
     }
 
-    private static func randomBytes(_ count: Int) throws(SigningError) -> [UInt8] {
+    private static func randomBytes(_ count: Int) throws(EthereumError) -> [UInt8] {
         do {
             return try SecureRandom.bytes(count)
         } catch {
-            throw SigningError(.cryptoFailure, "cannot create a keystore: \(error.message)")
+            throw EthereumError(.cryptoFailure, "cannot create a keystore: \(error.message)")
         }
     }
 
     /// A random (version 4) UUID in lowercase 8-4-4-4-12 form.
-    private static func newUUID() throws(SigningError) -> String {
+    private static func newUUID() throws(EthereumError) -> String {
         var bytes = try randomBytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80

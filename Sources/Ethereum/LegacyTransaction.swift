@@ -41,9 +41,9 @@ public struct LegacyTransaction: Sendable, Hashable {
     public var signingHash: Hash { Hash.keccak256(signingPayload) }
 
     /// Signs with `key` under EIP-155. Throws `.invalidTransaction` without a chain id.
-    public func signed(with key: PrivateKey) throws(SigningError) -> SignedTransaction {
+    public func signed(with key: PrivateKey) throws(EthereumError) -> SignedTransaction {
         guard chainId != nil else {
-            throw SigningError(.invalidTransaction, "refusing to sign a legacy transaction without an EIP-155 chain id (replayable on every chain)")
+            throw EthereumError(.invalidTransaction, "refusing to sign a legacy transaction without an EIP-155 chain id (replayable on every chain)")
         }
         let signature = try key.sign(digest: signingHash.bytes)
         return SignedTransaction(transaction: .legacy(self), signature: signature, sender: key.address)

@@ -14,9 +14,9 @@ public final class PrivateKey: @unchecked Sendable {
     public let publicKey: PublicKey
 
     /// Validates 32 bytes in 1 ..< n.
-    public init(bytes: [UInt8]) throws(SigningError) {
+    public init(bytes: [UInt8]) throws(EthereumError) {
         guard Secp256k1.isValidScalar(bytes) else {
-            throw SigningError(.invalidPrivateKey, "a private key is 32 bytes with a value in 1 ..< n (the secp256k1 order)")
+            throw EthereumError(.invalidPrivateKey, "a private key is 32 bytes with a value in 1 ..< n (the secp256k1 order)")
         }
         publicKey = try PublicKey(uncompressed: Secp256k1.Curve.shared().publicKey(secret: bytes))
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 8)
@@ -24,22 +24,22 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// 64 hex digits, with or without `0x`.
-    public convenience init(hex: some StringProtocol) throws(SigningError) {
+    public convenience init(hex: some StringProtocol) throws(EthereumError) {
         guard var bytes = Hex.decode(hex), bytes.count == 32 else {
-            throw SigningError(.invalidPrivateKey, "a private key is 64 hex digits")
+            throw EthereumError(.invalidPrivateKey, "a private key is 64 hex digits")
         }
         defer { bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
         try self.init(bytes: bytes)
     }
 
     /// A fresh key from OpenSSL's CSPRNG.
-    public static func generate() throws(SigningError) -> PrivateKey {
+    public static func generate() throws(EthereumError) -> PrivateKey {
         while true {
             var candidate: [UInt8]
             do {
                 candidate = try SecureRandom.bytes(32)
             } catch {
-                throw SigningError(.cryptoFailure, "cannot generate a private key: \(error.message)")
+                throw EthereumError(.cryptoFailure, "cannot generate a private key: \(error.message)")
             }
             defer { candidate.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
             // Out of range with probability ~2^-128; draw again.
@@ -57,15 +57,15 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Signs a 32-byte digest: RFC 6979 nonce, low s, recovery id for `ecrecover`.
     /// Deterministic: the same key and digest always give the same signature.
-    public func sign(digest: [UInt8]) throws(SigningError) -> Signature {
-        guard digest.count == 32 else { throw SigningError(.invalidSignature, "digest must be 32 bytes, got \(digest.count)") }
+    public func sign(digest: [UInt8]) throws(EthereumError) -> Signature {
+        guard digest.count == 32 else { throw EthereumError(.invalidSignature, "digest must be 32 bytes, got \(digest.count)") }
         var secret = exportBytes()
         defer { secret.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) } }
         return try Secp256k1.Curve.shared().sign(digest: digest, secret: secret)
     }
 
     /// Signs a 32-byte hash (a transaction's signing hash, an EIP-191/712 digest).
-    public func sign(hash: Hash) throws(SigningError) -> Signature {
+    public func sign(hash: Hash) throws(EthereumError) -> Signature {
         try sign(digest: hash.bytes)
     }
 

@@ -7,12 +7,12 @@ public struct PublicKey: Sendable, Hashable {
     public let bytes: [UInt8]
 
     /// Accepts 64 bytes (x ‖ y) or 65 bytes with the SEC 1 `0x04` prefix.
-    public init(uncompressed: [UInt8]) throws(SigningError) {
+    public init(uncompressed: [UInt8]) throws(EthereumError) {
         let body: [UInt8]
         switch uncompressed.count {
         case 64: body = uncompressed
         case 65 where uncompressed[0] == 0x04: body = Array(uncompressed.dropFirst())
-        default: throw SigningError(.invalidPublicKey, "public key must be 64 bytes (or 65 with 0x04), got \(uncompressed.count)")
+        default: throw EthereumError(.invalidPublicKey, "public key must be 64 bytes (or 65 with 0x04), got \(uncompressed.count)")
         }
         try Secp256k1.Curve.shared().validatePublicKey(body)
         self.bytes = body

@@ -15,8 +15,8 @@ public enum Secp256k1 {
 
     /// Recovers the public key that made `signature` over the 32-byte `digest`. Accepts high-s
     /// signatures (callers that must reject them, such as transaction decoding, check `isLowS`).
-    public static func recoverPublicKey(digest: [UInt8], signature: Signature) throws(SigningError) -> PublicKey {
-        guard digest.count == 32 else { throw SigningError(.invalidSignature, "digest must be 32 bytes, got \(digest.count)") }
+    public static func recoverPublicKey(digest: [UInt8], signature: Signature) throws(EthereumError) -> PublicKey {
+        guard digest.count == 32 else { throw EthereumError(.invalidSignature, "digest must be 32 bytes, got \(digest.count)") }
         return try Curve.shared().recover(digest: digest, signature: signature)
     }
 

@@ -6,10 +6,10 @@ public struct Signature: Sendable, Hashable {
     public let recoveryId: UInt8
 
     /// Validates ranges; it does not require low s (see `isLowS`).
-    public init(r: [UInt8], s: [UInt8], recoveryId: UInt8) throws(SigningError) {
-        guard Secp256k1.isValidScalar(r) else { throw SigningError(.invalidSignature, "r must be 32 bytes in 1 ..< n") }
-        guard Secp256k1.isValidScalar(s) else { throw SigningError(.invalidSignature, "s must be 32 bytes in 1 ..< n") }
-        guard recoveryId <= 3 else { throw SigningError(.invalidSignature, "recovery id must be 0 ... 3, got \(recoveryId)") }
+    public init(r: [UInt8], s: [UInt8], recoveryId: UInt8) throws(EthereumError) {
+        guard Secp256k1.isValidScalar(r) else { throw EthereumError(.invalidSignature, "r must be 32 bytes in 1 ..< n") }
+        guard Secp256k1.isValidScalar(s) else { throw EthereumError(.invalidSignature, "s must be 32 bytes in 1 ..< n") }
+        guard recoveryId <= 3 else { throw EthereumError(.invalidSignature, "recovery id must be 0 ... 3, got \(recoveryId)") }
         self.r = r
         self.s = s
         self.recoveryId = recoveryId

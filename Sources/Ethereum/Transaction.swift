@@ -40,7 +40,7 @@ public enum Transaction: Sendable, Hashable {
         }
     }
 
-    public func signed(with key: PrivateKey) throws(SigningError) -> SignedTransaction {
+    public func signed(with key: PrivateKey) throws(EthereumError) -> SignedTransaction {
         switch self {
         case .legacy(let transaction): try transaction.signed(with: key)
         case .eip1559(let transaction): try transaction.signed(with: key)

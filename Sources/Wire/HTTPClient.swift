@@ -153,7 +153,7 @@ private final class EasyHandle: @unchecked Sendable {
     }
 
     static func error(for code: CURLcode, url: String, overLimit: Bool, limit: Int) -> HTTPError {
-        let host = Self.redactedHost(url)
+        let host = HTTPClient.redactedHost(url)
         let reason = String(cString: curl_easy_strerror(code))
         let raw = Int(code.rawValue)
         switch code {
@@ -174,15 +174,6 @@ private final class EasyHandle: @unchecked Sendable {
         default:
             return HTTPError(.transport, "request to \(host) failed: \(reason)", curlCode: raw)
         }
-    }
-
-    /// Scheme, host and port only: URLs can carry API keys in their path or query.
-    static func redactedHost(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return "the endpoint" }
-        let rest = url[schemeEnd.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        let hostPort = authority.split(separator: "@").last.map(String.init) ?? String(authority)
-        return String(url[..<schemeEnd.upperBound]) + hostPort
     }
 }
 
@@ -215,5 +206,16 @@ private final class ResponseSink {
             headers[name] = value
         }
         return count
+    }
+}
+
+extension HTTPClient {
+    /// Scheme, host and port only: URLs can carry API keys in their path or query.
+    public static func redactedHost(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return "the endpoint" }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? String(authority)
+        return String(url[..<schemeEnd.upperBound]) + hostPort
     }
 }

@@ -28,12 +28,12 @@ import TestSupport
         try Keystore(json: Array(json.utf8), source: source)
     }
 
-    private func expectCode(_ code: SigningError.Code, _ comment: Comment? = nil,
+    private func expectCode(_ code: EthereumError.Code, _ comment: Comment? = nil,
                             sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
         #expect(comment, sourceLocation: sourceLocation) {
             try body()
         } throws: { error in
-            guard let error = error as? SigningError else { return false }
+            guard let error = error as? EthereumError else { return false }
             return error.code == code
         }
     }
@@ -187,7 +187,7 @@ import TestSupport
     }
 
     @Test(arguments: [
-        ("not json", SigningError.Code.malformedKeystore),
+        ("not json", EthereumError.Code.malformedKeystore),
         ("{\"version\":3}", .malformedKeystore),
         ("\"version\":3,", .malformedKeystore),
         ("\"version\":2,", .unsupportedKeystore),
@@ -201,7 +201,7 @@ import TestSupport
         ("\"dklen\":16", .malformedKeystore),
         ("\"salt\":\"xyz\"", .malformedKeystore),
     ])
-    func malformedKeystoresAreRejected(edit: String, code: SigningError.Code) {
+    func malformedKeystoresAreRejected(edit: String, code: EthereumError.Code) {
         let json: String
         switch edit {
         case "not json", "{\"version\":3}": json = edit

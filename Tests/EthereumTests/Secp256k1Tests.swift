@@ -27,10 +27,10 @@ import TestSupport
                         [UInt8](repeating: 1, count: 31), [UInt8](repeating: 1, count: 33)] {
             #expect {
                 try PrivateKey(bytes: invalid)
-            } throws: { ($0 as? SigningError)?.code == .invalidPrivateKey }
+            } throws: { ($0 as? EthereumError)?.code == .invalidPrivateKey }
         }
-        #expect(throws: SigningError.self) { try PrivateKey(hex: "0x12") }
-        #expect(throws: SigningError.self) { try PrivateKey(hex: String(repeating: "g", count: 64)) }
+        #expect(throws: EthereumError.self) { try PrivateKey(hex: "0x12") }
+        #expect(throws: EthereumError.self) { try PrivateKey(hex: String(repeating: "g", count: 64)) }
         _ = try PrivateKey(bytes: nMinusOne)
     }
 
@@ -143,20 +143,20 @@ import TestSupport
                            (good.r, Secp256k1.order, good.recoveryId), (good.r, good.s, UInt8(4)), (Array(good.r.dropFirst()), good.s, good.recoveryId)] {
             #expect {
                 try Signature(r: r, s: s, recoveryId: id)
-            } throws: { ($0 as? SigningError)?.code == .invalidSignature }
+            } throws: { ($0 as? EthereumError)?.code == .invalidSignature }
         }
         // r = 5 is not the x coordinate of any secp256k1 point (5³ + 7 = 132 is not a square mod p).
         let notOnCurve = try Signature(r: [UInt8](repeating: 0, count: 31) + [5], s: good.s, recoveryId: 0)
         #expect {
             try Secp256k1.recoverPublicKey(digest: digest, signature: notOnCurve)
-        } throws: { ($0 as? SigningError)?.code == .invalidSignature }
+        } throws: { ($0 as? EthereumError)?.code == .invalidSignature }
         // Recovery ids 2 and 3 need r + n < p, impossible for r this large.
         let largeR = try Signature(r: [UInt8](repeating: 0x80, count: 32), s: good.s, recoveryId: 2)
         #expect {
             try Secp256k1.recoverPublicKey(digest: digest, signature: largeR)
-        } throws: { ($0 as? SigningError)?.code == .invalidSignature }
-        #expect(throws: SigningError.self) { try Secp256k1.recoverPublicKey(digest: [1, 2], signature: good) }
-        #expect(throws: SigningError.self) { try key.sign(digest: [1, 2]) }
+        } throws: { ($0 as? EthereumError)?.code == .invalidSignature }
+        #expect(throws: EthereumError.self) { try Secp256k1.recoverPublicKey(digest: [1, 2], signature: good) }
+        #expect(throws: EthereumError.self) { try key.sign(digest: [1, 2]) }
     }
 
     @Test func publicKeyValidation() throws {
@@ -166,9 +166,9 @@ import TestSupport
         offCurve[63] ^= 1
         #expect {
             try PublicKey(uncompressed: offCurve)
-        } throws: { ($0 as? SigningError)?.code == .invalidPublicKey }
-        #expect(throws: SigningError.self) { try PublicKey(uncompressed: [0x02] + key.publicKey.bytes) }
-        #expect(throws: SigningError.self) { try PublicKey(uncompressed: Array(key.publicKey.bytes.prefix(33))) }
+        } throws: { ($0 as? EthereumError)?.code == .invalidPublicKey }
+        #expect(throws: EthereumError.self) { try PublicKey(uncompressed: [0x02] + key.publicKey.bytes) }
+        #expect(throws: EthereumError.self) { try PublicKey(uncompressed: Array(key.publicKey.bytes.prefix(33))) }
     }
 
     /// a − b for 32-byte big-endian a ≥ b.

@@ -7,11 +7,11 @@ import TestSupport
 @Suite struct TransactionTests {
     private func address(_ text: String) throws -> Address { try Address(hex: text) }
 
-    private func expectMalformed(_ raw: [UInt8], _ code: SigningError.Code = .malformedTransaction, _ comment: Comment? = nil,
+    private func expectMalformed(_ raw: [UInt8], _ code: EthereumError.Code = .malformedTransaction, _ comment: Comment? = nil,
                                  sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(comment, sourceLocation: sourceLocation) {
             try SignedTransaction(raw: raw)
-        } throws: { ($0 as? SigningError)?.code == code }
+        } throws: { ($0 as? EthereumError)?.code == code }
     }
 
     /// The example of EIP-155 itself (https://eips.ethereum.org/EIPS/eip-155#example).
@@ -111,7 +111,7 @@ import TestSupport
         #expect(decoded.sender == key.address)
         #expect {
             try legacy.signed(with: key)
-        } throws: { ($0 as? SigningError)?.code == .invalidTransaction }
+        } throws: { ($0 as? EthereumError)?.code == .invalidTransaction }
     }
 
     @Test func signingRefusesATipAboveTheFeeCap() throws {
@@ -120,7 +120,7 @@ import TestSupport
                                              gasLimit: 21_000, to: Address.zero)
         #expect {
             try transaction.signed(with: key)
-        } throws: { ($0 as? SigningError)?.code == .invalidTransaction }
+        } throws: { ($0 as? EthereumError)?.code == .invalidTransaction }
     }
 
     @Test func contractCreationAndEmptyDataRoundTrip() throws {
@@ -202,7 +202,7 @@ import TestSupport
         #expect {
             try SignedTransaction(raw: framed)
         } throws: { error in
-            guard let error = error as? SigningError else { return false }
+            guard let error = error as? EthereumError else { return false }
             return error.code == .malformedTransaction && error.message.contains("0x81-prefixed")
         }
     }

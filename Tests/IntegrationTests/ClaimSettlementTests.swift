@@ -21,24 +21,13 @@ import Wire
     static let coverageBps = 5_000
     static let maxPayoutPerClaim = Decimal(50)
 
-    struct Scenario {
-        let ordId: String, instId: String, principal: Decimal, leverage: Int, loss: Decimal
-        let apiKey: String, secretKey: String, passphrase: String
-    }
-
-    static func scenario(_ file: String) throws -> Scenario {
-        let url = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios/\(file)")
-        let document = try JSON(parsing: Array(try Data(contentsOf: url)))
-        let claim = document["claim"]!, expect = document["expect"]!
-        let account = document["accounts"]!.arrayValue!.first { $0["name"] == claim["account"] }!
-        return Scenario(ordId: claim["ordId"]!.stringValue!, instId: claim["instId"]!.stringValue!,
-                        principal: Decimal(string: claim["principal"]!.stringValue!)!, leverage: claim["leverage"]?.intValue ?? 10,
-                        loss: Decimal(string: expect["loss"]!.stringValue!)!, apiKey: account["apiKey"]!.stringValue!,
-                        secretKey: account["secretKey"]!.stringValue!, passphrase: account["passphrase"]!.stringValue!)
+    static func scenario(_ file: String) throws -> OKXScenario {
+        guard let scenario = try OKXScenario.all().first(where: { $0.file == file }) else { throw ScenarioError(description: "no scenario \(file)") }
+        return scenario
     }
 
     /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.
-    static func expectedWei(_ s: Scenario) -> UInt256 {
+    static func expectedWei(_ s: OKXScenario) -> UInt256 {
         var amount = min(s.loss, s.principal, maxPayoutPerClaim) * Decimal(coverageBps) / 10_000 * pow(10, 18)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &amount, 0, .down)
@@ -74,10 +63,10 @@ import Wire
         var secrets = [String]()
         for (file, user, _) in Self.cases {
             let s = try Self.scenario(file)
-            secrets += [s.secretKey, s.passphrase]
+            secrets += [s.credentials.secretKey, s.credentials.passphrase]
             let wallet = devnet.deployment.users[user].address
             let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", wallet, "--alias", "user\(user)", "--db", "\(dir)/keeper.sqlite"],
-                                                      input: "\(s.apiKey)\n\(s.secretKey)\n\(s.passphrase)\n", environment: environment)
+                                                      input: "\(s.credentials.apiKey)\n\(s.credentials.secretKey)\n\(s.credentials.passphrase)\n", environment: environment)
             #expect(added.status == 0, "\(added.stderr)")
             let wei = NSDecimalNumber(decimal: s.principal * pow(10, 18)).stringValue
             _ = try ReferencePython.runDevnetScript("request_claim.py", ["--deployment", devnet.deploymentFile, "--user", String(user),

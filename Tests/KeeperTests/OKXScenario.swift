@@ -4,72 +4,8 @@ import Testing
 import TestSupport
 import Wire
 
-/// One file of devnet/scenarios: the claim a trader makes and the verdict it must get. The known
-/// answers of the verifier's tests come from these files, not from the code under test.
-struct OKXScenario: Sendable, CustomTestStringConvertible {
-    let file: String
-    let account: String
-    let ordId: String
-    let instId: String
-    /// USDT, as the trader declares it.
-    let principal: Decimal
-    let simulated: Bool
-    let liquidated: Bool
-    let reason: String
-    let loss: Decimal
-    let posId: String?
-    let error: String?
-    let okxCode: String?
-    let refusal: String?
-    let maxClaimAgeDays: Int?
-    let credentials: OKXCredentials
-
-    var testDescription: String { file }
-
-    static let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
-
-    /// Every scenario file (not instruments.json), in file order.
-    static func all() throws -> [OKXScenario] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
-        var accounts = [String: OKXCredentials]()
-        var documents = [(String, JSON)]()
-        for file in files {
-            let document = try JSON(parsing: Array(try Data(contentsOf: directory.appendingPathComponent(file))))
-            for account in document["accounts"]?.arrayValue ?? [] {
-                guard let name = account["name"]?.stringValue, let key = account["apiKey"]?.stringValue,
-                      let secret = account["secretKey"]?.stringValue, let passphrase = account["passphrase"]?.stringValue else { continue }
-                accounts[name] = OKXCredentials(apiKey: key, secretKey: secret, passphrase: passphrase, uid: account["uid"]?.stringValue)
-            }
-            if document["claim"] != nil { documents.append((file, document)) }
-        }
-        return try documents.map { file, document in
-            let claim = document["claim"], expect = document["expect"]
-            func text(_ value: JSON?, _ name: String) throws -> String {
-                guard let text = value?.stringValue else { throw ScenarioError(description: "\(file): \(name) is missing") }
-                return text
-            }
-            let account = try text(claim?["account"], "claim.account")
-            guard let credentials = accounts[account] else { throw ScenarioError(description: "\(file): no account \(account)") }
-            return OKXScenario(
-                file: file, account: account, ordId: try text(claim?["ordId"], "claim.ordId"), instId: try text(claim?["instId"], "claim.instId"),
-                principal: try decimal(try text(claim?["principal"], "claim.principal")), simulated: claim?["simulated"]?.boolValue ?? false,
-                liquidated: expect?["liquidated"]?.boolValue ?? false, reason: try text(expect?["reason"], "expect.reason"),
-                loss: try decimal(try text(expect?["loss"], "expect.loss")), posId: expect?["posId"]?.stringValue,
-                error: expect?["error"]?.stringValue, okxCode: expect?["okxCode"]?.stringValue, refusal: expect?["refusal"]?.stringValue,
-                maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, credentials: credentials)
-        }
-    }
-
-    static func decimal(_ text: String) throws -> Decimal {
-        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-            throw ScenarioError(description: "'\(text)' is not a decimal")
-        }
-        return value
-    }
-}
-
-struct ScenarioError: Error, CustomStringConvertible {
-    let description: String
+extension OKXScenario: CustomTestStringConvertible {
+    public var testDescription: String { file }
 }
 
 /// devnet/okxsim.py, shared by the suites of this test process (stopped when the process exits).

@@ -2,6 +2,7 @@ import Ethereum
 import Foundation
 import OKX
 import Testing
+import TestSupport
 import Verification
 import Wire
 @testable import Keeper

@@ -9,24 +9,9 @@ import Wire
 
 /// `lg-keeper verify` and `lg-keeper evidence verify --chain` run as processes against okxsim.
 @Suite struct VerifyCommandTests {
-    struct Output { let status: Int32; let stdout: String; let stderr: String }
-
     /// Runs `lg-keeper` with a minimal environment plus `environment`, and `stdin` piped in.
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: KeeperBinary.path)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> KeeperBinary.Result {
+        try KeeperBinary.runWithInput(arguments, input: stdin, environment: environment)
     }
 
     static func environment(_ credentials: OKXCredentials) -> [String: String] {

@@ -20,16 +20,8 @@ final class OKXSimulator: Sendable {
 
     /// Credentials of a scenario account (devnet/scenarios/*.json; dev-only fakes).
     static func credentials(_ name: String) throws -> OKXCredentials {
-        let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".json") {
-            let document = try JSON(parsing: Array(try Data(contentsOf: directory.appendingPathComponent(file))))
-            for account in document["accounts"]?.arrayValue ?? [] where account["name"]?.stringValue == name {
-                guard let key = account["apiKey"]?.stringValue, let secret = account["secretKey"]?.stringValue,
-                      let passphrase = account["passphrase"]?.stringValue else { break }
-                return OKXCredentials(apiKey: key, secretKey: secret, passphrase: passphrase, uid: account["uid"]?.stringValue)
-            }
-        }
-        throw SimulatorFailure(description: "no scenario account named \(name)")
+        guard let credentials = try OKXScenario.accounts()[name] else { throw SimulatorFailure(description: "no scenario account named \(name)") }
+        return credentials
     }
 
     /// A client for a scenario account with fast retries and an optional clock.

@@ -17,51 +17,31 @@ public enum KeeperBinary {
 
     /// Runs `lg-keeper arguments…` with `environment` added to a minimal one and stdin closed.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                      stderr: String(decoding: err, as: UTF8.self))
+        try runWithInput(arguments, input: nil, environment: environment)
     }
-}
 
-extension KeeperBinary {
-    /// Runs `lg-keeper` with `input` on standard input (credentials, passwords).
-    public static func runWithInput(_ arguments: [String], input: String, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        env.merge(environment) { _, new in new }
-        process.environment = env
+    /// Runs `lg-keeper` with `input` on standard input (credentials, passwords); nil closes it.
+    public static func runWithInput(_ arguments: [String], input: String?, environment: [String: String] = [:]) throws -> Result {
+        let process = makeProcess(arguments, environment: environment)
         let stdin = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = stdin
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
-    /// A long-running `lg-keeper` (e.g. `run`), its output collected until `terminate()`.
+    /// A long-running `lg-keeper` (e.g. `run`); standard error goes to a file, so that a chatty
+    /// keeper never blocks on a full pipe.
     public final class Running: @unchecked Sendable {
         let process: Process
-        /// Standard error goes to a file, so that a chatty keeper never blocks on a full pipe.
         let errorLog: URL
         init(process: Process, errorLog: URL) { self.process = process; self.errorLog = errorLog }
 
@@ -69,24 +49,13 @@ extension KeeperBinary {
         public func terminate() -> Result {
             process.terminate()
             process.waitUntilExit()
-            let err = (try? Data(contentsOf: errorLog)) ?? Data()
+            let err = (try? Data(contentsOf: errorLog)) ?? Data()  // an unreadable log reads as empty: the status still tells
             return Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: err, as: UTF8.self))
-        }
-
-        /// Sends SIGKILL (a crash) and waits.
-        public func kill() {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
     }
 
     public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        let process = makeProcess(arguments, environment: environment)
         let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("lg-keeper-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
@@ -94,5 +63,16 @@ extension KeeperBinary {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return Running(process: process, errorLog: errorLog)
+    }
+
+    /// `lg-keeper` with `environment` added to a minimal one (no inherited secrets).
+    static func makeProcess(_ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        return process
     }
 }

@@ -4,24 +4,9 @@ import TestSupport
 
 /// `lg-keeper keys …` run as a process, with credentials on stdin.
 @Suite struct KeysCommandTests {
-    struct Output { let status: Int32; let stdout: String; let stderr: String }
-
     /// Like `KeeperBinary.run`, with `stdin` piped in.
-    static func run(_ arguments: [String], environment: [String: String], stdin: String = "") throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: KeeperBinary.path)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    static func run(_ arguments: [String], environment: [String: String], stdin: String = "") throws -> KeeperBinary.Result {
+        try KeeperBinary.runWithInput(arguments, input: stdin, environment: environment)
     }
 
     @Test func addListRekeyRemoveWithoutLeakingSecrets() throws {
@@ -36,7 +21,7 @@ import TestSupport
         try masterHex.write(toFile: keyFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
         let wallet = "0x" + String(repeating: "ab", count: 20)
-        var outputs = [Output]()
+        var outputs = [KeeperBinary.Result]()
 
         let added = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "main", "--db", db],
                                  environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "\(apiKey)\n\(secretKey)\n\(passphrase)\n")

@@ -93,7 +93,7 @@ public final class JSONRPCClient: Sendable {
         }
         guard (200..<300).contains(response.status) else {
             observer?(RPCCallRecord(method: methodLabel, outcome: "http_\(response.status)", duration: ContinuousClock.now - started))
-            throw .http(status: response.status, endpoint: Self.redacted(endpoint),
+            throw .http(status: response.status, endpoint: HTTPClient.redactedHost(endpoint),
                         retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0) })
         }
         let results: [Result<JSON, RPCError>]
@@ -145,13 +145,6 @@ public final class JSONRPCClient: Sendable {
         }
         guard let result = answer["result"] else { throw .malformed("answer with neither result nor error") }
         return .success(result)
-    }
-
-    static func redacted(_ endpoint: String) -> String {
-        guard let schemeEnd = endpoint.firstRange(of: "://") else { return "endpoint" }
-        let rest = endpoint[schemeEnd.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        return String(endpoint[..<schemeEnd.upperBound]) + (authority.split(separator: "@").last.map(String.init) ?? "")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Verification
 import Wire
 
 /// What operators are told about, and how urgently (README, "Alerts").
@@ -21,13 +22,13 @@ public enum AlertOutbox {
                              at date: Date = Date()) throws {
         if let dedupeKey, try db.fetchOne("SELECT 1 FROM alerts WHERE dedupe_key = ? AND delivered_at IS NULL", [dedupeKey]) != nil { return }
         let body: JSON = ["kind": .string(kind.rawValue), "message": .string(message), "detail": detail,
-                          "raisedAt": .string(AuditLog.timestamp(date))]
+                          "raisedAt": .string(VerificationResponse.timestamp(date))]
         try db.execute("INSERT INTO alerts (kind, body, dedupe_key, raised_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, 0)",
-                       [kind.rawValue, body.serializedString, dedupeKey, AuditLog.timestamp(date)])
+                       [kind.rawValue, body.serializedString, dedupeKey, VerificationResponse.timestamp(date)])
         try AuditLog.append(db, kind: "alert.raised", subject: kind.rawValue, detail: ["message": .string(message)], at: date)
     }
 
-    /// Alerts not yet delivered, oldest first.
+    /// How many alerts are not yet delivered.
     public static func pending(_ db: Database) throws -> Int {
         try db.fetchOne("SELECT count(*) FROM alerts WHERE delivered_at IS NULL", as: Int.self) ?? 0
     }

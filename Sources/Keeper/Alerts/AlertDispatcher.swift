@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Store
+import Verification
 import Wire
 
 /// Delivers queued alerts to the webhook: `POST` of the alert's JSON with `X-Timestamp` (unix
@@ -63,7 +64,7 @@ public final class AlertDispatcher {
             } else {
                 try IndexStore.wrap {
                     _ = try database.execute("UPDATE alerts SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
-                                             [AuditLog.timestamp(now), id])
+                                             [VerificationResponse.timestamp(now), id])
                 }
                 metrics?.increment("lgk_alerts_sent_total", [kind])
                 delivered += 1

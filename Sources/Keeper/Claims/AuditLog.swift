@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Store
+import Verification
 import Wire
 
 /// The append-only, hash-chained record of every claim transition and every decision.
@@ -26,7 +27,7 @@ public enum AuditLog {
     public static func append(_ db: Database, kind: String, subject: String, detail: JSON, at date: Date = Date()) throws {
         precondition(db.isInsideTransaction, "an audit row is written in the transaction of the change it records")
         let prev = try db.fetchOne("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", as: String.self) ?? genesis
-        let at = Self.timestamp(date)
+        let at = VerificationResponse.timestamp(date)
         let hash = digest(prev: prev, at: at, kind: kind, subject: subject, detail: detail)
         try db.execute("INSERT INTO audit_log (at, kind, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
                        [at, kind, subject, String(decoding: detail.serialized(), as: UTF8.self), prev, hash])
@@ -71,14 +72,5 @@ public enum AuditLog {
     static func digest(prev: String, at: String, kind: String, subject: String, detail: JSON) -> String {
         let row: JSON = ["prev": .string(prev), "at": .string(at), "kind": .string(kind), "subject": .string(subject), "detail": detail]
         return Hex.encode(SHA256.hash(row.serialized()))
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000))
     }
 }

@@ -31,19 +31,17 @@ public final class ClaimPipeline {
     let reader: ContractReader
     let transactions: TxManager
     let verifier: ClaimVerifier
-    let metrics: MetricsRegistry?
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
 
     public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: ClaimVerifier,
-                metrics: MetricsRegistry? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
         self.ledger = ledger
         self.reader = reader
         self.transactions = transactions
         self.verifier = verifier
-        self.metrics = metrics
         self.clock = clock
         self.log = log
     }
@@ -93,10 +91,10 @@ extension ClaimPipeline {
         guard onChain.exists else { throw KeeperError(.badData, "claim \(claim.subject) is indexed but the contract has no such claim") }
         if onChain.verified { return try adoptVerdict(onChain, claim) }
 
-        let attempt = try await verifier.verify(claim)
         let now = clock()
-        switch attempt {
-        case .noKey:
+        let credentials: OKXCredentials
+        switch verifier.key(for: claim) {
+        case .missing:
             if claim.state == .needsKey {
                 try ledger.reschedule(claim, at: now + settings.recheckMilliseconds)
                 return false
@@ -104,28 +102,40 @@ extension ClaimPipeline {
             try ledger.transition(claim, to: .needsKey, .init(reason: .some("no OKX key in the vault for \(claim.user): add one with `lg-keeper keys add`"),
                                                            nextAttemptAt: now + settings.recheckMilliseconds))
             return true
+        case .unreadable(let why):
+            return try retryLater(claim, why: why, now: now)
+        case .found(let key):
+            credentials = key
+        }
+        // `verifying`: the exchange is being asked. A crash here resumes in the same state.
+        var claim = claim
+        if claim.state != .verifying {
+            try ledger.transition(claim, to: .verifying, why: "asking the exchange")
+            guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
+            claim = moved
+        }
+        switch try await verifier.verify(claim, credentials: credentials) {
         case .permanent(let why):
             try ledger.transition(claim, to: .failed, .init(reason: .some(why)), why: "verification failed")
             return true
         case .transient(let why):
-            let attempts = claim.attempts + 1
-            if attempts > settings.maxTransientAttempts {
-                try ledger.transition(claim, to: .failed, .init(reason: .some("gave up after \(claim.attempts) transient failures; last: \(why)"), attempts: attempts))
-                return true
-            }
-            let delay = min(settings.backoffCapMilliseconds, settings.backoffBaseMilliseconds << min(attempts - 1, 20))
-            try ledger.transition(claim, to: .verifying, .init(reason: .some(why), attempts: attempts, nextAttemptAt: now + delay),
-                                  why: "transient failure, retry in \(delay) ms")
-            return true
+            return try retryLater(claim, why: why, now: now)
         case .verdict(let verdict):
-            var claim = claim
-            if claim.state != .verifying {
-                try ledger.transition(claim, to: .verifying, why: "verified on the exchange")
-                guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
-                claim = moved
-            }
             return try await submitVerdict(verdict, for: claim)
         }
+    }
+
+    /// A transient failure: back off and try again, or give up after `maxTransientAttempts`.
+    private func retryLater(_ claim: Claim, why: String, now: Int64) throws(KeeperError) -> Bool {
+        let attempts = claim.attempts + 1
+        if attempts > settings.maxTransientAttempts {
+            try ledger.transition(claim, to: .failed, .init(reason: .some("gave up after \(claim.attempts) transient failures; last: \(why)"), attempts: attempts))
+            return true
+        }
+        let delay = min(settings.backoffCapMilliseconds, settings.backoffBaseMilliseconds << min(attempts - 1, 20))
+        try ledger.transition(claim, to: .verifying, .init(reason: .some(why), attempts: attempts, nextAttemptAt: now + delay),
+                              why: "transient failure, retry in \(delay) ms")
+        return true
     }
 
     private func submitVerdict(_ verdict: ClaimVerdict, for claim: Claim) async throws(KeeperError) -> Bool {

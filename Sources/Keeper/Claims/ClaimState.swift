@@ -3,7 +3,7 @@
 /// `requested → verifying → verify_pending → verified | rejected`, then
 /// `verified → (awaiting_limit | awaiting_funds | held_review) → execute_pending → paid`;
 /// `needs_key` while the user has no registered key; `failed` with a reason.
-public enum ClaimState: String, Sendable, CaseIterable, Comparable {
+public enum ClaimState: String, Sendable, CaseIterable {
     case requested
     case needsKey = "needs_key"
     case verifying
@@ -35,9 +35,5 @@ public enum ClaimState: String, Sendable, CaseIterable, Comparable {
         case .executePending: [.paid, .failed]
         case .paid, .rejected, .failed: []
         }
-    }
-
-    public static func < (lhs: ClaimState, rhs: ClaimState) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -17,9 +17,7 @@ public struct ClaimVerdict: Sendable, Equatable {
 /// What one verification attempt of a claim came to.
 public enum VerificationAttempt: Sendable, Equatable {
     case verdict(ClaimVerdict)
-    /// The user has no key in the vault yet.
-    case noKey
-    /// Rate limit, 5xx, timeout, or a vault that cannot be opened now: try again later.
+    /// Rate limit, 5xx, timeout: try again later.
     case transient(String)
     /// Authentication refused, order not found, other 4xx: retrying cannot help.
     case permanent(String)
@@ -38,15 +36,26 @@ public struct ClaimVerifier: Sendable {
         self.okx = okx
     }
 
-    public func verify(_ claim: Claim) async throws(KeeperError) -> VerificationAttempt {
-        let credentials: OKXCredentials
+    /// The user's key as the vault holds it.
+    public enum KeyLookup: Sendable {
+        case found(OKXCredentials)
+        /// No key registered for the wallet yet.
+        case missing
+        /// The vault cannot be opened now (master key, database): try again later.
+        case unreadable(String)
+    }
+
+    public func key(for claim: Claim) -> KeyLookup {
         do {
-            credentials = try vault().credentials(wallet: claim.user.description).credentials
+            return .found(try vault().credentials(wallet: claim.user.description).credentials)
         } catch where error.code == .notFound {
-            return .noKey
+            return .missing
         } catch {
-            return .transient("the vault cannot be read: \(error.message)")
+            return .unreadable("the vault cannot be read: \(error.message)")
         }
+    }
+
+    public func verify(_ claim: Claim, credentials: OKXCredentials) async throws(KeeperError) -> VerificationAttempt {
         let client = OKXClient(credentials: credentials,
                                configuration: .init(baseURL: okx.baseURL, simulated: okx.simulated, requestTimeoutMilliseconds: okx.timeoutMs))
         let request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,

@@ -31,8 +31,10 @@ public enum KeeperMetrics {
         m.set("lgk_up", to: 1)
     }
 
-    /// Brings the gauges mirrored from the database and the transaction manager up to date.
-    static func refresh(_ m: MetricsRegistry, database: Database, report: LogFollower.RoundReport, transactions: TxStatistics.Snapshot) throws(KeeperError) {
+    /// Brings the gauges from the follower's report and the transaction manager up to date, and
+    /// with `tables` those counted from the database (a scan of `events`: done at scrape pace, not every round).
+    static func refresh(_ m: MetricsRegistry, database: Database, report: LogFollower.RoundReport, transactions: TxStatistics.Snapshot,
+                        tables: Bool) throws(KeeperError) {
         m.set("lgk_head_block", to: Double(report.head))
         m.set("lgk_confirmed_block", to: Double(report.confirmed))
         if let indexed = report.indexedThrough {
@@ -46,6 +48,7 @@ public enum KeeperMetrics {
         m.setTotal("lgk_tx_confirmed_total", to: Double(transactions.confirmed))
         m.set("lgk_tx_oldest_pending_age_seconds", to: transactions.oldestPendingAgeSeconds)
         m.set("lgk_nonce_gap", to: Double(transactions.nonceGap))
+        guard tables else { return }
         try IndexStore.wrap {
             var events = [[String]: Double]()
             for row in try database.fetchAll("SELECT name, count(*) FROM events GROUP BY name") { events[[try row.get(0)]] = Double(try row.get(1, as: Int64.self)) }
@@ -59,13 +62,9 @@ public enum KeeperMetrics {
             m.set("lgk_reorg_depth_max", to: Double(try reorgs?.get(1, as: Int64.self) ?? 0))
             m.set("lgk_paused", to: try KeeperControl.state(database).paused ? 1 : 0)
             m.set("lgk_alerts_pending", to: Double(try AlertOutbox.pending(database)))
-            var used = 0.0
-            if let day = try database.fetchOne("SELECT max(payout_day) FROM claims", as: Int64?.self) ?? nil {
-                for row in try database.fetchAll("SELECT amount FROM claims WHERE payout_day = ? AND state IN ('execute_pending', 'paid')", [day]) {
-                    used += Double(try row.get(0, as: String.self)) ?? 0
-                }
-            }
-            m.set("lgk_daily_payout_used", to: used)
+            let day = try database.fetchOne("SELECT max(payout_day) FROM claims", as: Int64?.self) ?? nil
+            let used = try day.map { try ClaimLedger(database: database).committedPayouts(day: $0) } ?? .zero
+            m.set("lgk_daily_payout_used", to: Double(used.description) ?? 0)
         }
     }
 }

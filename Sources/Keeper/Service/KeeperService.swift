@@ -20,6 +20,9 @@ public final class KeeperService {
     public let metrics: MetricsRegistry
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
+    private var lastTableMetrics: Date = .distantPast
+    /// How often the metrics counted from tables are refreshed (about a scrape interval).
+    static let tableMetricsInterval: TimeInterval = 15
 
     /// What a stop request looks like to the loop.
     public final class StopSignal: Sendable {
@@ -62,7 +65,7 @@ public final class KeeperService {
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
-                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx), metrics: metrics, clock: clock, log: log)
+                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx), clock: clock, log: log)
         reconciler = Reconciler(database: database, reader: reader, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, metrics: metrics)
         if let url = config.alerts.webhookURL {
@@ -104,7 +107,9 @@ public final class KeeperService {
             let mismatches = try await reconciler.run()
             for mismatch in mismatches { log("level=warn msg=\"reconcile mismatch\" kind=\(mismatch.kind.rawValue) subject=\(mismatch.subject) detail=\"\(mismatch.detail)\"") }
         }
-        try KeeperMetrics.refresh(metrics, database: session.store.database, report: report, transactions: transactions.statistics.snapshot)
+        let tables = Date().timeIntervalSince(lastTableMetrics) >= Self.tableMetricsInterval
+        if tables { lastTableMetrics = Date() }
+        try KeeperMetrics.refresh(metrics, database: session.store.database, report: report, transactions: transactions.statistics.snapshot, tables: tables)
         return report
     }
 

@@ -31,7 +31,7 @@ public final class Signer: Sendable {
         do {
             return Signer(key: try Keystore(json: keystoreBytes, source: path).decrypt(password: password))
         } catch {
-            // SigningError messages name the file and the failure, never the password or the key.
+            // EthereumError messages name the file and the failure, never the password or the key.
             throw KeeperError(.config, "signer: \(error.message)")
         }
     }
