@@ -1,4 +1,5 @@
 import Foundation
+import Keeper
 import Wire
 
 // lg-bench: the log-replay server and its companions for `bench/index.sh` (BENCHMARKS.md).
@@ -12,6 +13,8 @@ let usage = """
       ceiling  --db FILE [--range R] [--events-only]   insert the same rows with SQLite's C API
       check    --db FILE [--sample K]            compare a keeper database with the corpus (row count and a sample)
       describe                                   print the corpus' contract, chain id and head
+      profile-index --config FILE                what `lg-keeper index --once` does (same Keeper calls), from a
+                                                 synchronous main: valgrind cannot run Swift's async main
     defaults: --logs 1000000 --seed 1 --range 500 --sample 500
     """
 
@@ -51,7 +54,7 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func main() async throws -> Int32 {
+func main() throws -> Int32 {
     let arguments = CommandLine.arguments
     guard arguments.count >= 2, !["-h", "--help"].contains(arguments[1]) else {
         print(usage)
@@ -67,6 +70,19 @@ func main() async throws -> Int32 {
         let maximum = try options.int("max-results", 0)
         try ReplayServer(renderer: RPCRenderer(corpus: corpus, maximumResults: maximum > 0 ? maximum : nil))
             .run(port: UInt16(try options.int("port", 0)))
+
+    case "profile-index":
+        let config = try Config.load(path: try options.string("config"))
+        let outcome = blockingAwait { () async -> Result<LogFollower.RoundReport, KeeperError> in
+            do throws(KeeperError) {
+                let session = try IndexerSession(config: config)
+                let follower = session.follower(log: { _ in })
+                try await follower.start()
+                return .success(try await follower.round())
+            } catch { return .failure(error) }
+        }
+        let report = try outcome.get()
+        print("profile-index: head \(report.head), new events \(report.newEvents)")
 
     case "describe":
         print("contract \(corpus.contract.hex) chain_id \(corpus.chainID) head \(corpus.head) logs \(corpus.totalLogs)")
@@ -106,8 +122,9 @@ func main() async throws -> Int32 {
         let events = options.flags.contains("events-only")
         let result = try Ceiling(corpus: corpus, range: range, withBookkeeping: !events).run(databasePath: try options.string("db"))
         guard result.rows == corpus.totalLogs else { throw UsageError("the ceiling inserted \(result.rows) rows of \(corpus.totalLogs)") }
-        print(String(format: "ceiling%@: %d rows, %d claims in %.3f s: %.0f logs/s", events ? " (events only)" : "", result.rows, result.claims,
-                     result.seconds, Double(result.rows) / result.seconds))
+        print(String(format: "ceiling%@: %d rows, %d claims in %.3f s (cpu %.3f s): %.0f logs/s, %.0f logs per cpu-s",
+                     events ? " (events only)" : "", result.rows, result.claims, result.seconds, result.cpuSeconds,
+                     Double(result.rows) / result.seconds, Double(result.rows) / result.cpuSeconds))
 
     case "check":
         let report = try IndexCheck(corpus: corpus, sample: try options.int("sample", 500)).run(databasePath: try options.string("db"))
@@ -131,8 +148,22 @@ func batchBody(corpus: LogCorpus, from: UInt64, to: UInt64) -> [UInt8] {
     return Array((text + "]").utf8)
 }
 
+private final class AwaitBox<T>: @unchecked Sendable { var value: T? }
+
+/// Runs `body` on the cooperative pool and blocks this thread until it returns.
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let box = AwaitBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        box.value = await body()
+        done.signal()
+    }
+    done.wait()
+    return box.value!
+}
+
 do {
-    exit(try await main())
+    exit(try main())
 } catch {
     FileHandle.standardError.write(Data("lg-bench: \(error)\n".utf8))
     exit(error is UsageError ? 64 : 70)
