@@ -3,15 +3,16 @@
 # server, the same rows inserted with SQLite's C API (the ceiling), and the server alone.
 #
 #   bench/index.sh [--quick] [--logs N] [--runs R] [--range BLOCKS] [--seed S] [--sample K]
-#                  [--no-build] [--bin DIR] [--work DIR] [--keep]
+#                  [--events-only-ceiling] [--no-build] [--bin DIR] [--work DIR] [--keep]
 #
 # --quick: 10,000 logs, one run (what the test runs so that the harness cannot rot).
+# --events-only-ceiling: also time a ceiling that writes the events rows alone.
 # Every measurement runs R times (default 3) and the table shows the median. Exits non-zero when
 # the keeper's rows differ from the served logs (count, or any column of a sample).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-LOGS=1000000 RUNS=3 RANGE=500 SEED=1 SAMPLE=500 BUILD=1 BIN="" WORK="" KEEP=0
+LOGS=1000000 RUNS=3 RANGE=500 SEED=1 SAMPLE=500 BUILD=1 BIN="" WORK="" KEEP=0 EVENTS_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) LOGS=10000 RUNS=1 ;;
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
     --bin) BIN="$2"; shift ;;
     --work) WORK="$2"; shift ;;
     --keep) KEEP=1 ;;
+    --events-only-ceiling) EVENTS_ONLY=1 ;;
     *) echo "bench/index.sh: unknown option $1" >&2; exit 64 ;;
   esac
   shift
@@ -44,7 +46,12 @@ if [ -z "$WORK" ]; then WORK="$(mktemp -d "${TMPDIR:-/tmp}/lg-bench.XXXXXX")"; f
 mkdir -p "$WORK"
 SERVER_PID=""
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   if [ "$KEEP" = 0 ]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -111,7 +118,8 @@ done
 
 : >"$WORK/ceiling.tsv"; : >"$WORK/ceiling-events.tsv"
 for run in $(seq 1 "$RUNS"); do
-  for variant in full events; do
+  variants=(full); [ "$EVENTS_ONLY" = 1 ] && variants+=(events)
+  for variant in "${variants[@]}"; do
     flag=(); file=ceiling.tsv
     if [ "$variant" = events ]; then flag=(--events-only); file=ceiling-events.tsv; fi
     line="$("$BENCH" ceiling "${CORPUS[@]}" --range "$RANGE" --db "$WORK/ceiling.sqlite" "${flag[@]}")"
@@ -121,21 +129,25 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$WORK"/ceiling.sqlite*
 done
 
+rate() { awk -v n="$LOGS" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1" | median; }
 K_WALL="$(col keeper.tsv 1)" K_CPU="$(col keeper.tsv 2)" K_RSS="$(col keeper.tsv 3)" K_SRV="$(col keeper.tsv 4)"
 F_WALL="$(col fetch.tsv 1)" F_SRV="$(col fetch.tsv 2)"
 C_WALL="$(col ceiling.tsv 1)" C_CPU="$(col ceiling.tsv 2)"
-E_WALL="$(col ceiling-events.tsv 1)" E_CPU="$(col ceiling-events.tsv 2)"
-rate() { awk -v n="$LOGS" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
+E_ROW=""
+if [ "$EVENTS_ONLY" = 1 ]; then
+  E_WALL="$(col ceiling-events.tsv 1)" E_CPU="$(col ceiling-events.tsv 2)"
+  E_ROW="| SQLite C API ceiling (events only) | $E_WALL | $(rate "$E_WALL") | $E_CPU | $(rate "$E_CPU") | |"
+fi
 
 cat <<EOF
 
 | $LOGS logs, ranges of $RANGE blocks, median of $RUNS | seconds (wall) | logs/s (wall) | CPU seconds | logs per CPU-second | peak RSS |
 |---|---:|---:|---:|---:|---:|
 | lg-keeper index --once | $K_WALL | $(rate "$K_WALL") | $K_CPU | $(rate "$K_CPU") | $K_RSS MB |
-| SQLite C API ceiling (events, claims, blocks, cursor) | $C_WALL | $(rate "$C_WALL") | $C_CPU | $(rate "$C_CPU") | |
-| SQLite C API ceiling (events only) | $E_WALL | $(rate "$E_WALL") | $E_CPU | $(rate "$E_CPU") | |
+| SQLite C API ceiling (events, claims, blocks, cursor) | $C_WALL | $(rate "$C_WALL") | $C_CPU | $(rate "$C_CPU") | |${E_ROW:+
+$E_ROW}
 | replay server alone (lg-bench fetch; CPU = server's) | $F_WALL | $(rate "$F_WALL") | $F_SRV | $(rate "$F_SRV") | |
 | replay server during the keeper runs (CPU = server's) | | | $K_SRV | $(rate "$K_SRV") | |
 

@@ -66,7 +66,7 @@ import Wire
     /// Runs a process to its end; standard error goes through a file so that neither pipe can fill up.
     private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-bench-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
