@@ -33,9 +33,14 @@ struct ReplayServer {
             + "contract \(renderer.corpus.contract.hex), chain id \(renderer.corpus.chainID)")
         print("listening on http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))")
         fflush(nil)
-        // A test runner may start children with SIGTERM ignored (exec keeps that): end on it explicitly.
+        // A test runner may start children with SIGTERM ignored or blocked (exec keeps both): end on it explicitly.
         signal(SIGTERM) { _ in _exit(0) }
         signal(SIGINT) { _ in _exit(0) }
+        var ending = sigset_t()
+        sigemptyset(&ending)
+        sigaddset(&ending, SIGTERM)
+        sigaddset(&ending, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &ending, nil)
         let renderer = self.renderer
         while true {
             let connection = accept(listener, nil, nil)
