@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGK_PYTHON := $(PYTHON)
 
-.PHONY: all bootstrap deps venv build test demo clean
+.PHONY: all bootstrap deps venv build test demo clean bench bench-index bench-deps
 
 all: build
 
@@ -40,6 +40,22 @@ test: bootstrap
 demo: bootstrap
 	swift build
 	./demo.sh
+
+# Benchmarks (BENCHMARKS.md): release builds, figures printed as a table; not part of `make test`.
+BENCH_APT_PACKAGES := time valgrind
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+bench: bench-index
+
+# 1,000,000 logs from the replay server into lg-keeper, against the SQLite C API ceiling; BENCH_ARGS=--quick for 10,000.
+bench-index: bench-deps
+	bench/index.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf .build $(VENV)

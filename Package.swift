@@ -31,6 +31,9 @@ let package = Package(
         // The keeper service and its commands.
         .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         .executableTarget(name: "lg-keeper", dependencies: ["Keeper", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
+        // The log-replay server, the SQLite ceiling and the index check behind `make bench` (BENCHMARKS.md).
+        // A tool of this repository, not a product: lg-keeper neither links nor ships it.
+        .executableTarget(name: "lg-bench", dependencies: ["Keeper", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
 
         .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),

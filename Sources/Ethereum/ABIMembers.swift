@@ -88,17 +88,18 @@ public struct ABIEvent: Sendable, Hashable {
     public let name: String
     public let inputs: [ABIParameter]
     public let anonymous: Bool
+    /// keccak256(signature): the first topic of every non-anonymous log of this event. Stored, not
+    /// computed: `decodeLog` compares it for every log it decodes.
+    public let topic0: Hash
 
     public init(name: String, inputs: [ABIParameter], anonymous: Bool = false) {
         self.name = name
         self.inputs = inputs
         self.anonymous = anonymous
+        topic0 = Hash.keccak256(Array(ABI.signature(name, inputs).utf8))
     }
 
     public var signature: String { ABI.signature(name, inputs) }
-
-    /// keccak256(signature): the first topic of every non-anonymous log of this event.
-    public var topic0: Hash { Hash.keccak256(Array(signature.utf8)) }
 
     /// Decodes a log: indexed value types from the topics, indexed strings, bytes, arrays and
     /// tuples as the hash stored in their topic, the rest from `data`.

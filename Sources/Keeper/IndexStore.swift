@@ -140,22 +140,27 @@ public final class IndexStore {
     private func insert(_ events: [IndexedEvent], chainID: UInt64, db: Database) throws -> Int {
         var inserted = 0
         for event in events {
-            let changed = try db.execute("""
-                INSERT OR IGNORE INTO events (chain_id, block_number, block_hash, tx_hash, tx_index, log_index, address, name, user, order_id, data, indexed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(Self.now))
-                """, [chainID, event.blockNumber, event.blockHash.description, event.transactionHash.description, event.transactionIndex,
-                      event.logIndex, event.address.description, event.name, event.user, event.orderID, event.data])
+            let blockHash = event.blockHash.description, transactionHash = event.transactionHash.description
+            let changed = try db.execute(Self.insertEvent, [chainID, event.blockNumber, blockHash, transactionHash, event.transactionIndex,
+                                                            event.logIndex, event.address.description, event.name, event.user, event.orderID, event.data])
             inserted += changed
             guard changed > 0, let claim = event.claim else { continue }
-            try db.execute("""
-                INSERT OR IGNORE INTO claims (chain_id, user, order_id, inst_id, principal, leverage, state, request_block_number,
-                    request_block_hash, request_tx_hash, request_log_index, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, \(Self.now), \(Self.now))
-                """, [chainID, claim.user, claim.orderID, claim.instrument, claim.principal, claim.leverage, event.blockNumber,
-                      event.blockHash.description, event.transactionHash.description, event.logIndex])
+            try db.execute(Self.insertClaim, [chainID, claim.user, claim.orderID, claim.instrument, claim.principal, claim.leverage, event.blockNumber,
+                                              blockHash, transactionHash, event.logIndex])
         }
         return inserted
     }
+
+    // Built once: the statement cache is keyed by the SQL text, and these run once per log.
+    private static let insertEvent = """
+        INSERT OR IGNORE INTO events (chain_id, block_number, block_hash, tx_hash, tx_index, log_index, address, name, user, order_id, data, indexed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(now))
+        """
+    private static let insertClaim = """
+        INSERT OR IGNORE INTO claims (chain_id, user, order_id, inst_id, principal, leverage, state, request_block_number,
+            request_block_hash, request_tx_hash, request_log_index, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, \(now), \(now))
+        """
 
     /// Undoes everything indexed above `ancestor` in one transaction and records the reorg; a
     /// reorg that rewrote a block at or below the confirmed point halts claim processing.

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+import Wire
+@testable import Ethereum
+@testable import Keeper
+@testable import Store
+
+/// `bench/index.sh --quick` (10,000 logs) runs end to end with the binaries built for the tests, so
+/// that the benchmark harness cannot rot; and what the keeper stored during it equals what the
+/// replay server serves. The figures themselves live in BENCHMARKS.md, not here.
+@Suite(.serialized) struct IndexBenchmarkHarnessTests {
+    static let logs = 10_000
+
+    @Test func quickHarnessIndexesEveryServedLogIntoEqualRows() async throws {
+        let binaries = URL(fileURLWithPath: KeeperBinary.path).deletingLastPathComponent()
+        let bench = binaries.appendingPathComponent("lg-bench").path
+        try #require(FileManager.default.isExecutableFile(atPath: bench), "no lg-bench beside \(KeeperBinary.path): swift build first")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let harness = try run("/bin/bash", [ReferencePython.repositoryRoot.appendingPathComponent("bench/index.sh").path,
+                                            "--quick", "--no-build", "--bin", binaries.path, "--work", work.path, "--keep"])
+        #expect(harness.status == 0, "bench/index.sh failed: \(harness.stderr)")
+        #expect(harness.stdout.contains("| lg-keeper index --once |"))
+        #expect(harness.stdout.contains("rows: check: events \(Self.logs)/\(Self.logs)"), "\(harness.stdout)")
+
+        // Independently of the harness' own check: the row count, and a sample of rows against the
+        // raw logs the replay server answers (positions, hashes, and the indexed topics).
+        let database = try Database(path: work.appendingPathComponent("keeper.sqlite").path)
+        #expect(try database.fetchOne("SELECT count(*) FROM events", as: Int.self) == Self.logs)
+
+        let server = try ReplayServerProcess(executable: bench, arguments: ["serve", "--logs", "\(Self.logs)"])
+        defer { server.stop() }
+        let rpc = JSONRPCClient(endpoints: [server.url])
+        let head = try await rpc.blockNumber()
+        #expect(head > 100)
+        var compared = 0
+        for number in [1, 2, head / 3, head / 2, head - 1, head] {
+            let served = try await rpc.logs(LogFilter(range: .blocks(from: .number(number), to: .number(number)), addresses: []))
+            #expect(!served.isEmpty)
+            let stored = try database.fetchAll("""
+                SELECT block_number, block_hash, tx_hash, tx_index, log_index, address, name, user, order_id
+                FROM events WHERE block_number = ? ORDER BY log_index
+                """, [number])
+            try #require(stored.count == served.count, "block \(number): \(stored.count) rows for \(served.count) logs")
+            for (row, log) in zip(stored, served) {
+                #expect(try row.get("block_hash", as: String.self) == log.blockHash.description)
+                #expect(try row.get("tx_hash", as: String.self) == log.transactionHash.description)
+                #expect(try row.get("tx_index", as: UInt64.self) == log.transactionIndex)
+                #expect(try row.get("log_index", as: UInt64.self) == log.logIndex)
+                #expect(try row.get("address", as: String.self) == log.address.description)
+                #expect(try row.get("name", as: String.self) == LeverageGuardContract.eventsByTopic[log.topics[0]]?.name)
+                let user = try row.get("user", as: String?.self)
+                #expect(user == nil || user == "0x" + log.topics[1].description.suffix(40))
+                if let order = try row.get("order_id", as: String?.self) {
+                    let value = try #require(UInt256(order))
+                    #expect(try Hash(bytes: value.bytes) == log.topics[2])
+                }
+                compared += 1
+            }
+        }
+        #expect(compared >= 60)
+    }
+
+    /// Runs a process to its end; standard error goes through a file so that neither pipe can fill up.
+    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-bench-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let err = (try? Data(contentsOf: errorFile)) ?? Data()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}
+
+private struct StartFailure: Error, CustomStringConvertible { let description: String }
+
+/// `lg-bench serve` on a free loopback port, stopped at the end of the test.
+private final class ReplayServerProcess: @unchecked Sendable {
+    let url: String
+    private let process: Process
+
+    init(executable: String, arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        var port: Int?
+        while port == nil, Date() < deadline, process.isRunning {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: "listening on http://127.0.0.1:"), seen[range.upperBound...].contains("\n") {
+                port = Int(seen[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        guard let port else {
+            process.terminate()
+            throw StartFailure(description: "lg-bench serve did not listen: \(seen)")
+        }
+        url = "http://127.0.0.1:\(port)"
+        output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
