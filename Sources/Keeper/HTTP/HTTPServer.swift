@@ -44,6 +44,11 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Options for `http` of the configuration file: its `listen` address, the other limits at their defaults.
+    public static func options(for config: HTTPConfig, log: (@Sendable (String) -> Void)? = nil) throws(KeeperError) -> Options {
+        Options(listen: try HTTPListenAddress(parsing: config.listen), log: log)
+    }
+
     enum Phase { case idle, running, stopping, stopped }
 
     struct State {
