@@ -116,11 +116,14 @@ struct HTTPConnection: Sendable {
         let task = Task {
             slot.fill(await router.respond(to: request))
         }
-        guard slot.wait(milliseconds: options.handlerTimeoutMs), let response = slot.response else {
-            task.cancel()
-            return .error(503, code: "TIMEOUT", "the handler did not answer in time", hint: "retry later")
+        let deadline = HTTPSocket.monotonicMilliseconds() + Int64(options.handlerTimeoutMs)
+        while !slot.wait(milliseconds: 50) {
+            if server.isCutOff || HTTPSocket.monotonicMilliseconds() >= deadline {
+                task.cancel()
+                return .error(503, code: "TIMEOUT", "the handler did not answer in time", hint: "retry later")
+            }
         }
-        return response
+        return slot.response ?? .error(500, code: "INTERNAL", "the handler gave no answer")
     }
 
     static func code(_ status: Int) -> String {

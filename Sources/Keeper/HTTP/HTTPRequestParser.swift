@@ -233,6 +233,7 @@ private struct Scanner {
             position += 1
         }
         guard position < bytes.count else { position = start; return nil }
+        guard position > start else { throw Rejection(400, "a header line without a name") }
         let name = Self.ascii(bytes[start..<position])
         position += 1
         let valueStart = position

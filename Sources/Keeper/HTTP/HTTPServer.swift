@@ -56,6 +56,8 @@ public final class HTTPServer: Sendable {
         var listener: Int32 = -1
         var port = 0
         var acceptorRunning = false
+        /// The stop's grace period is over: handlers still running are abandoned.
+        var cutOff = false
         var connections: [UInt64: Int32] = [:]
         var nextID: UInt64 = 0
     }
@@ -76,6 +78,7 @@ public final class HTTPServer: Sendable {
     public var activeConnections: Int { state.withLock { $0.connections.count } }
 
     var isStopping: Bool { state.withLock { $0.phase != .running } }
+    var isCutOff: Bool { state.withLock { $0.cutOff } }
 
     /// Binds, listens and starts accepting. Throws `.unavailable` if the address cannot be bound.
     public func start() throws(KeeperError) {
@@ -113,6 +116,7 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let cutOff = state.withLock { s -> Int in
+            s.cutOff = true
             for fd in s.connections.values { shutdown(fd, Int32(SHUT_RDWR)) }
             return s.connections.count
         }
