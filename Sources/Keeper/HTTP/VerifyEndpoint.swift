@@ -17,10 +17,6 @@ public enum VerifyEndpoint {
 
     static func handle(_ request: HTTPServerRequest, authenticator: APIAuthenticator, verify: Verifier) async -> HTTPServerResponse {
         let noStore = HTTPHeaders([("Cache-Control", "no-store")])
-        if let type = request.headers["Content-Type"],
-           type.split(separator: ";").first?.trimmingWhitespace().lowercased() != "application/json" {
-            return .error(415, code: "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", headers: noStore)
-        }
         switch authenticator.check(timestamp: request.headers["X-Timestamp"], signature: request.headers["X-Signature"], body: request.body) {
         case .accepted:
             break
@@ -31,9 +27,13 @@ public enum VerifyEndpoint {
             headers.add("WWW-Authenticate", "LGK-HMAC-SHA256")
             return .error(401, code: "UNAUTHORIZED", refusal.message, hint: refusal.hint, headers: headers)
         }
+        if let type = request.headers["Content-Type"],
+           type.split(separator: ";").first?.trimmingWhitespace().lowercased() != "application/json" {
+            return .error(415, code: "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", headers: noStore)
+        }
         let verifyRequest: VerifyRequest
         do { verifyRequest = try VerifyRequest.parse(request.body) } catch {
-            return .error(400, code: "BAD_REQUEST", error.message, hint: "see seed 002 §六.A for the fields", headers: noStore)
+            return .error(400, code: "BAD_REQUEST", error.message, hint: "the fields are listed in the README under POST /api/verify", headers: noStore)
         }
         let (status, body) = await verify(verifyRequest)
         let response = HTTPServerResponse.json(status, body, headers: noStore)
