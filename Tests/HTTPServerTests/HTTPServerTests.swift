@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import Testing
 import Wire
 @testable import Keeper
@@ -191,6 +192,34 @@ import Wire
         }
     }
 
+    /// Thousands of hostile connections (garbage, half heads, oversized claims, silence) against a
+    /// small limit: the server never holds more than its limit, memory stays flat, and it still answers.
+    @Test func aFloodOfBadConnectionsLeavesTheServerHealthy() async throws {
+        var options = HTTPServer.Options()
+        options.maxConnections = 16
+        options.requestTimeoutMs = 500
+        options.idleTimeoutMs = 500
+        try await withServer(options: options) { server in
+            let port = server.port
+            let before = residentBytes()
+            let peak = Mutex(0)
+            let inputs = ["\u{16}\u{03}\u{01}", "GET /ok HTTP/1.1\r\nHo", "", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 999999999\r\n\r\n",
+                          "GET /ok HTTP/1.1\r\nX: \(String(repeating: "x", count: 9_000))\r\n\r\n"]
+            try await offPool {
+                for round in 0..<2_000 {
+                    let client = try RawClient(port: port)
+                    try? client.send(inputs[round % inputs.count])
+                    peak.withLock { $0 = max($0, server.activeConnections) }
+                }
+            }
+            #expect(peak.withLock { $0 } <= 16)
+            try await eventually { server.activeConnections == 0 }
+            let answer = try await offPool { try RawClient.exchange(port: port, "GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") }
+            #expect(RawClient.status(answer) == 200)
+            #expect(residentBytes() - before < 64 << 20)
+        }
+    }
+
     @Test func gracefulStopFinishesRequestsInFlight() async throws {
         var options = HTTPServer.Options()
         options.listen = try HTTPListenAddress(parsing: "127.0.0.1:0")
@@ -232,6 +261,13 @@ import Wire
             #expect(throws: KeeperError.self) { try second.start() }
         }
     }
+}
+
+/// This process's resident set size, from /proc/self/statm.
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let pages = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 /// Polls `condition` until true or five seconds pass.

@@ -83,7 +83,8 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts accepting. Throws `.unavailable` if the address cannot be bound.
     public func start() throws(KeeperError) {
         guard state.withLock({ $0.phase == .idle }) else { throw KeeperError(.software, "the HTTP server was already started") }
-        let (fd, port) = try HTTPSocket.listen(options.listen, backlog: Int32(max(16, min(options.maxConnections * 2, 1_024))))
+        // A deep accept queue absorbs bursts while the accept thread hands out or refuses connections.
+        let (fd, port) = try HTTPSocket.listen(options.listen, backlog: 1_024)
         state.withLock {
             $0.listener = fd
             $0.port = port
