@@ -118,12 +118,8 @@ extension SignedTransaction {
     private static func signature(r: RLPItem, s: RLPItem, recoveryId: UInt8) throws(EthereumError) -> Signature {
         do {
             return try Signature(r: try r.asUInt256().bytes, s: try s.asUInt256().bytes, recoveryId: recoveryId)
-        } catch let error as EthereumError {
-            throw EthereumError(.malformedTransaction, "signature: \(error.message)")
-        } catch let error as EthereumError {
-            throw EthereumError(.malformedTransaction, "signature: \(error.message)")
         } catch {
-            throw EthereumError(.malformedTransaction, "signature: \(error)")
+            throw EthereumError(.malformedTransaction, "signature: \(error.message)")
         }
     }
 }

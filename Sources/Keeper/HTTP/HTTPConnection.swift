@@ -1,0 +1,175 @@
+import Dispatch
+import Synchronization
+
+/// One client connection, served on its own thread: read a request within the deadlines, route
+/// it, write the answer, and repeat while the client keeps the connection alive.
+struct HTTPConnection: Sendable {
+    let fd: Int32
+    let peer: String
+    let server: HTTPServer
+
+    private var options: HTTPServer.Options { server.options }
+
+    private enum Read { case more, timedOut, gone }
+
+    func run() {
+        let parser = HTTPRequestParser(limits: options.limits)
+        // Room for the largest head and body the limits allow, plus one read of slack.
+        let capacity = options.limits.maxHeaderBytes + options.limits.maxBodyBytes + 4_096
+        var buffer = [UInt8]()
+        var served = 0
+        while true {
+            if buffer.isEmpty {
+                guard awaitRequest(&buffer, capacity: capacity) else {
+                    HTTPSocket.halfCloseAndDrain(fd, graceMs: 0)
+                    return
+                }
+            }
+            let started = HTTPSocket.monotonicMilliseconds()
+            let deadline = started + Int64(options.requestTimeoutMs)
+
+            var parsedHead: HTTPRequestParser.Head?
+            while parsedHead == nil {
+                switch parser.parseHead(buffer) {
+                case .head(let head):
+                    parsedHead = head
+                case .rejected(let rejection):
+                    return refuse(rejection)
+                case .incomplete:
+                    switch readMore(&buffer, capacity: capacity, deadline: deadline) {
+                    case .more: continue
+                    case .timedOut: return refuse(.init(408, "the request was not received in time"))
+                    case .gone: return
+                    }
+                }
+            }
+            guard let head = parsedHead else { return }
+            let end = head.length + head.contentLength
+            if buffer.count < end, head.expectsContinue {
+                guard HTTPSocket.write(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline) else { return }
+            }
+            while buffer.count < end {
+                switch readMore(&buffer, capacity: capacity, deadline: deadline) {
+                case .more: continue
+                case .timedOut: return refuse(.init(408, "the request body was not received in time"))
+                case .gone: return
+                }
+            }
+            let request = HTTPServerRequest(method: head.method, target: head.target, version: head.version,
+                                            headers: head.headers, body: Array(buffer[head.length..<end]), remoteAddress: peer)
+            buffer.removeFirst(end)
+            served += 1
+
+            let response = respond(to: request)
+            let keepAlive = request.keepAlive && served < options.maxRequestsPerConnection && !server.isStopping
+            let bytes = response.serialized(keepAlive: keepAlive, omitBody: request.method == .head)
+            let written = HTTPSocket.write(fd, bytes, deadline: HTTPSocket.monotonicMilliseconds() + Int64(options.writeTimeoutMs))
+            let elapsed = HTTPSocket.monotonicMilliseconds() - started
+            server.log("event=http_request method=\(Logfmt.value(request.method.rawValue)) path=\(Logfmt.value(String(request.path.prefix(128)))) status=\(response.status) ms=\(elapsed) remote=\(peer)")
+            guard written else { return }
+            guard keepAlive else {
+                HTTPSocket.halfCloseAndDrain(fd, graceMs: 200)
+                return
+            }
+        }
+    }
+
+    /// Waits for the first byte of the next request; false when the client is idle too long,
+    /// leaves, or the server is stopping.
+    private func awaitRequest(_ buffer: inout [UInt8], capacity: Int) -> Bool {
+        let deadline = HTTPSocket.monotonicMilliseconds() + Int64(options.idleTimeoutMs)
+        while !server.isStopping {
+            let left = deadline - HTTPSocket.monotonicMilliseconds()
+            guard left > 0 else { return false }
+            switch HTTPSocket.read(fd, into: &buffer, maximum: min(4_096, capacity), timeoutMs: Int32(min(left, 100))) {
+            case .bytes: if !buffer.isEmpty { return true }
+            case .timedOut: continue
+            case .closed, .failed: return false
+            }
+        }
+        return false
+    }
+
+    private func readMore(_ buffer: inout [UInt8], capacity: Int, deadline: Int64) -> Read {
+        let room = capacity - buffer.count
+        guard room > 0 else { return .gone }  // cannot happen: the parser refuses first
+        let left = deadline - HTTPSocket.monotonicMilliseconds()
+        guard left > 0 else { return .timedOut }
+        switch HTTPSocket.read(fd, into: &buffer, maximum: min(4_096, room), timeoutMs: Int32(min(left, 1_000))) {
+        case .bytes, .timedOut: return .more
+        case .closed, .failed: return .gone
+        }
+    }
+
+    /// Answers a request the server will not read further, then closes.
+    private func refuse(_ rejection: HTTPRequestParser.Rejection) {
+        let response = HTTPServerResponse.error(rejection.status, code: Self.code(rejection.status), rejection.reason)
+        _ = HTTPSocket.write(fd, response.serialized(keepAlive: false), deadline: HTTPSocket.monotonicMilliseconds() + 1_000)
+        server.log("event=http_refused status=\(rejection.status) remote=\(peer) reason=\(Logfmt.value(rejection.reason))")
+        HTTPSocket.halfCloseAndDrain(fd, graceMs: 1_000)
+    }
+
+    /// Runs the router in a task and waits for it on this (non-cooperative) thread.
+    private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
+        let slot = ResponseSlot()
+        let router = server.router
+        let task = Task {
+            slot.fill(await router.respond(to: request))
+        }
+        let deadline = HTTPSocket.monotonicMilliseconds() + Int64(options.handlerTimeoutMs)
+        while !slot.wait(milliseconds: 50) {
+            if server.isCutOff || HTTPSocket.monotonicMilliseconds() >= deadline {
+                task.cancel()
+                return .error(503, code: "TIMEOUT", "the handler did not answer in time", hint: "retry later")
+            }
+        }
+        return slot.response ?? .error(500, code: "INTERNAL", "the handler gave no answer")
+    }
+
+    static func code(_ status: Int) -> String {
+        switch status {
+        case 400: "BAD_REQUEST"
+        case 408: "REQUEST_TIMEOUT"
+        case 411: "LENGTH_REQUIRED"
+        case 413: "BODY_TOO_LARGE"
+        case 414: "URI_TOO_LONG"
+        case 417: "EXPECTATION_FAILED"
+        case 431: "HEADERS_TOO_LARGE"
+        case 505: "VERSION_NOT_SUPPORTED"
+        default: "HTTP_\(status)"
+        }
+    }
+}
+
+/// Hands a handler's response from its task to the connection thread.
+private final class ResponseSlot: Sendable {
+    private let value = Mutex<HTTPServerResponse?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func fill(_ response: HTTPServerResponse) {
+        value.withLock { $0 = response }
+        done.signal()
+    }
+
+    func wait(milliseconds: Int) -> Bool { done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success }
+
+    var response: HTTPServerResponse? { value.withLock { $0 } }
+}
+
+/// logfmt values: bare when safe, else quoted with `\` and `"` escaped.
+enum Logfmt {
+    static func value(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "=" && $0 != "\\" }
+        if plain { return text }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out += scalar.value < 0x20 || scalar.value == 0x7F ? "?" : String(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
