@@ -1,0 +1,137 @@
+import Foundation
+import TestSupport
+import Wire
+@testable import Ethereum
+@testable import Keeper
+@testable import Store
+
+/// A devnode, okxsim and a keeper configuration in a scratch directory: the fixture of every test
+/// that runs `lg-keeper run` to settle claims. Users' OKX keys go into the vault with `keys add` and
+/// claims are filed on-chain with devnet/request_claim.py, as a trader would.
+final class SettlementHarness: @unchecked Sendable {
+    static let vaultKey = String(repeating: "ab", count: 32)
+
+    let devnet: Devnet
+    let okx: ServerProcess
+    let dir: String
+    let configPath: String
+    var databasePath: String { "\(dir)/keeper.sqlite" }
+    /// The keeper's environment: the vault's master key, plus whatever a test adds.
+    var environment: [String: String]
+    /// Every OKX secret handed to the vault, for the tests that look for leaks.
+    private(set) var secrets = [String]()
+    let coverageBps: Int
+    let maxPayoutPerClaim: Decimal
+
+    /// `policy` and `sections` override the defaults below key by key (a section replaces its default whole).
+    init(devnetArguments: [String] = [], okxArguments: [String] = [], policy: [String: JSON] = [:], sections: [String: JSON] = [:],
+         environment: [String: String] = [:]) throws {
+        devnet = try Devnet(arguments: devnetArguments)
+        do {
+            okx = try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"] + okxArguments)
+        } catch {
+            devnet.stop()
+            throw error
+        }
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-settle-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let keyFile = "\(dir)/keeper.key"
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data(devnet.deployment.keeper.privateKey.utf8), attributes: [.posixPermissions: 0o600])
+
+        var policySection: [String: JSON] = ["poolDecimals": 18, "coverageBps": 5_000, "maxPayoutPerClaim": "50", "dailyLimit": "100",
+                                             "minPoolReserve": "0", "reviewAbove": "100"]
+        policySection.merge(policy) { _, new in new }
+        coverageBps = policySection["coverageBps"]?.intValue ?? 5_000
+        maxPayoutPerClaim = try OKXScenario.decimal(policySection["maxPayoutPerClaim"]?.stringValue ?? "50")
+        var config: [String: JSON] = [
+            "chain": ["rpcUrls": [.string(devnet.rpcURL)], "chainId": JSON(Int(devnet.deployment.chainId)), "contract": .string(devnet.deployment.contract),
+                      "startBlock": JSON(Int(devnet.deployment.deployBlock)), "confirmations": 0, "pollIntervalMs": 200],
+            "signer": ["keyFile": .string(keyFile)],
+            "okx": ["baseURL": .string(okx.baseURL), "timeoutMs": 5_000],
+            "policy": .object(policySection),
+            "store": ["path": .string("\(dir)/keeper.sqlite")],
+            "evidence": ["dir": .string("\(dir)/evidence")],
+            "vault": ["masterKeyEnv": "LGK_VAULT_KEY"],
+            "reconcile": ["intervalSeconds": 1, "pauseOnMismatch": true],
+        ]
+        config.merge(sections) { _, new in new }
+        configPath = "\(dir)/keeper.json"
+        try Data(JSON.object(config).serialized()).write(to: URL(fileURLWithPath: configPath))
+        self.environment = ["LGK_VAULT_KEY": Self.vaultKey].merging(environment) { _, new in new }
+    }
+
+    func stop() {
+        okx.stop()
+        devnet.stop()
+        try? FileManager.default.removeItem(atPath: dir)  // scratch space: a leftover directory harms nothing
+    }
+
+    static func scenario(_ file: String) throws -> OKXScenario {
+        guard let scenario = try OKXScenario.all().first(where: { $0.file == file }) else { throw ScenarioError(description: "no scenario \(file)") }
+        return scenario
+    }
+
+    func userAddress(_ user: Int) throws -> Address { try Address(hex: devnet.deployment.users[user].address) }
+
+    /// `lg-keeper keys add` for devnet user `user` with the OKX account of `scenario`.
+    func addKey(user: Int, scenario s: OKXScenario) throws {
+        secrets += [s.credentials.secretKey, s.credentials.passphrase]
+        let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", devnet.deployment.users[user].address, "--alias", "user\(user)", "--db", databasePath],
+                                                  input: "\(s.credentials.apiKey)\n\(s.credentials.secretKey)\n\(s.credentials.passphrase)\n", environment: environment)
+        guard added.status == 0 else { throw ScenarioError(description: "keys add exited \(added.status): \(added.stderr)") }
+    }
+
+    /// devnet user `user` files a claim on-chain for `scenario`'s order, principal and leverage.
+    func requestClaim(user: Int, scenario s: OKXScenario) throws {
+        let wei = NSDecimalNumber(decimal: s.principal * pow(10, 18)).stringValue
+        _ = try ReferencePython.runDevnetScript("request_claim.py", ["--deployment", devnet.deploymentFile, "--user", String(user),
+                                                                     "--order-id", s.ordId, "--inst-id", s.instId, "--principal", wei,
+                                                                     "--leverage", String(s.leverage)])
+    }
+
+    func startKeeper(_ extraArguments: [String] = []) throws -> KeeperBinary.Running {
+        try KeeperBinary.start(["run", "--config", configPath] + extraArguments, environment: environment)
+    }
+
+    func database() throws -> Database { try Database(path: databasePath) }
+
+    var reader: ContractReader {
+        get throws { ContractReader(rpc: JSONRPCClient(endpoints: [devnet.rpcURL]), contract: try Address(hex: devnet.deployment.contract)) }
+    }
+
+    var rpc: JSONRPCClient { JSONRPCClient(endpoints: [devnet.rpcURL]) }
+
+    /// Polls the keeper's claims until `done` holds or `seconds` pass; returns whether it held.
+    @discardableResult
+    func waitForClaims(seconds: TimeInterval, until done: ([Claim]) -> Bool) async throws -> Bool {
+        let ledger = ClaimLedger(database: try database())
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if done(try ledger.list()) { return true }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        return done(try ledger.list())
+    }
+
+    /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.
+    func expectedWei(_ s: OKXScenario) throws -> UInt256 {
+        var amount = min(s.loss, s.principal, maxPayoutPerClaim) * Decimal(coverageBps) / 10_000 * pow(10, 18)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &amount, 0, .down)
+        return try UInt256(decimal: NSDecimalNumber(decimal: rounded).stringValue)
+    }
+
+    /// The files under the scratch directory holding any of `secrets` (relative paths).
+    func filesContainingSecrets() throws -> [String] {
+        var found = [String]()
+        let enumerator = FileManager.default.enumerator(atPath: dir)
+        while let relative = enumerator?.nextObject() as? String {
+            let path = "\(dir)/\(relative)"
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            for secret in secrets where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
+        }
+        return found
+    }
+}
