@@ -1,4 +1,5 @@
 import Ethereum
+import OKX
 
 /// `signer`: the keeper's transaction key — a keystore v3 file with its password from an
 /// environment variable or a file, or a 0600 raw key file. Never the key itself.
@@ -32,6 +33,14 @@ public struct OKXConfig: Sendable {
         simulated = try r.bool("simulated", default: false)
         timeoutMs = try r.integer("timeoutMs", default: 10_000, in: 100...120_000)
         try r.finish()
+    }
+}
+
+extension OKXConfig {
+    /// A client of this exchange bound to one user's key.
+    public func client(_ credentials: OKXCredentials, simulated: Bool, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) -> OKXClient {
+        OKXClient(credentials: credentials, configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: timeoutMs),
+                  observer: observer)
     }
 }
 
@@ -90,12 +99,15 @@ public struct EvidenceConfig: Sendable {
 public struct HTTPConfig: Sendable {
     public var listen: String
     public var apiSecretEnv: String?
+    /// `/readyz` answers 503 while the index is more than this many blocks behind the head.
+    public var readyMaxLagBlocks: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         listen = try r.string("listen", default: "127.0.0.1:9464")
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
             throw KeeperError(.config, "http.listen must be HOST:PORT, not \"\(listen)\"")
         }
         apiSecretEnv = try r.environmentName("apiSecretEnv")
+        readyMaxLagBlocks = try r.integer("readyMaxLagBlocks", default: 50, in: 1...1_000_000)
         try r.finish()
     }
 }
@@ -104,9 +116,15 @@ public struct HTTPConfig: Sendable {
 public struct AlertsConfig: Sendable {
     public var webhookURL: String?
     public var secretEnv: String?
+    /// `signer_balance_low` is raised when the signer holds less than this (wei; config in ETH).
+    public var minSignerBalance: UInt256
+    /// `rpc_down` is raised after this many rounds in a row failed on the node.
+    public var rpcDownAfterRounds: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         webhookURL = try r.string("webhookURL")
         secretEnv = try r.environmentName("secretEnv")
+        minSignerBalance = try r.amount("minSignerBalance", decimals: 18, default: "0.05")
+        rpcDownAfterRounds = try r.integer("rpcDownAfterRounds", default: 5, in: 1...10_000)
         try r.finish()
     }
 }

@@ -186,13 +186,15 @@ public final class IndexStore {
         }
     }
 
-    /// Persists the halt flag: claim processing stops until an operator clears it.
+    /// Persists the halt flag, with the `deep_reorg` alert, in one transaction: claim processing
+    /// stops until an operator clears it.
     public func halt(reason: String) throws(KeeperError) {
-        try Self.wrap { try halt(reason: reason, db: database) }
+        try Self.wrap { try database.transaction { db in try halt(reason: reason, db: db) } }
     }
 
     private func halt(reason: String, db: Database) throws {
         try db.execute("UPDATE cursor SET halted = 1, halted_reason = coalesce(halted_reason, ?), halted_at = coalesce(halted_at, \(Self.now)) WHERE id = 1", [reason])
+        try AlertOutbox.raise(db, .deepReorg, "claim processing halted: \(reason)", dedupeKey: "deep-reorg")
     }
 
     /// Clears the halt flag (an operator's decision after investigating).

@@ -13,7 +13,9 @@ public final class IndexerSession {
 
     /// Takes the database's writer lock (failing with `.locked` and the holder's pid), opens and
     /// migrates the database.
-    public init(config: Config, retry: RetryPolicy = RetryPolicy(maximumAttempts: 4)) throws(KeeperError) {
+    /// - Parameter rpcObserver: told about every JSON-RPC exchange, for metrics.
+    public init(config: Config, retry: RetryPolicy = RetryPolicy(maximumAttempts: 4),
+                rpcObserver: (@Sendable (RPCCallRecord) -> Void)? = nil) throws(KeeperError) {
         self.config = config
         let path = config.store.path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -25,7 +27,7 @@ public final class IndexerSession {
             throw KeeperError(.store, "cannot open \(path): \(error)")
         }
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: config.chain.requestTimeoutMs))
-        rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry)
+        rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry, observer: rpcObserver)
     }
 
     /// A follower over this session's store and node.

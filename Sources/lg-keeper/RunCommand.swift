@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 import Keeper
 
-/// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM. A stop signal
+/// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM, with the HTTP
+/// server (`/metrics`, `/healthz`, `/readyz`, `POST /api/verify`) on `http.listen`. A stop signal
 /// lets the current step finish (each commits whole) and exits within the deadline.
 enum RunCommand {
     static let command = Command(
@@ -17,6 +18,11 @@ enum RunCommand {
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
         let service = try KeeperFailure.map { () throws(KeeperError) in try KeeperService(config: config, log: log) }
+        let server = try KeeperFailure.map { () throws(KeeperError) in
+            HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))
+        }
+        try KeeperFailure.map { () throws(KeeperError) in try server.start() }
+        log("msg=\"http listening\" address=\(server.options.listen.host):\(server.port)")
         let stop = KeeperService.StopSignal()
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             Foundation.signal(number, SIG_IGN)
@@ -33,7 +39,10 @@ enum RunCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        try await KeeperFailure.map { () async throws(KeeperError) in try await service.run(until: stop) }
+        var failure: KeeperError?
+        do throws(KeeperError) { try await service.run(until: stop) } catch { failure = error }
+        await server.stop(grace: .seconds(min(deadline, 5)))
+        if let failure { throw KeeperFailure.failure(failure) }
         return .ok
     }
 }

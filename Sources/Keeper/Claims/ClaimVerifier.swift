@@ -28,12 +28,17 @@ public struct ClaimVerifier: Sendable {
     let vault: @Sendable () throws(VaultError) -> KeyVault
     let verifier: LiquidationVerifier
     let okx: OKXConfig
+    let observer: (@Sendable (OKXRequestRecord) -> Void)?
 
-    /// - Parameter vault: opens the vault (a fresh connection per call is fine; it only reads).
-    public init(vault: @escaping @Sendable () throws(VaultError) -> KeyVault, verifier: LiquidationVerifier, okx: OKXConfig) {
+    /// - Parameters:
+    ///   - vault: opens the vault (a fresh connection per call is fine; it only reads).
+    ///   - observer: told about every OKX request, for metrics.
+    public init(vault: @escaping @Sendable () throws(VaultError) -> KeyVault, verifier: LiquidationVerifier, okx: OKXConfig,
+                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) {
         self.vault = vault
         self.verifier = verifier
         self.okx = okx
+        self.observer = observer
     }
 
     /// The user's key as the vault holds it.
@@ -56,8 +61,7 @@ public struct ClaimVerifier: Sendable {
     }
 
     public func verify(_ claim: Claim, credentials: OKXCredentials) async throws(KeeperError) -> VerificationAttempt {
-        let client = OKXClient(credentials: credentials,
-                               configuration: .init(baseURL: okx.baseURL, simulated: okx.simulated, requestTimeoutMilliseconds: okx.timeoutMs))
+        let client = okx.client(credentials, simulated: okx.simulated, observer: observer)
         let request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
                                           principal: try PoolUnits.decimal(claim.principal),
                                           requestId: claim.subject, simulated: okx.simulated)

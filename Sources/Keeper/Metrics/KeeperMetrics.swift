@@ -1,3 +1,5 @@
+import Ethereum
+import OKX
 import Store
 
 /// The keeper's metric families (DESIGN.md §9, prefix `lgk_`) and how each is refreshed.
@@ -12,6 +14,11 @@ public enum KeeperMetrics {
         m.declare("lgk_events", .gauge, help: "Contract events in the index, by event name.", labels: ["event"])
         m.declare("lgk_reorgs_total", .counter, help: "Chain reorganisations detected and undone.")
         m.declare("lgk_reorg_depth_max", .gauge, help: "The deepest reorganisation seen, in blocks.")
+        m.declare("lgk_rpc_inconsistent_answers_total", .counter, help: "Node answers refused as inconsistent (logs outside the range, hash mismatch, duplicates) and retried.")
+        m.declare("lgk_rpc_requests_total", .counter, help: "JSON-RPC requests to the node, by method and outcome.", labels: ["method", "outcome"])
+        m.declare("lgk_rpc_request_duration_seconds", .histogram, help: "JSON-RPC request latency, by method.", labels: ["method"], buckets: latencyBuckets)
+        m.declare("lgk_okx_requests_total", .counter, help: "OKX REST requests, by endpoint and OKX code (or http_NNN, timeout, transport).", labels: ["endpoint", "code"])
+        m.declare("lgk_okx_request_duration_seconds", .histogram, help: "OKX REST request latency, by endpoint.", labels: ["endpoint"], buckets: latencyBuckets)
         m.declare("lgk_halted", .gauge, help: "1 when claim processing is halted after a finality violation.")
         m.declare("lgk_paused", .gauge, help: "1 when payouts are paused until `lg-keeper resume`.")
         m.declare("lgk_claims", .gauge, help: "Claims by state.", labels: ["state"])
@@ -21,20 +28,45 @@ public enum KeeperMetrics {
         m.declare("lgk_tx_confirmed_total", .counter, help: "Keeper transactions confirmed since start.")
         m.declare("lgk_tx_oldest_pending_age_seconds", .gauge, help: "Age of the oldest unconfirmed keeper transaction.")
         m.declare("lgk_nonce_gap", .gauge, help: "The signer's pending nonce minus the keeper's next stored nonce.")
+        m.declare("lgk_signer_balance_wei", .gauge, help: "The keeper signer's balance, in wei.")
+        m.declare("lgk_pool_balance", .gauge, help: "The pool's balance (the contract's), in pool base units.")
+        m.declare("lgk_daily_payout_limit", .gauge, help: "The keeper's own daily payout limit (policy.dailyLimit), in pool base units.")
         m.declare("lgk_daily_payout_used", .gauge, help: "Pool base units paid or being paid today (UTC, chain time) by the keeper.")
         m.declare("lgk_reconcile_runs_total", .counter, help: "Reconciliation passes.")
         m.declare("lgk_reconcile_mismatches_total", .counter, help: "Reconciliation mismatches found, by kind.", labels: ["kind"])
         m.declare("lgk_alerts_sent_total", .counter, help: "Alerts delivered to the webhook, by kind.", labels: ["kind"])
         m.declare("lgk_alerts_failed_total", .counter, help: "Alert deliveries that failed (and will be retried), by kind.", labels: ["kind"])
         m.declare("lgk_alerts_pending", .gauge, help: "Alerts in the outbox not yet delivered.")
+        m.declare("lgk_metrics_table_errors_total", .counter, help: "Scrapes whose database-counted families could not be read (served stale).")
         m.set("lgk_build_info", [BuildInfo.version], to: 1)
         m.set("lgk_up", to: 1)
     }
 
-    /// Brings the gauges from the follower's report and the transaction manager up to date, and
-    /// with `tables` those counted from the database (a scan of `events`: done at scrape pace, not every round).
-    static func refresh(_ m: MetricsRegistry, database: Database, report: LogFollower.RoundReport, transactions: TxStatistics.Snapshot,
-                        tables: Bool) throws(KeeperError) {
+    /// Seconds: 5 ms to 10 s, for loopback nodes and a remote exchange alike.
+    static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Counts and times every JSON-RPC exchange the client makes.
+    public static func rpcObserver(_ m: MetricsRegistry) -> @Sendable (RPCCallRecord) -> Void {
+        { record in
+            m.increment("lgk_rpc_requests_total", [record.method, record.outcome])
+            m.observe("lgk_rpc_request_duration_seconds", [record.method], seconds(record.duration))
+        }
+    }
+
+    /// Counts and times every HTTP attempt an OKX client makes.
+    public static func okxObserver(_ m: MetricsRegistry) -> @Sendable (OKXRequestRecord) -> Void {
+        { record in
+            m.increment("lgk_okx_requests_total", [record.endpoint, record.outcome])
+            m.observe("lgk_okx_request_duration_seconds", [record.endpoint], seconds(record.duration))
+        }
+    }
+
+    /// Brings the gauges from the follower's report and the transaction manager up to date (every round).
+    static func refresh(_ m: MetricsRegistry, report: LogFollower.RoundReport, follower: FollowerStatistics, transactions: TxStatistics.Snapshot) {
         m.set("lgk_head_block", to: Double(report.head))
         m.set("lgk_confirmed_block", to: Double(report.confirmed))
         if let indexed = report.indexedThrough {
@@ -42,13 +74,17 @@ public enum KeeperMetrics {
             m.set("lgk_head_lag_blocks", to: Double(report.head > indexed ? report.head - indexed : 0))
         }
         m.set("lgk_halted", to: report.halted ? 1 : 0)
+        m.setTotal("lgk_rpc_inconsistent_answers_total", to: Double(follower.inconsistentAnswers))
         m.setTotal("lgk_tx_sent_total", to: Double(transactions.sent))
         m.setTotal("lgk_tx_bumped_total", to: Double(transactions.bumped))
         m.setTotal("lgk_tx_reverted_total", to: Double(transactions.reverted))
         m.setTotal("lgk_tx_confirmed_total", to: Double(transactions.confirmed))
         m.set("lgk_tx_oldest_pending_age_seconds", to: transactions.oldestPendingAgeSeconds)
         m.set("lgk_nonce_gap", to: Double(transactions.nonceGap))
-        guard tables else { return }
+    }
+
+    /// The metrics counted from the database, read at scrape time over the scraper's own connection.
+    public static func refreshTables(_ m: MetricsRegistry, database: Database) throws(KeeperError) {
         try IndexStore.wrap {
             var events = [[String]: Double]()
             for row in try database.fetchAll("SELECT name, count(*) FROM events GROUP BY name") { events[[try row.get(0)]] = Double(try row.get(1, as: Int64.self)) }

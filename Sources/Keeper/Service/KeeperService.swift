@@ -18,11 +18,16 @@ public final class KeeperService {
     public let reconciler: Reconciler
     public let alerts: AlertDispatcher?
     public let metrics: MetricsRegistry
+    /// What `/readyz` reads: the loop's last round.
+    public let health = KeeperHealth()
+    /// What `POST /api/verify` runs: the same policy, vault and exchange as the claims.
+    public let apiVerifier: APIVerifier
+    let reader: ContractReader
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
-    private var lastTableMetrics: Date = .distantPast
-    /// How often the metrics counted from tables are refreshed (about a scrape interval).
-    static let tableMetricsInterval: TimeInterval = 15
+    private var lastBalanceCheck: Date = .distantPast
+    /// How often the signer's and the pool's balances are read (about a scrape interval).
+    static let balanceCheckInterval: TimeInterval = 15
 
     /// What a stop request looks like to the loop.
     public final class StopSignal: Sendable {
@@ -39,7 +44,8 @@ public final class KeeperService {
         self.log = log
         metrics = MetricsRegistry()
         KeeperMetrics.declare(metrics)
-        session = try IndexerSession(config: config)
+        metrics.set("lgk_daily_payout_limit", to: Double(config.policy.dailyLimit.description) ?? 0)
+        session = try IndexerSession(config: config, rpcObserver: KeeperMetrics.rpcObserver(metrics))
         follower = session.follower(log: log)
         let database = session.store.database
         let signer = try Signer.load(config.signer, environment: environment)
@@ -47,7 +53,8 @@ public final class KeeperService {
         let path = config.store.path
         let archiveDatabase: Database
         do { archiveDatabase = try Database(path: path) } catch { throw KeeperError(.store, "cannot open \(path) for evidence: \(error.message)") }
-        let verifier = LiquidationVerifier(policy: try CoveragePolicy(config: config.policy),
+        let coverage = try CoveragePolicy(config: config.policy)
+        let verifier = LiquidationVerifier(policy: coverage,
                                            archive: EvidenceArchive(files: EvidenceFiles(root: config.evidence.dir), database: archiveDatabase))
         let vaultConfig = config.vault
         let openVault: @Sendable () throws(VaultError) -> KeyVault = { () throws(VaultError) -> KeyVault in
@@ -62,10 +69,14 @@ public final class KeeperService {
             }
         }
         let reader = ContractReader(rpc: session.rpc, contract: config.chain.contract)
+        self.reader = reader
+        let okxObserver = KeeperMetrics.okxObserver(metrics)
+        apiVerifier = APIVerifier(policy: coverage, evidenceDirectory: config.evidence.dir, databasePath: path, vault: openVault,
+                                  okx: config.okx, observer: okxObserver, log: log)
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
-                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx), clock: clock, log: log)
+                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), clock: clock, log: log)
         reconciler = Reconciler(database: database, reader: reader, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, metrics: metrics)
         if let url = config.alerts.webhookURL {
@@ -107,22 +118,46 @@ public final class KeeperService {
             let mismatches = try await reconciler.run()
             for mismatch in mismatches { log("level=warn msg=\"reconcile mismatch\" kind=\(mismatch.kind.rawValue) subject=\(mismatch.subject) detail=\"\(mismatch.detail)\"") }
         }
-        let tables = Date().timeIntervalSince(lastTableMetrics) >= Self.tableMetricsInterval
-        if tables { lastTableMetrics = Date() }
-        try KeeperMetrics.refresh(metrics, database: session.store.database, report: report, transactions: transactions.statistics.snapshot, tables: tables)
+        if Date().timeIntervalSince(lastBalanceCheck) >= Self.balanceCheckInterval {
+            lastBalanceCheck = Date()
+            try await checkBalances()
+        }
+        KeeperMetrics.refresh(metrics, report: report, follower: follower.statistics, transactions: transactions.statistics.snapshot)
         return report
     }
 
-    /// Runs rounds until `stop` is requested; a failing round is logged and retried after the poll interval.
+    /// The signer's and the pool's balances into the metrics; `signer_balance_low` when the
+    /// signer could soon not pay for its transactions.
+    private func checkBalances() async throws(KeeperError) {
+        let signer = transactions.signer.address
+        let balance: UInt256
+        do { balance = try await session.rpc.balance(of: signer) } catch {
+            throw KeeperError(.unavailable, "eth_getBalance of the signer: \(error)")
+        }
+        metrics.set("lgk_signer_balance_wei", to: Double(balance.description) ?? 0)
+        metrics.set("lgk_pool_balance", to: Double(try await reader.poolBalance().description) ?? 0)
+        guard balance < config.alerts.minSignerBalance else { return }
+        try IndexStore.wrap {
+            try session.store.database.transaction { db in
+                try AlertOutbox.raise(db, .signerBalanceLow, "the signer \(signer.checksummed) holds \(balance) wei, under alerts.minSignerBalance (\(config.alerts.minSignerBalance) wei)",
+                                      dedupeKey: "signer-balance-low")
+            }
+        }
+    }
+
+    /// Runs rounds until `stop` is requested; a failing round is logged and retried after the poll
+    /// interval, and `alerts.rpcDownAfterRounds` failures in a row raise `rpc_down`.
     public func run(until stop: StopSignal) async throws(KeeperError) {
         try await start()
         while !stop.isRequested {
             do throws(KeeperError) {
-                try await round()
+                health.roundSucceeded(try await round())
             } catch where error.code == .store || error.code == .software {
                 throw error
             } catch {
                 log("level=error msg=\"round failed\" error=\"\(error.message)\"")
+                let failures = health.roundFailed(error.message)
+                if failures == config.alerts.rpcDownAfterRounds { try await raiseRPCDown(after: failures, error) }
             }
             var waited = 0
             while waited < config.chain.pollIntervalMs, !stop.isRequested {
@@ -131,5 +166,33 @@ public final class KeeperService {
             }
         }
         log("msg=\"keeper stopped\"")
+    }
+
+    private func raiseRPCDown(after failures: Int, _ error: KeeperError) async throws(KeeperError) {
+        try IndexStore.wrap {
+            try session.store.database.transaction { db in
+                try AlertOutbox.raise(db, .rpcDown, "\(failures) rounds in a row failed: \(error.message)", dedupeKey: "rpc-down")
+            }
+        }
+        // Delivery is attempted now: the loop may not reach its delivery step while the node is down.
+        if let alerts { try await alerts.deliver() }
+    }
+}
+
+extension KeeperService {
+    /// The HTTP server's routes: `/metrics`, `/healthz`, `/readyz`, and `POST /api/verify` when
+    /// `http.apiSecretEnv` names the secret that authenticates it (without one it is not served).
+    public func router(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> HTTPRouter {
+        var router = HTTPRouter()
+        let staleAfter = max(10, 5 * Double(config.chain.pollIntervalMs) / 1000)
+        OperationsEndpoints.register(in: &router, metrics: metrics, health: health, database: OperationsDatabase(path: config.store.path),
+                                     settings: .init(maxLagBlocks: UInt64(config.http.readyMaxLagBlocks), staleAfterSeconds: staleAfter, log: log))
+        if config.http.apiSecretEnv != nil {
+            let verifier = apiVerifier
+            VerifyEndpoint.register(in: &router, authenticator: APIAuthenticator(secret: try APISecret.from(config.http, environment: environment))) { request in
+                await verifier.answer(request)
+            }
+        }
+        return router
     }
 }
