@@ -45,6 +45,11 @@ public enum KeeperBinary {
         let errorLog: URL
         init(process: Process, errorLog: URL) { self.process = process; self.errorLog = errorLog }
 
+        /// What the keeper has written to standard error so far.
+        public func errorOutput() throws -> String {
+            String(decoding: try Data(contentsOf: errorLog), as: UTF8.self)
+        }
+
         /// Sends SIGTERM and waits for the exit.
         public func terminate() -> Result {
             process.terminate()

@@ -82,7 +82,8 @@ public final class JSONRPCClient: Sendable {
         }
         let body = (requests.count == 1 ? objects[0] : JSON.array(objects)).serialized()
         let started = ContinuousClock.now
-        let methodLabel = requests.count == 1 ? requests[0].method : "batch"
+        // A batch is labelled by the methods it carries ("eth_getBlockByNumber+eth_getLogs"): few combinations, each meaningful.
+        let methodLabel = Set(requests.map(\.method)).sorted().joined(separator: "+")
         let response: HTTPResponse
         do {
             response = try await http.send(HTTPRequest(method: .post, url: endpoint,

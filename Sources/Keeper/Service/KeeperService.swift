@@ -26,7 +26,8 @@ public final class KeeperService {
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
-    /// How often the signer's and the pool's balances are read (about a scrape interval).
+    /// How often the signer's and the pool's balances are read (about a scrape interval), besides
+    /// after every round in which a keeper transaction moved.
     static let balanceCheckInterval: TimeInterval = 15
 
     /// What a stop request looks like to the loop.
@@ -100,7 +101,8 @@ public final class KeeperService {
     @discardableResult
     public func round() async throws(KeeperError) -> LogFollower.RoundReport {
         let report = try await follower.round()
-        for outcome in try await transactions.poll() {
+        let outcomes = try await transactions.poll()
+        for outcome in outcomes {
             log("msg=\"tx outcome\" job=\(outcome.key) kind=\(outcome.kind) hash=\(outcome.hash)")
             if outcome.kind == .feeCapReached {
                 try IndexStore.wrap {
@@ -118,7 +120,7 @@ public final class KeeperService {
             let mismatches = try await reconciler.run()
             for mismatch in mismatches { log("level=warn msg=\"reconcile mismatch\" kind=\(mismatch.kind.rawValue) subject=\(mismatch.subject) detail=\"\(mismatch.detail)\"") }
         }
-        if Date().timeIntervalSince(lastBalanceCheck) >= Self.balanceCheckInterval {
+        if !outcomes.isEmpty || Date().timeIntervalSince(lastBalanceCheck) >= Self.balanceCheckInterval {
             lastBalanceCheck = Date()
             try await checkBalances()
         }
