@@ -8,7 +8,7 @@ import Wire
 enum ClaimsCommand {
     static let command = Command(
         name: "claims",
-        usage: "claims list [--state S] [--json] | show USER ORDER | approve|reject USER ORDER [--by NAME]",
+        usage: "claims list [--state S] [--json] | show USER ORDER (with its history) | approve|reject USER ORDER [--by NAME]",
         summary: "inspect claims; approve or reject those held for review",
         run: run)
 
@@ -39,7 +39,11 @@ enum ClaimsCommand {
                 guard let claim = try KeeperFailure.map({ () throws(KeeperError) in try ledger.claim(user: user, orderID: order) }) else {
                     throw CommandFailure(.problemFound, "no claim for user \(user) and order \(order)")
                 }
-                print(claim.json.serializedString)
+                // With its history: every transition and decision from the audit log.
+                let history = try KeeperFailure.map { () throws(KeeperError) in try ledger.history(of: claim) }
+                var shown = claim.json.objectValue ?? [:]
+                shown["history"] = .array(history.map { ["at": .string($0.at), "kind": .string($0.kind), "detail": $0.detail] })
+                print(JSON.object(shown).serializedString)
                 return .ok
             }
             let name = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"

@@ -2,10 +2,21 @@ import Foundation
 import Keeper
 import Store
 
-/// `--db FILE` (default `var/keeper.sqlite`) until the config file names the store: opens the
-/// keeper's database and applies its migrations.
+/// `--db FILE`, else the store of `--config FILE`, else `var/keeper.sqlite`: opens the keeper's
+/// database and applies its migrations.
 enum DatabaseOption {
     static let defaultPath = "var/keeper.sqlite"
+
+    /// The configuration named by `--config`, if any.
+    static func config(_ arguments: Arguments) throws -> Config? {
+        try arguments.value("config").map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path) } }
+    }
+
+    /// `--db FILE`, else `store.path` of `--config FILE`, else the default.
+    static func path(_ arguments: Arguments) throws -> String {
+        if let path = arguments.value("db") { return path }
+        return try config(arguments)?.store.path ?? defaultPath
+    }
 
     /// Opens (creating when `create`) and migrates the database at `path`; nil when it does not
     /// exist and `create` is false.

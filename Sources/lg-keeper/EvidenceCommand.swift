@@ -7,17 +7,17 @@ import Wire
 enum EvidenceCommand {
     static let command = Command(
         name: "evidence",
-        usage: "evidence show ID [--json] | verify FILE|ID [--chain [--wallet 0x…]] [--db FILE] [--evidence-dir DIR]",
+        usage: "evidence show ID [--json] | verify FILE|ID [--chain [--wallet 0x…]] [--config FILE | --db FILE --evidence-dir DIR]",
         summary: "show an evidence bundle, or recompute its Merkle root and bundle hash (exit 1 when they differ); "
             + "--chain also compares the root with the indexed PayoutVerified event",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["db", "evidence-dir", "wallet"], flags: ["json", "chain"])
+        let arguments = try Arguments(words, valued: ["db", "config", "evidence-dir", "wallet"], flags: ["json", "chain"])
         guard arguments.positionals.count == 2 else { throw UsageError("say `evidence show ID` or `evidence verify FILE|ID`") }
         let action = arguments.positionals[0], target = arguments.positionals[1]
-        let files = EvidenceFiles(root: arguments.value("evidence-dir") ?? "reports/evidence")
-        let database = arguments.value("db") ?? DatabaseOption.defaultPath
+        let files = EvidenceFiles(root: try arguments.value("evidence-dir") ?? DatabaseOption.config(arguments)?.evidence.dir ?? "reports/evidence")
+        let database = try DatabaseOption.path(arguments)
         switch action {
         case "show":
             guard !arguments.flag("chain"), arguments.value("wallet") == nil else {

@@ -8,16 +8,16 @@ import Vault
 enum KeysCommand {
     static let command = Command(
         name: "keys",
-        usage: "keys add --wallet 0x… --alias NAME | list | remove --wallet 0x…|--alias NAME | rekey  [--db FILE]",
+        usage: "keys add --wallet 0x… --alias NAME | list | remove --wallet 0x…|--alias NAME | rekey  [--config FILE | --db FILE]",
         summary: "the encrypted OKX key vault (credentials on stdin; master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE)",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["wallet", "alias", "db"], flags: [])
+        let arguments = try Arguments(words, valued: ["wallet", "alias", "db", "config"], flags: [])
         guard arguments.positionals.count == 1, let action = arguments.positionals.first else {
             throw UsageError("say `keys add`, `keys list`, `keys remove` or `keys rekey`")
         }
-        let path = arguments.value("db") ?? DatabaseOption.defaultPath
+        let path = try DatabaseOption.path(arguments)
         let environment = ProcessInfo.processInfo.environment
         switch action {
         case "add":

@@ -33,6 +33,14 @@ public enum AuditLog {
                        [at, kind, subject, String(decoding: detail.serialized(), as: UTF8.self), prev, hash])
     }
 
+    /// The rows about `subject` (a claim's `user/order`), oldest first.
+    public static func entries(_ db: Database, subject: String) throws -> [Entry] {
+        try db.fetchAll("SELECT id, at, kind, subject, detail, prev_hash, hash FROM audit_log WHERE subject = ? ORDER BY id", [subject]).map { row in
+            Entry(id: try row.get("id"), at: try row.get("at"), kind: try row.get("kind"), subject: try row.get("subject"),
+                  detail: try JSON(parsing: Array(try row.get("detail", as: String.self).utf8)), prev: try row.get("prev_hash"), hash: try row.get("hash"))
+        }
+    }
+
     /// What walking the chain found.
     public struct Verification: Sendable, Equatable {
         public let rows: Int

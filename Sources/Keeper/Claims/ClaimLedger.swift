@@ -77,6 +77,11 @@ public struct ClaimLedger {
     }
 
     /// Every claim, or those in `state`, oldest request first.
+    /// Every transition and decision about `claim`, from the audit log, oldest first.
+    public func history(of claim: Claim) throws(KeeperError) -> [AuditLog.Entry] {
+        try IndexStore.wrap { try AuditLog.entries(database, subject: claim.subject) }
+    }
+
     public func list(state: ClaimState? = nil) throws(KeeperError) -> [Claim] {
         try IndexStore.wrap {
             if let state {

@@ -60,7 +60,12 @@ public final class ClaimPipeline {
         for claim in try ledger.actionable(now: clock()) {
             report.examined += 1
             do throws(KeeperError) {
-                if try await advance(claim) { report.transitions += 1 }
+                if try await advance(claim) {
+                    report.transitions += 1
+                    if let moved = try ledger.claim(user: claim.user, orderID: claim.orderID) {
+                        log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
+                    }
+                }
             } catch where error.code == .store || error.code == .software {
                 throw error
             } catch {
