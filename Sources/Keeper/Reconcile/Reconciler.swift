@@ -34,7 +34,7 @@ public struct Reconciler {
 
     public func run() async throws(KeeperError) -> [Mismatch] {
         var found = [Mismatch]()
-        /// Kinds this pass could not check: their open mismatches stay open.
+        // Kinds this pass could not check: their open mismatches stay open.
         var unchecked = Set<Mismatch.Kind>()
         let ledger = ClaimLedger(database: database)
         let claims = try ledger.list()
