@@ -15,7 +15,7 @@ public struct OnChainClaim: Sendable, Equatable {
     public var exists: Bool { requestedAt != .zero }
 }
 
-/// Typed reads of the LeverageGuard contract's state, at the latest block.
+/// Typed reads of the LeverageGuard contract's state, at the latest block unless a block is named.
 public struct ContractReader: Sendable {
     public let rpc: JSONRPCClient
     public let contract: Address
@@ -25,8 +25,8 @@ public struct ContractReader: Sendable {
         self.contract = contract
     }
 
-    public func claim(user: Address, orderID: UInt256) async throws(KeeperError) -> OnChainClaim {
-        let output = try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)])
+    public func claim(user: Address, orderID: UInt256, block: BlockTag = .latest) async throws(KeeperError) -> OnChainClaim {
+        let output = try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)], block: block)
         return try Self.decoding("getClaim") {
             guard case .tuple(let fields) = output.first, fields.count == 8 else {
                 throw KeeperError(.badData, "getClaim answered \(output.count) values, not one 8-field tuple")
@@ -38,8 +38,8 @@ public struct ContractReader: Sendable {
     }
 
     /// What the contract has paid during the current UTC day (chain time).
-    public func paidToday() async throws(KeeperError) -> UInt256 {
-        let output = try await call(LeverageGuardContract.paidToday, [])
+    public func paidToday(block: BlockTag = .latest) async throws(KeeperError) -> UInt256 {
+        let output = try await call(LeverageGuardContract.paidToday, [], block: block)
         return try Self.decoding("paidToday") { try output.first?.asUInt() ?? .zero }
     }
 
@@ -50,19 +50,19 @@ public struct ContractReader: Sendable {
         }
     }
 
-    /// The UTC day (days since 1970) of the latest block: the contract's notion of "today".
-    public func chainDay() async throws(KeeperError) -> Int64 {
+    /// The UTC day (days since 1970) of the block: the contract's notion of "today".
+    public func chainDay(block: BlockTag = .latest) async throws(KeeperError) -> Int64 {
         let header: BlockHeader?
-        do { header = try await rpc.block(.latest) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber latest: \(error)") }
-        guard let header else { throw KeeperError(.unavailable, "the node has no latest block") }
+        do { header = try await rpc.block(block) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber \(block): \(error)") }
+        guard let header else { throw KeeperError(.unavailable, "the node has no block \(block)") }
         return Int64(header.timestamp / 86_400)
     }
 
-    private func call(_ function: ABIFunction, _ arguments: [ABIValue]) async throws(KeeperError) -> [ABIValue] {
+    private func call(_ function: ABIFunction, _ arguments: [ABIValue], block: BlockTag = .latest) async throws(KeeperError) -> [ABIValue] {
         let data: [UInt8]
         do { data = try function.encodeCall(arguments) } catch { throw KeeperError(.software, "encoding \(function.name): \(error)") }
         let output: [UInt8]
-        do { output = try await rpc.call(CallRequest(to: contract, data: data)) } catch {
+        do { output = try await rpc.call(CallRequest(to: contract, data: data), block: block) } catch {
             throw KeeperError(.unavailable, "eth_call \(function.name): \(error)")
         }
         return try Self.decoding(function.name) { try function.decodeOutput(output) }

@@ -3,7 +3,7 @@ import Vault
 
 /// The keeper's tables (DESIGN.md §8), as one ordered list of migrations: the index (`events`,
 /// `claims`, `blocks`, `cursor`, `reorgs`), evidence bundles, the OKX key vault, the transaction
-/// manager's `txs` / `tx_attempts`, the audit log, the alert outbox and the pause switch. Other
+/// manager's `txs` / `tx_attempts`, the audit log, the alert outbox, the pause switch and the open reconciliation mismatches. Other
 /// tools may read `events` and `claims`: columns may be added, never change meaning.
 public enum KeeperSchema {
     public static let migrator = Migrator([
@@ -148,6 +148,17 @@ public enum KeeperSchema {
                 paused INTEGER NOT NULL DEFAULT 0,
                 paused_reason TEXT,
                 paused_at TEXT
+            );
+            """),
+        // The reconciler's mismatches still found by its latest pass (see Reconciler).
+        .init("008_open_mismatches", """
+            CREATE TABLE open_mismatches (
+                key TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL
             );
             """),
     ])

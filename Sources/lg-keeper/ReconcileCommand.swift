@@ -17,7 +17,7 @@ enum ReconcileCommand {
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 3))
         let reconciler = Reconciler(database: database, reader: ContractReader(rpc: rpc, contract: config.chain.contract),
-                                    confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch)
+                                    chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch)
         let mismatches = try await KeeperFailure.map { () async throws(KeeperError) in try await reconciler.run() }
         if arguments.flag("json") {
             print(JSON.object(["clean": .bool(mismatches.isEmpty), "mismatches": .array(mismatches.map(\.json))]).serializedString)

@@ -101,16 +101,47 @@ final class SettlementHarness: @unchecked Sendable {
 
     var rpc: JSONRPCClient { JSONRPCClient(endpoints: [devnet.rpcURL]) }
 
+    var contract: Address { get throws { try Address(hex: devnet.deployment.contract) } }
+
+    /// Sends a transaction from the devnet account holding `privateKey` (owner, keeper or a user), as
+    /// a party other than the keeper process would; the devnode mines it at once. Throws unless it succeeded.
+    @discardableResult
+    func transact(as privateKey: String, to: Address?, value: UInt256 = .zero, data: [UInt8] = []) async throws -> TransactionReceipt {
+        let hash = try await rpc.send(from: try PrivateKey(hex: privateKey), chainID: devnet.deployment.chainId, to: to, value: value, data: data)
+        guard let receipt = try await rpc.transactionReceipt(hash), receipt.succeeded else {
+            throw ScenarioError(description: "transaction \(hash) was not mined, or it reverted")
+        }
+        return receipt
+    }
+
+    /// Calls `function` (any member of abi/LeverageGuard.json) from the account holding `privateKey`.
+    func callContract(_ function: String, _ arguments: [ABIValue], as privateKey: String) async throws {
+        let abi = try ContractABI(json: Data(contentsOf: ReferencePython.repositoryRoot.appendingPathComponent("abi/LeverageGuard.json")))
+        try await transact(as: privateKey, to: try contract, data: try abi.function(function).encodeCall(arguments))
+    }
+
+    /// Adds `wei` to the pool without `deposit()`, so that no `FundsDeposited` is logged: the
+    /// transaction creates a contract whose constructor self-destructs with the pool as beneficiary.
+    func depositWithoutEvent(_ wei: UInt256, as privateKey: String) async throws {
+        let initCode = [0x73] + (try contract).bytes + [0xFF]  // PUSH20 pool; SELFDESTRUCT
+        try await transact(as: privateKey, to: nil, value: wei, data: initCode)
+    }
+
+    /// Polls `done` every 300 ms until it holds or `seconds` pass; returns whether it held.
+    func waitUntil(seconds: TimeInterval, _ done: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await done() { return true }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        return try await done()
+    }
+
     /// Polls the keeper's claims until `done` holds or `seconds` pass; returns whether it held.
     @discardableResult
     func waitForClaims(seconds: TimeInterval, until done: ([Claim]) -> Bool) async throws -> Bool {
         let ledger = ClaimLedger(database: try database())
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if done(try ledger.list()) { return true }
-            try await Task.sleep(for: .milliseconds(300))
-        }
-        return done(try ledger.list())
+        return try await waitUntil(seconds: seconds) { done(try ledger.list()) }
     }
 
     /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.

@@ -66,11 +66,7 @@ struct TxManagerHarness {
     /// Signs and sends a transaction at the sender's pending nonce with market fees.
     @discardableResult
     func send(from key: PrivateKey, to: Address, data: [UInt8], gas: UInt64 = 300_000) async throws -> Hash {
-        let nonce = try await rpc.transactionCount(of: key.address, block: .pending)
-        let quote = try await NodeFeeOracle(rpc: rpc).quote(cap: Self.gwei(1_000))
-        let signed = try EIP1559Transaction(chainId: chainID, nonce: nonce, maxPriorityFeePerGas: quote.maxPriorityFeePerGas,
-                                            maxFeePerGas: quote.maxFeePerGas, gasLimit: gas, to: to, data: data).signed(with: key)
-        return try await rpc.sendRawTransaction(signed.rawBytes)
+        try await rpc.send(from: key, chainID: chainID, to: to, data: data, gas: gas)
     }
 
     func verifyPayoutData(_ claim: Claim, amount: UInt256 = UInt256(1_000_000_000_000_000_000), root: Hash) throws -> [UInt8] {

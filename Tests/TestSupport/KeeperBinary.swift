@@ -50,9 +50,9 @@ public enum KeeperBinary {
             String(decoding: try Data(contentsOf: errorLog), as: UTF8.self)
         }
 
-        /// Sends SIGTERM and waits for the exit.
+        /// Sends SIGTERM (unless it has exited already) and waits for the exit.
         public func terminate() -> Result {
-            process.terminate()
+            if process.isRunning { process.terminate() }
             process.waitUntilExit()
             let err = (try? Data(contentsOf: errorLog)) ?? Data()  // an unreadable log reads as empty: the status still tells
             return Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: err, as: UTF8.self))

@@ -5,9 +5,9 @@ public struct Mismatch: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// A claim the keeper acted on differs from `getClaim` (verdict, amount, root, paid flag).
         case claimState = "claim_state"
-        /// A `PayoutVerified` with no matching keeper decision: another signer verified.
+        /// A `PayoutVerified` from a transaction the keeper did not sign: another signer verified.
         case foreignVerification = "foreign_verification"
-        /// A `PayoutExecuted` the keeper did not send: another signer paid.
+        /// A `PayoutExecuted` from a transaction the keeper did not sign: another signer paid.
         case foreignPayout = "foreign_payout"
         /// A keeper record whose event is not on the chain.
         case missingEvent = "missing_event"
@@ -15,7 +15,8 @@ public struct Mismatch: Sendable, Equatable {
         case paidToday = "paid_today"
         /// The pool's balance differs from deposits − payouts − withdrawals.
         case poolBalance = "pool_balance"
-        /// Stored transactions disagree with the signer's nonce on-chain.
+        /// Stored transactions disagree with the signer's nonce on-chain: another party used the
+        /// keeper's key, or a transaction the keeper recorded as settled is not on the chain.
         case nonce
     }
 
@@ -29,6 +30,9 @@ public struct Mismatch: Sendable, Equatable {
         self.subject = subject
         self.detail = detail
     }
+
+    /// One condition: a mismatch of this kind about this subject stays "the same" while its detail changes.
+    public var key: String { "\(kind.rawValue):\(subject)" }
 
     public var json: JSON { ["kind": .string(kind.rawValue), "subject": .string(subject), "detail": .string(detail)] }
 }

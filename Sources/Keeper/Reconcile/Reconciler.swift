@@ -5,18 +5,23 @@ import Wire
 
 /// The chain-versus-database pass (issue 7): every claim the keeper touched against `getClaim`,
 /// the contract's verification and payment events against the keeper's decisions, today's paid
-/// total against `paidToday()`, and the pool's balance against its event history. Each mismatch
-/// is audited, alerted and counted; with `pauseOnMismatch` the keeper stops paying until `resume`.
+/// total against `paidToday()`, the pool's balance against its event history, and the stored
+/// transactions against the signer's nonce. A mismatch opens when first found: it is audited,
+/// alerted and — with `pauseOnMismatch` — pauses payouts until `resume`. While it persists later
+/// passes count it but raise nothing new; once a pass that could check it no longer finds it, it closes.
 public struct Reconciler {
     let database: Database
     let reader: ContractReader
+    let chainID: UInt64
     let confirmations: UInt64
     let pauseOnMismatch: Bool
     let metrics: MetricsRegistry?
 
-    public init(database: Database, reader: ContractReader, confirmations: UInt64, pauseOnMismatch: Bool, metrics: MetricsRegistry? = nil) {
+    public init(database: Database, reader: ContractReader, chainID: UInt64, confirmations: UInt64, pauseOnMismatch: Bool,
+                metrics: MetricsRegistry? = nil) {
         self.database = database
         self.reader = reader
+        self.chainID = chainID
         self.confirmations = confirmations
         self.pauseOnMismatch = pauseOnMismatch
         self.metrics = metrics
@@ -29,24 +34,36 @@ public struct Reconciler {
 
     public func run() async throws(KeeperError) -> [Mismatch] {
         var found = [Mismatch]()
+        // Kinds this pass could not check: their open mismatches stay open.
+        var unchecked = Set<Mismatch.Kind>()
         let ledger = ClaimLedger(database: database)
         let claims = try ledger.list()
         let byKey = Dictionary(claims.map { ($0.subject, $0) }, uniquingKeysWith: { first, _ in first })
         let indexedThrough = try IndexStore.wrap { try database.fetchOne("SELECT next_block - 1 FROM cursor WHERE id = 1", as: Int64.self) }
+        // Every contract read of the pass is at this block, read after the claims: a claim the
+        // keeper recorded as paid was paid at or below it.
         let head: UInt64
         do { head = try await reader.rpc.blockNumber() } catch { throw KeeperError(.unavailable, "eth_blockNumber: \(error)") }
+        let atHead = BlockTag.number(head)
         // Events are complete only when the index has reached the confirmed head.
         let indexComplete = (indexedThrough ?? -1) >= Int64(head) - Int64(confirmations)
 
+        var claimedOnChain = Set<String>()
         for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed {
-            found += try await compare(claim)
+            let (mismatch, onChain) = try await compare(claim, at: atHead)
+            if let mismatch { found.append(mismatch) }
+            if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
         }
         for claim in claims where Self.untouchedStates.contains(claim.state) {
-            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID, block: atHead)
             if onChain.verified { found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict")) }
         }
-
-        let events = try IndexStore.wrap { try database.fetchAll("SELECT name, user, order_id, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')") }
+        // The keeper's decisions are the transactions it signed: an event emitted by any other
+        // transaction is another signer's, even when the keeper has since adopted its verdict.
+        let sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
+        let events = try IndexStore.wrap {
+            try database.fetchAll("SELECT name, user, order_id, tx_hash, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
+        }
         var verifiedEvents = Set<String>(), executedEvents = Set<String>()
         var deposits = UInt256.zero, withdrawals = UInt256.zero, payouts = UInt256.zero
         for row in events {
@@ -56,22 +73,18 @@ public struct Reconciler {
             case "FundsDeposited": deposits = try Self.add(deposits, amount)
             case "FundsWithdrawn": withdrawals = try Self.add(withdrawals, amount)
             default:
-                let subject = try IndexStore.wrap { "\(try row.get("user", as: String.self))/\(try row.get("order_id", as: String.self))" }
-                let claim = byKey[subject]
+                let (subject, txHash) = try IndexStore.wrap {
+                    ("\(try row.get("user", as: String.self))/\(try row.get("order_id", as: String.self))", try row.get("tx_hash", as: String.self))
+                }
+                let foreign = !sentByKeeper.contains(txHash)
+                let state = byKey[subject]?.state.rawValue ?? "unknown to the keeper"
                 if name == "PayoutExecuted" {
                     payouts = try Self.add(payouts, amount)
                     executedEvents.insert(subject)
-                    if claim == nil || !(claim!.state == .executePending || claim!.state == .paid) {
-                        found.append(Mismatch(.foreignPayout, subject, "PayoutExecuted of \(amount) while the keeper's claim is \(claim?.state.rawValue ?? "unknown")"))
-                    }
+                    if foreign { found.append(Mismatch(.foreignPayout, subject, "PayoutExecuted of \(amount) by \(txHash), which the keeper did not send; the claim is \(state)")) }
                 } else {
                     verifiedEvents.insert(subject)
-                    let root = data["evidenceRoot"]?.stringValue
-                    if claim == nil || Self.untouchedStates.contains(claim!.state) || claim!.state == .failed {
-                        found.append(Mismatch(.foreignVerification, subject, "PayoutVerified while the keeper's claim is \(claim?.state.rawValue ?? "unknown")"))
-                    } else if let ours = claim!.evidenceRoot, root != ours.description {
-                        found.append(Mismatch(.foreignVerification, subject, "PayoutVerified with root \(root ?? "none"), the keeper sent \(ours)"))
-                    }
+                    if foreign { found.append(Mismatch(.foreignVerification, subject, "PayoutVerified by \(txHash), which the keeper did not send; the claim is \(state)")) }
                 }
             }
         }
@@ -94,25 +107,37 @@ public struct Reconciler {
                 if short1 || short2 || expected != balance {
                     found.append(Mismatch(.poolBalance, "pool", "balance \(balance) at block \(indexedThrough); deposits \(deposits) − payouts \(payouts) − withdrawals \(withdrawals) = \(short1 || short2 ? "negative" : expected.description)"))
                 }
+            } else {
+                unchecked.insert(.poolBalance)
             }
+        } else {
+            unchecked.formUnion([.missingEvent, .poolBalance])
         }
 
-        let day = try await reader.chainDay()
-        let paidOnChain = try await reader.paidToday()
+        let day = try await reader.chainDay(block: atHead)
+        let paidOnChain = try await reader.paidToday(block: atHead)
         var paidByKeeper = UInt256.zero
-        for claim in claims where claim.state == .paid && claim.payoutDay == day { paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero) }
+        // A payout counts from its block on, though the keeper records it paid only at confirmed depth.
+        for claim in claims where claimedOnChain.contains(claim.subject) && (claim.state == .paid || claim.state == .executePending) && claim.payoutDay == day {
+            paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero)
+        }
         if paidByKeeper != paidOnChain {
             found.append(Mismatch(.paidToday, "day \(day)", "the keeper paid \(paidByKeeper) today; the contract's paidToday() is \(paidOnChain)"))
         }
 
-        try record(found)
+        let nonces = try await nonceMismatches()
+        found += nonces.found
+        if !nonces.concluded { unchecked.insert(.nonce) }
+
+        try record(found, unchecked: unchecked)
         return found
     }
 
-    /// A claim with a confirmed keeper verdict against `getClaim`.
-    private func compare(_ claim: Claim) async throws(KeeperError) -> [Mismatch] {
-        guard Self.verifiedStates.contains(claim.state) else { return [] }  // verify_pending: not confirmed yet
-        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+    /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
+    /// the keeper's verdict is not confirmed yet).
+    private func compare(_ claim: Claim, at block: BlockTag) async throws(KeeperError) -> (Mismatch?, OnChainClaim?) {
+        guard Self.verifiedStates.contains(claim.state) else { return (nil, nil) }  // verify_pending: not confirmed yet
+        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID, block: block)
         var problems = [String]()
         if !onChain.verified { problems.append("not verified on-chain") }
         if let amount = claim.amount, onChain.amount != amount { problems.append("amount \(onChain.amount) on-chain, \(amount) recorded") }
@@ -120,23 +145,45 @@ public struct Reconciler {
         if let root = claim.evidenceRoot, onChain.evidenceRoot != root { problems.append("evidence root \(onChain.evidenceRoot) on-chain, \(root) recorded") }
         if claim.state == .paid, !onChain.claimed { problems.append("recorded paid, not claimed on-chain") }
         if claim.state != .paid, claim.state != .executePending, onChain.claimed { problems.append("claimed on-chain while recorded \(claim.state.rawValue)") }
-        return problems.isEmpty ? [] : [Mismatch(.claimState, claim.subject, problems.joined(separator: "; "))]
+        return (problems.isEmpty ? nil : Mismatch(.claimState, claim.subject, problems.joined(separator: "; ")), onChain)
     }
 
-    /// Audits, alerts and counts the pass, and pauses payouts on a mismatch when configured to.
-    private func record(_ mismatches: [Mismatch]) throws(KeeperError) {
+    /// Counts the pass, and in one transaction: opens the mismatches not already open (audited,
+    /// alerted, and pausing payouts when configured to), closes the open ones this pass checked and
+    /// no longer found, and audits the run.
+    private func record(_ mismatches: [Mismatch], unchecked: Set<Mismatch.Kind>) throws(KeeperError) {
         metrics?.increment("lgk_reconcile_runs_total")
         for mismatch in mismatches { metrics?.increment("lgk_reconcile_mismatches_total", [mismatch.kind.rawValue]) }
         try IndexStore.wrap {
             try database.transaction { db in
-                try AuditLog.append(db, kind: "reconcile.run", subject: "reconciler", detail: ["mismatches": JSON(mismatches.count)])
-                for mismatch in mismatches {
+                var current = [String: Mismatch]()
+                for mismatch in mismatches where current[mismatch.key] == nil { current[mismatch.key] = mismatch }
+                var opened = [Mismatch]()
+                for row in try db.fetchAll("SELECT key, kind, subject FROM open_mismatches") {
+                    let key: String = try row.get("key")
+                    if current.removeValue(forKey: key) != nil {
+                        _ = try db.execute("UPDATE open_mismatches SET last_seen = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE key = ?", [key])
+                    } else if let kind = Mismatch.Kind(rawValue: try row.get("kind")), !unchecked.contains(kind) {
+                        _ = try db.execute("DELETE FROM open_mismatches WHERE key = ?", [key])
+                        try AuditLog.append(db, kind: "reconcile.resolved", subject: try row.get("subject"), detail: ["kind": .string(kind.rawValue)])
+                    }
+                }
+                for mismatch in mismatches where current.removeValue(forKey: mismatch.key) != nil {
+                    opened.append(mismatch)
+                    _ = try db.execute("""
+                        INSERT INTO open_mismatches (key, kind, subject, detail, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                        """, [mismatch.key, mismatch.kind.rawValue, mismatch.subject, mismatch.detail])
+                }
+                try AuditLog.append(db, kind: "reconcile.run", subject: "reconciler",
+                                    detail: ["mismatches": JSON(mismatches.count), "opened": JSON(opened.count)])
+                for mismatch in opened {
                     try AuditLog.append(db, kind: "reconcile.mismatch", subject: mismatch.subject, detail: mismatch.json)
                     try AlertOutbox.raise(db, .reconciliationMismatch, "\(mismatch.kind.rawValue) \(mismatch.subject): \(mismatch.detail)",
-                                          detail: mismatch.json, dedupeKey: "\(mismatch.kind.rawValue):\(mismatch.subject)")
+                                          detail: mismatch.json, dedupeKey: mismatch.key)
                 }
-                if pauseOnMismatch, let first = mismatches.first {
-                    try KeeperControl.pause(db, reason: "reconciliation found \(mismatches.count) mismatch(es), first \(first.kind.rawValue) \(first.subject)")
+                if pauseOnMismatch, let first = opened.first {
+                    try KeeperControl.pause(db, reason: "reconciliation found \(opened.count) new mismatch(es), first \(first.kind.rawValue) \(first.subject)")
                 }
             }
         }

@@ -78,7 +78,7 @@ public final class KeeperService {
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
                                  verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), clock: clock, log: log)
-        reconciler = Reconciler(database: database, reader: reader, confirmations: UInt64(config.chain.confirmations),
+        reconciler = Reconciler(database: database, reader: reader, chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, metrics: metrics)
         if let url = config.alerts.webhookURL {
             guard let name = config.alerts.secretEnv, let secret = environment[name], !secret.isEmpty else {
