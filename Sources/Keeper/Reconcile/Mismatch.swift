@@ -11,7 +11,7 @@ public struct Mismatch: Sendable, Equatable {
         case foreignPayout = "foreign_payout"
         /// A keeper record whose event is not on the chain.
         case missingEvent = "missing_event"
-        /// Today's paid total differs from the contract's `paidToday()`.
+        /// The contract's `paidToday()` is below what the keeper settled today, or above that plus its payouts in flight.
         case paidToday = "paid_today"
         /// The pool's balance differs from deposits − payouts − withdrawals.
         case poolBalance = "pool_balance"
