@@ -115,7 +115,7 @@ import Wire
     /// The server's address, from the keeper's `http listening` log line (it listens on port 0).
     static func listeningAddress(_ keeper: KeeperBinary.Running) async throws -> String {
         for _ in 0..<100 {
-            let log = try keeper.errorOutput()
+            let log = keeper.stderr
             if let line = log.split(separator: "\n").first(where: { $0.contains("msg=\"http listening\"") }),
                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })?.dropFirst("address=".count) {
                 return "http://\(address)"

@@ -89,8 +89,9 @@ final class SettlementHarness: @unchecked Sendable {
                                                                      "--leverage", String(s.leverage)])
     }
 
-    func startKeeper(_ extraArguments: [String] = []) throws -> KeeperBinary.Running {
-        try KeeperBinary.start(["run", "--config", configPath] + extraArguments, environment: environment)
+    /// `lg-keeper run` with the harness's environment plus `extraEnvironment`.
+    func startKeeper(_ extraArguments: [String] = [], extraEnvironment: [String: String] = [:]) throws -> KeeperBinary.Running {
+        try KeeperBinary.start(["run", "--config", configPath] + extraArguments, environment: environment.merging(extraEnvironment) { _, new in new })
     }
 
     func database() throws -> Database { try Database(path: databasePath) }

@@ -38,6 +38,12 @@ public enum KeeperBinary {
         return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
+    /// How a process ended: its exit status, or the signal that killed it.
+    public enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case killed(signal: Int32)
+    }
+
     /// A long-running `lg-keeper` (e.g. `run`); standard error goes to a file, so that a chatty
     /// keeper never blocks on a full pipe.
     public final class Running: @unchecked Sendable {
@@ -46,16 +52,27 @@ public enum KeeperBinary {
         init(process: Process, errorLog: URL) { self.process = process; self.errorLog = errorLog }
 
         /// What the keeper has written to standard error so far.
-        public func errorOutput() throws -> String {
-            String(decoding: try Data(contentsOf: errorLog), as: UTF8.self)
+        public var stderr: String {
+            let err = (try? Data(contentsOf: errorLog)) ?? Data()  // an unreadable log reads as empty: the status still tells
+            return String(decoding: err, as: UTF8.self)
         }
 
         /// Sends SIGTERM (unless it has exited already) and waits for the exit.
         public func terminate() -> Result {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
-            let err = (try? Data(contentsOf: errorLog)) ?? Data()  // an unreadable log reads as empty: the status still tells
-            return Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: err, as: UTF8.self))
+            return Result(status: process.terminationStatus, stdout: "", stderr: stderr)
+        }
+
+        /// Waits up to `seconds` for the process to end by itself; how it ended, or nil while it still runs.
+        public func waitForExit(seconds: TimeInterval) async throws -> Termination? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning {
+                guard Date() < deadline else { return nil }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            process.waitUntilExit()
+            return process.terminationReason == .uncaughtSignal ? .killed(signal: process.terminationStatus) : .exited(process.terminationStatus)
         }
     }
 

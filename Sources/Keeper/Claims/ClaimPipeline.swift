@@ -177,6 +177,7 @@ extension ClaimPipeline {
         case .confirmed:
             let paysOut = claim.liquidated == true && (claim.amount ?? .zero) > .zero
             try ledger.transition(claim, to: paysOut ? .verified : .rejected, why: "verifyPayout confirmed")
+            CrashPoint.afterVerdict.reach(log)
             return true
         case .reverted(let reason):
             try ledger.transition(claim, to: .failed, .init(reason: .some("verifyPayout reverted: \(reason ?? "no reason")")))

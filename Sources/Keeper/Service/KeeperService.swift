@@ -41,6 +41,9 @@ public final class KeeperService {
     public init(config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 log: @escaping @Sendable (String) -> Void) throws(KeeperError) {
+        if let crash = try CrashPoint.trigger() {
+            log("level=warn msg=\"fault injection armed: this process kills itself at a crash point (tests and chaos runs only)\" crash_at=\(crash)")
+        }
         self.config = config
         self.log = log
         metrics = MetricsRegistry()

@@ -36,7 +36,7 @@ extension TxManager {
             guard let (attempt, receipt) = try await minedAttempt(of: transaction) else {
                 return try await nudge(transaction, head: head)
             }
-            try store.markMined(txID: transaction.id, attempt: attempt, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash)
+            try storeReceipt(of: transaction, attempt: attempt, receipt)
             transaction = try store.transaction(id: transaction.id)
             log("msg=\"tx mined\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) attempt=\(attempt.attempt)")
         }
@@ -57,7 +57,7 @@ extension TxManager {
             guard let attempt = try store.attempts(txID: transaction.id).first(where: { $0.hash == transaction.hash }) else {
                 throw KeeperError(.badData, "txs: job \(transaction.key) has no attempt with its hash \(transaction.hash)")
             }
-            try store.markMined(txID: transaction.id, attempt: attempt, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash)
+            try storeReceipt(of: transaction, attempt: attempt, receipt)
         }
         guard receipt.blockNumber + options.confirmations <= head else { return }
         // The receipt must belong to the canonical block at its height before it is final.
@@ -73,6 +73,7 @@ extension TxManager {
             statistics.update { $0.reverted += 1 }
             log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\"\(reason ?? "unknown")\"")
         }
+        CrashPoint.afterFinal.reach(log)
     }
 
     /// A pending transaction without a receipt: dropped if its nonce was used by another transaction;

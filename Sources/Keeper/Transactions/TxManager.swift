@@ -127,6 +127,7 @@ public final class TxManager {
         let pendingNonce = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
         let head = try await node("eth_blockNumber") { try await self.rpc.blockNumber() }
 
+        CrashPoint.beforeCommit.reach(log)
         var inserted = false
         let id: Int64 = try TxStore.wrap {
             try database.transaction { db in
@@ -147,6 +148,7 @@ public final class TxManager {
         var transaction = try store.transaction(id: id)
         if inserted {
             log("msg=\"tx stored\" job=\(key) nonce=\(transaction.nonce) hash=\(transaction.hash) max_fee=\(fees.maxFeePerGas) tip=\(fees.maxPriorityFeePerGas) capped=\(fees.capped)")
+            CrashPoint.afterCommit.reach(log)
             if options.broadcastOnSubmit {
                 try await broadcast(transaction)
                 transaction = try store.transaction(id: id)
@@ -189,10 +191,12 @@ public final class TxManager {
     /// recorded in `last_error` for `poll()` to retry.
     @discardableResult
     func broadcast(_ transaction: StoredTransaction) async throws(KeeperError) -> BroadcastResult {
+        CrashPoint.beforeBroadcast.reach(log)
         let hash: Hash
         do { hash = try await rpc.sendRawTransaction(transaction.raw) } catch {
             return try await resolve(error, broadcasting: transaction)
         }
+        CrashPoint.afterBroadcast.reach(log)
         if hash != transaction.hash { log("msg=\"node reported another hash\" job=\(transaction.key) ours=\(transaction.hash) node=\(hash)") }
         try store.markSent(txID: transaction.id)
         statistics.update { $0.sent += 1 }
@@ -209,7 +213,7 @@ public final class TxManager {
         case .nonceTooLow:
             log("msg=\"nonce too low: resolving through receipts\" job=\(transaction.key) nonce=\(transaction.nonce)")
             if let (attempt, receipt) = try await minedAttempt(of: transaction) {
-                try store.markMined(txID: transaction.id, attempt: attempt, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash)
+                try storeReceipt(of: transaction, attempt: attempt, receipt)
             } else {
                 try store.recordError(txID: transaction.id, "nonce too low and no attempt has a receipt yet")
             }
@@ -229,6 +233,13 @@ public final class TxManager {
             }
         }
         return nil
+    }
+
+    /// `attempt` of `transaction` has `receipt`: the attempt becomes the job's transaction, `mined`.
+    func storeReceipt(of transaction: StoredTransaction, attempt: TxAttempt, _ receipt: TransactionReceipt) throws(KeeperError) {
+        CrashPoint.beforeReceipt.reach(log)
+        try store.markMined(txID: transaction.id, attempt: attempt, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash)
+        CrashPoint.afterReceipt.reach(log)
     }
 
     // MARK: Start-up
