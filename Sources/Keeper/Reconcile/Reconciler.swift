@@ -67,7 +67,9 @@ public struct Reconciler {
                 } else {
                     verifiedEvents.insert(subject)
                     let root = data["evidenceRoot"]?.stringValue
-                    if claim == nil || Self.untouchedStates.contains(claim!.state) || claim!.state == .failed {
+                    // A failed claim may carry the keeper's own verdict (e.g. rejected by the operator after
+                    // verifyPayout confirmed): its evidence root tells it from another signer's.
+                    if claim == nil || Self.untouchedStates.contains(claim!.state) || (claim!.state == .failed && claim!.evidenceRoot == nil) {
                         found.append(Mismatch(.foreignVerification, subject, "PayoutVerified while the keeper's claim is \(claim?.state.rawValue ?? "unknown")"))
                     } else if let ours = claim!.evidenceRoot, root != ours.description {
                         found.append(Mismatch(.foreignVerification, subject, "PayoutVerified with root \(root ?? "none"), the keeper sent \(ours)"))
@@ -101,8 +103,11 @@ public struct Reconciler {
         let paidOnChain = try await reader.paidToday()
         var paidByKeeper = UInt256.zero
         for claim in claims where claim.state == .paid && claim.payoutDay == day { paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero) }
-        if paidByKeeper != paidOnChain {
-            found.append(Mismatch(.paidToday, "day \(day)", "the keeper paid \(paidByKeeper) today; the contract's paidToday() is \(paidOnChain)"))
+        // A payout mined but not yet confirmed is on-chain while the keeper still records it execute_pending:
+        // the chain's total must lie between what the keeper recorded paid and what it committed.
+        let committed = try ledger.committedPayouts(day: day)
+        if paidOnChain < paidByKeeper || paidOnChain > committed {
+            found.append(Mismatch(.paidToday, "day \(day)", "the keeper paid \(paidByKeeper) today (\(committed) with payouts in flight); the contract's paidToday() is \(paidOnChain)"))
         }
 
         try record(found)
