@@ -94,6 +94,7 @@ final class SettlementHarness: @unchecked Sendable {
     }
 
     func database() throws -> Database { try Database(path: databasePath) }
+    func ledger() throws -> ClaimLedger { ClaimLedger(database: try database()) }
 
     var reader: ContractReader {
         get throws { ContractReader(rpc: JSONRPCClient(endpoints: [devnet.rpcURL]), contract: try Address(hex: devnet.deployment.contract)) }
@@ -104,13 +105,43 @@ final class SettlementHarness: @unchecked Sendable {
     /// Polls the keeper's claims until `done` holds or `seconds` pass; returns whether it held.
     @discardableResult
     func waitForClaims(seconds: TimeInterval, until done: ([Claim]) -> Bool) async throws -> Bool {
-        let ledger = ClaimLedger(database: try database())
+        let ledger = try ledger()
+        return try await Self.wait(seconds: seconds) { done(try ledger.list()) }
+    }
+
+    /// Checks `condition` every 300 ms until it holds or `seconds` pass; returns whether it held.
+    @discardableResult
+    static func wait(seconds: TimeInterval, until condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if done(try ledger.list()) { return true }
+            if try condition() { return true }
             try await Task.sleep(for: .milliseconds(300))
         }
-        return done(try ledger.list())
+        return try condition()
+    }
+
+    /// The keeper's record of devnet user `user`'s claim for `scenario`'s order.
+    func claim(user: Int, _ s: OKXScenario) throws -> Claim? {
+        try ledger().claim(user: try userAddress(user), orderID: try UInt256(decimal: s.ordId))
+    }
+
+    /// The contract's record of the same claim.
+    func onChainClaim(user: Int, _ s: OKXScenario) async throws -> OnChainClaim {
+        try await reader.claim(user: try userAddress(user), orderID: try UInt256(decimal: s.ordId))
+    }
+
+    /// The contract's whole interface (abi/LeverageGuard.json), owner functions included.
+    static let contractABI = Result { try ContractABI(json: Data(contentsOf: ReferencePython.repositoryRoot.appendingPathComponent("abi/LeverageGuard.json"))) }
+
+    /// The devnet's owner calls `function` on the contract, paying `value` wei; throws unless it is
+    /// mined and succeeds (automine must be on).
+    func ownerTransaction(_ function: String, _ arguments: [ABIValue] = [], value: UInt256 = .zero) async throws {
+        let data = try Self.contractABI.get().function(function).encodeCall(arguments)
+        let hash = try await rpc.send(from: try PrivateKey(hex: devnet.deployment.owner.privateKey), chainID: devnet.deployment.chainId,
+                                      to: try Address(hex: devnet.deployment.contract), value: value, data: data)
+        guard let receipt = try await rpc.transactionReceipt(hash), receipt.succeeded else {
+            throw ScenarioError(description: "the owner's \(function) transaction \(hash) was not mined or failed")
+        }
     }
 
     /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.

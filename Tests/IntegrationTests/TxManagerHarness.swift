@@ -66,11 +66,7 @@ struct TxManagerHarness {
     /// Signs and sends a transaction at the sender's pending nonce with market fees.
     @discardableResult
     func send(from key: PrivateKey, to: Address, data: [UInt8], gas: UInt64 = 300_000) async throws -> Hash {
-        let nonce = try await rpc.transactionCount(of: key.address, block: .pending)
-        let quote = try await NodeFeeOracle(rpc: rpc).quote(cap: Self.gwei(1_000))
-        let signed = try EIP1559Transaction(chainId: chainID, nonce: nonce, maxPriorityFeePerGas: quote.maxPriorityFeePerGas,
-                                            maxFeePerGas: quote.maxFeePerGas, gasLimit: gas, to: to, data: data).signed(with: key)
-        return try await rpc.sendRawTransaction(signed.rawBytes)
+        try await rpc.send(from: key, chainID: chainID, to: to, data: data, gas: gas)
     }
 
     func verifyPayoutData(_ claim: Claim, amount: UInt256 = UInt256(1_000_000_000_000_000_000), root: Hash) throws -> [UInt8] {
@@ -84,8 +80,8 @@ struct TxManagerHarness {
         return (try fields[3].asUInt(), try fields[5].asBool(), try fields[7].asHash())
     }
 
-    func mine(_ blocks: Int = 1) async throws { _ = try await rpc.call("evm_mine", [JSON(blocks)]) }
-    func setAutomine(_ on: Bool) async throws { _ = try await rpc.call("evm_setAutomine", [.bool(on)]) }
+    func mine(_ blocks: Int = 1) async throws { try await rpc.mine(blocks) }
+    func setAutomine(_ on: Bool) async throws { try await rpc.setAutomine(on) }
     func snapshot() async throws -> JSON { try await rpc.call("evm_snapshot") }
     func revert(_ id: JSON) async throws { #expect(try await rpc.call("evm_revert", [id]) == .bool(true)) }
     func keeperNonce(_ tag: BlockTag = .latest) async throws -> UInt64 { try await rpc.transactionCount(of: keeper, block: tag) }
