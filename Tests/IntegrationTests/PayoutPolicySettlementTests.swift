@@ -102,6 +102,9 @@ import Wire
             #expect(onChain.claimed && onChain.amount == expected, "\(s.file)")
         }
         try expectSettledOnce(harness, verified: 2, paid: 2, log: stopped.stderr)
+        #expect(!stopped.stderr.contains(secret), "the webhook secret is not logged")
+        let leaks = try harness.filesContainingSecrets([secret])
+        #expect(leaks.isEmpty, "\(leaks)")
     }
 
     @Test(.timeLimit(.minutes(3))) func aPayoutAboveReviewAboveWaitsForTheOperator() async throws {

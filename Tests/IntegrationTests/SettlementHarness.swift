@@ -152,8 +152,8 @@ final class SettlementHarness: @unchecked Sendable {
         return try UInt256(decimal: NSDecimalNumber(decimal: rounded).stringValue)
     }
 
-    /// The files under the scratch directory holding any of `secrets` (relative paths).
-    func filesContainingSecrets() throws -> [String] {
+    /// The files under the scratch directory holding any of `secrets`, or of `others` (relative paths).
+    func filesContainingSecrets(_ others: [String] = []) throws -> [String] {
         var found = [String]()
         let enumerator = FileManager.default.enumerator(atPath: dir)
         while let relative = enumerator?.nextObject() as? String {
@@ -161,7 +161,7 @@ final class SettlementHarness: @unchecked Sendable {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            for secret in secrets where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
+            for secret in secrets + others where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
         }
         return found
     }
