@@ -53,6 +53,8 @@ final class SettlementHarness: @unchecked Sendable {
             "evidence": ["dir": .string("\(dir)/evidence")],
             "vault": ["masterKeyEnv": "LGK_VAULT_KEY"],
             "reconcile": ["intervalSeconds": 1, "pauseOnMismatch": true],
+            // A free port: suites run keepers side by side.
+            "http": ["listen": "127.0.0.1:0"],
         ]
         config.merge(sections) { _, new in new }
         configPath = "\(dir)/keeper.json"
@@ -95,6 +97,7 @@ final class SettlementHarness: @unchecked Sendable {
     }
 
     func database() throws -> Database { try Database(path: databasePath) }
+    func ledger() throws -> ClaimLedger { ClaimLedger(database: try database()) }
 
     var reader: ContractReader {
         get throws { ContractReader(rpc: JSONRPCClient(endpoints: [devnet.rpcURL]), contract: try Address(hex: devnet.deployment.contract)) }
@@ -116,9 +119,9 @@ final class SettlementHarness: @unchecked Sendable {
     }
 
     /// Calls `function` (any member of abi/LeverageGuard.json) from the account holding `privateKey`.
-    func callContract(_ function: String, _ arguments: [ABIValue], as privateKey: String) async throws {
+    func callContract(_ function: String, _ arguments: [ABIValue], as privateKey: String, value: UInt256 = .zero) async throws {
         let abi = try ContractABI(json: Data(contentsOf: ReferencePython.repositoryRoot.appendingPathComponent("abi/LeverageGuard.json")))
-        try await transact(as: privateKey, to: try contract, data: try abi.function(function).encodeCall(arguments))
+        try await transact(as: privateKey, to: try contract, value: value, data: try abi.function(function).encodeCall(arguments))
     }
 
     /// Adds `wei` to the pool without `deposit()`, so that no `FundsDeposited` is logged: the
@@ -145,6 +148,21 @@ final class SettlementHarness: @unchecked Sendable {
         return try await waitUntil(seconds: seconds) { done(try ledger.list()) }
     }
 
+    /// The keeper's record of devnet user `user`'s claim for `scenario`'s order.
+    func claim(user: Int, _ s: OKXScenario) throws -> Claim? {
+        try ledger().claim(user: try userAddress(user), orderID: try UInt256(decimal: s.ordId))
+    }
+
+    /// The contract's record of the same claim.
+    func onChainClaim(user: Int, _ s: OKXScenario) async throws -> OnChainClaim {
+        try await reader.claim(user: try userAddress(user), orderID: try UInt256(decimal: s.ordId))
+    }
+
+    /// The devnet's owner calls `function` on the contract, paying `value` wei; throws unless it succeeded.
+    func ownerTransaction(_ function: String, _ arguments: [ABIValue] = [], value: UInt256 = .zero) async throws {
+        try await callContract(function, arguments, as: devnet.deployment.owner.privateKey, value: value)
+    }
+
     /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.
     func expectedWei(_ s: OKXScenario) throws -> UInt256 {
         var amount = min(s.loss, s.principal, maxPayoutPerClaim) * Decimal(coverageBps) / 10_000 * pow(10, 18)
@@ -153,8 +171,8 @@ final class SettlementHarness: @unchecked Sendable {
         return try UInt256(decimal: NSDecimalNumber(decimal: rounded).stringValue)
     }
 
-    /// The files under the scratch directory holding any of `secrets` (relative paths).
-    func filesContainingSecrets() throws -> [String] {
+    /// The files under the scratch directory holding any of `secrets`, or of `others` (relative paths).
+    func filesContainingSecrets(_ others: [String] = []) throws -> [String] {
         var found = [String]()
         let enumerator = FileManager.default.enumerator(atPath: dir)
         while let relative = enumerator?.nextObject() as? String {
@@ -162,7 +180,7 @@ final class SettlementHarness: @unchecked Sendable {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            for secret in secrets where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
+            for secret in secrets + others where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
         }
         return found
     }

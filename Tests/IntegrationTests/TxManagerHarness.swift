@@ -80,8 +80,8 @@ struct TxManagerHarness {
         return (try fields[3].asUInt(), try fields[5].asBool(), try fields[7].asHash())
     }
 
-    func mine(_ blocks: Int = 1) async throws { _ = try await rpc.call("evm_mine", [JSON(blocks)]) }
-    func setAutomine(_ on: Bool) async throws { _ = try await rpc.call("evm_setAutomine", [.bool(on)]) }
+    func mine(_ blocks: Int = 1) async throws { try await rpc.mine(blocks) }
+    func setAutomine(_ on: Bool) async throws { try await rpc.setAutomine(on) }
     func snapshot() async throws -> JSON { try await rpc.call("evm_snapshot") }
     func revert(_ id: JSON) async throws { #expect(try await rpc.call("evm_revert", [id]) == .bool(true)) }
     func keeperNonce(_ tag: BlockTag = .latest) async throws -> UInt64 { try await rpc.transactionCount(of: keeper, block: tag) }

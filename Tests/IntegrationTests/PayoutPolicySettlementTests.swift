@@ -1,0 +1,269 @@
+import Foundation
+import Testing
+import TestSupport
+import Wire
+@testable import Ethereum
+@testable import Keeper
+@testable import Store
+
+/// Issue 6's payout policy and fee bumping, through `lg-keeper run` against a devnode and okxsim:
+/// the daily limit (the keeper's day is the chain's), the pool reserve, operator review, and a
+/// transaction outbid in full blocks and replaced at the same nonce. With the harness's policy
+/// (coverage 50 %, maxPayoutPerClaim 50) each liquidation used here pays 25.
+@Suite(.serialized) struct PayoutPolicySettlementTests {
+    /// Liquidated scenarios of three different OKX accounts, one per devnet user.
+    static let liquidations = ["01-full-liquidation-long.json", "02-full-liquidation-short.json", "03-partial-liquidation.json"]
+    static let ether = UInt256(1_000_000_000_000_000_000)
+
+    /// Which daily limit is the tighter one: the keeper's `policy.dailyLimit` (60), or the contract's
+    /// `dailyPayoutLimit`, lowered by its owner to 60 below a keeper limit of 1000.
+    enum BindingLimit: String, CaseIterable, CustomTestStringConvertible {
+        case keeper, contract
+        var testDescription: String { "the \(rawValue)'s" }
+    }
+
+    @Test(.serialized, .timeLimit(.minutes(3)), arguments: BindingLimit.allCases)
+    func theDailyLimitDefersTheOverflowToTheNextChainDay(binding: BindingLimit) async throws {
+        let harness = try SettlementHarness(policy: ["dailyLimit": binding == .keeper ? "60" : "1000"])
+        defer { harness.stop() }
+        if binding == .contract { try await harness.ownerTransaction("setDailyPayoutLimit", [.uint(Self.ether &* UInt256(60))]) }
+        let claims = try fileClaims(harness, Self.liquidations)
+        let reader = try harness.reader
+
+        let stopped = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.paid) == 2 && $0.count(.awaitingLimit) == 1 })
+            let day = try await reader.chainDay()
+            #expect(try await reader.paidToday() == Self.ether &* UInt256(50))
+            // Later rounds of the same day (one every 250 ms) leave it waiting.
+            try await Task.sleep(for: .seconds(1))
+            let waiting = try #require(try harness.ledger().list(state: .awaitingLimit).first)
+            #expect(waiting.reason?.contains(binding == .keeper ? "daily limit 60000000000000000000" : "the contract's daily limit") == true,
+                    "\(waiting.reason ?? "")")
+
+            // Midnight UTC on the chain: the next block opens a new day.
+            let head = try #require(try await harness.rpc.block(.latest))
+            try await harness.rpc.setNextBlockTimestamp((head.timestamp / 86_400 + 1) * 86_400)
+            try await harness.rpc.mine()
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.paid) == 3 })
+            let paidLater = try #require(try harness.ledger().claim(id: waiting.id))
+            #expect(paidLater.payoutDay == day + 1)
+            #expect(try await reader.chainDay() == day + 1)
+            #expect(try await reader.paidToday() == paidLater.amount, "the new day holds only the deferred payout")
+            let others = try harness.ledger().list(state: .paid).filter { $0.id != waiting.id }
+            #expect(others.map(\.payoutDay) == [day, day])
+        }
+
+        for (user, s) in claims {
+            let claim = try #require(try harness.claim(user: user, s))
+            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+            #expect(claim.state == .paid && onChain.claimed, "\(s.file)")
+            #expect(claim.amount == expected && onChain.amount == expected, "\(s.file)")
+        }
+        try expectSettledOnce(harness, verified: 3, paid: 3, log: stopped.stderr)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aPoolShortfallWaitsAndAlertsUntilTheOwnerDeposits() async throws {
+        let secret = "whsec-\(UUID().uuidString)"
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-webhook-\(UUID().uuidString)")
+        try Data(secret.utf8).write(to: secretFile)
+        defer { try? FileManager.default.removeItem(at: secretFile) }  // scratch file: a leftover harms nothing
+        let receiver = try ServerProcess(script: "webhook_receiver.py", arguments: ["--port", "0", "--secret-file", secretFile.path])
+        defer { receiver.stop() }
+        // The pool holds 1000; with a reserve of 960 one payout of 25 fits, the second does not.
+        let harness = try SettlementHarness(policy: ["minPoolReserve": "960"],
+                                            sections: ["alerts": ["webhookURL": .string(receiver.baseURL + "/hook"), "secretEnv": "LGK_WEBHOOK_SECRET"]],
+                                            environment: ["LGK_WEBHOOK_SECRET": secret])
+        defer { harness.stop() }
+        let claims = try fileClaims(harness, Array(Self.liquidations.prefix(2)))
+        let reader = try harness.reader
+
+        let stopped = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.paid) == 1 && $0.count(.awaitingFunds) == 1 })
+            #expect(try await reader.poolBalance() == Self.ether &* UInt256(975))
+            let waiting = try #require(try harness.ledger().list(state: .awaitingFunds).first)
+            #expect(waiting.reason?.contains("reserve 960000000000000000000") == true, "\(waiting.reason ?? "")")
+
+            let alerts = try harness.database().fetchAll("SELECT body FROM alerts WHERE kind = 'pool_shortfall'").map { try JSON(parsing: try $0.get("body", as: String.self)) }
+            #expect(alerts.count == 1)
+            #expect(alerts.first?["message"]?.stringValue?.contains(waiting.subject) == true)
+            // Delivered to the webhook, signed with the secret.
+            let delivered = try await harness.waitUntil(seconds: 20) {
+                try Self.received(receiver).contains { $0["verified"] == .bool(true) && $0["body"]?["kind"]?.stringValue == "pool_shortfall" }
+            }
+            #expect(delivered, "the webhook received no signed pool_shortfall alert")
+
+            try await harness.ownerTransaction("deposit", value: Self.ether &* UInt256(10))
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.paid) == 2 })
+            #expect(try await reader.poolBalance() == Self.ether &* UInt256(960), "paid down to the reserve, not below")
+        }
+
+        for (user, s) in claims {
+            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+            #expect(onChain.claimed && onChain.amount == expected, "\(s.file)")
+        }
+        try expectSettledOnce(harness, verified: 2, paid: 2, log: stopped.stderr)
+        #expect(!stopped.stderr.contains(secret), "the webhook secret is not logged")
+        let leaks = try harness.filesContainingSecrets([secret])
+        #expect(leaks.isEmpty, "\(leaks)")
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aPayoutAboveReviewAboveWaitsForTheOperator() async throws {
+        let harness = try SettlementHarness(policy: ["reviewAbove": "20"])
+        defer { harness.stop() }
+        let claims = try fileClaims(harness, Array(Self.liquidations.prefix(2)))
+        let (approved, rejected) = (claims[0], claims[1])
+        func decide(_ action: String, _ c: (user: Int, scenario: OKXScenario)) throws -> KeeperBinary.Result {
+            try KeeperBinary.run(["claims", action, harness.devnet.deployment.users[c.user].address, c.scenario.ordId, "--by", "test-operator",
+                                  "--config", harness.configPath])
+        }
+
+        let stopped = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.heldReview) == 2 })
+            // Held, not paid, however many rounds pass.
+            try await Task.sleep(for: .seconds(1))
+            #expect(try harness.ledger().list(state: .heldReview).count == 2)
+            #expect(try harness.ledger().list(state: .heldReview).allSatisfy { $0.reason?.contains("reviewAbove") == true })
+
+            let rejecting = try decide("reject", rejected)
+            #expect(rejecting.status == 0, "\(rejecting.stderr)")
+            let approving = try decide("approve", approved)
+            #expect(approving.status == 0, "\(approving.stderr)")
+            let approvedOrder = try UInt256(decimal: approved.scenario.ordId)
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.contains { $0.orderID == approvedOrder && $0.state == .paid } })
+            // A reconciliation pass (every second) runs after the rejection; `expectSettledOnce` checks it found nothing.
+            try await Task.sleep(for: .seconds(1.5))
+        }
+
+        let paid = try #require(try harness.claim(user: approved.user, approved.scenario))
+        let expected = try harness.expectedWei(approved.scenario)
+        #expect(paid.review == .approved && paid.amount == expected)
+        #expect(try await harness.onChainClaim(user: approved.user, approved.scenario).claimed)
+
+        let refused = try #require(try harness.claim(user: rejected.user, rejected.scenario))
+        #expect(refused.state == .failed && refused.review == .rejected, "\(refused.state.rawValue)")
+        #expect(refused.reason == "rejected by operator test-operator")
+        let refusedOnChain = try await harness.onChainClaim(user: rejected.user, rejected.scenario)
+        #expect(refusedOnChain.verified && refusedOnChain.liquidated && !refusedOnChain.claimed, "the verdict stands on-chain; nothing is paid")
+        let again = try decide("approve", rejected)
+        #expect(again.status != 0 && again.stderr.contains("not held_review"), "a rejected claim cannot be approved later: \(again.stderr)")
+        try expectSettledOnce(harness, verified: 2, paid: 1, log: stopped.stderr)
+
+        // `claims show` prints the claim as recorded, and nothing secret.
+        let shown = try KeeperBinary.run(["claims", "show", paid.user.description, paid.orderID.description, "--config", harness.configPath],
+                                         environment: harness.environment)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let json = try JSON(parsing: shown.stdout)
+        #expect(json["state"]?.stringValue == "paid" && json["review"]?.stringValue == "approved")
+        #expect(json["amount"]?.stringValue == paid.amount?.description && json["evidenceRoot"]?.stringValue == paid.evidenceRoot?.description)
+        for secret in harness.secrets { #expect(!shown.stdout.contains(secret) && !shown.stderr.contains(secret) && !stopped.stderr.contains(secret)) }
+        let leaks = try harness.filesContainingSecrets()
+        #expect(leaks.isEmpty, "\(leaks)")
+    }
+
+    /// Other users' transactions that each burn a whole block's gas at a 5 gwei tip crowd out the
+    /// keeper's `verifyPayout` (priced at the node's 1 gwei suggestion): after `bumpAfterBlocks`
+    /// blocks the keeper re-signs it at the same nonce, and the claim settles once.
+    @Test(.timeLimit(.minutes(3))) func aTransactionOutbidInFullBlocksIsBumpedAtTheSameNonce() async throws {
+        let harness = try SettlementHarness(sections: ["fees": ["bumpAfterBlocks": 3, "bumpPercent": 15]])
+        defer { harness.stop() }
+        let claims = try fileClaims(harness, Array(Self.liquidations.prefix(1)))
+        let rpc = harness.rpc
+        let keeperAddress = try Address(hex: harness.devnet.deployment.keeper.address)
+        let crowd = try PrivateKey(hex: harness.devnet.deployment.users[4].privateKey)
+        let database = try harness.database()
+        func attempts() throws -> [Row] {
+            try database.fetchAll("SELECT a.* FROM tx_attempts a JOIN txs t ON t.id = a.tx_id WHERE t.action = 'verify' ORDER BY a.attempt")
+        }
+        try await rpc.setAutomine(false)
+
+        let stopped = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitUntil(seconds: 90) {
+                try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify' AND sent_at IS NOT NULL", as: Int.self) == 1
+            })
+            for _ in 0..<3 {
+                let gasLimit = try #require(try await rpc.block(.latest)).gasLimit
+                try await rpc.send(from: crowd, chainID: harness.devnet.deployment.chainId, to: nil, data: [0xfe], gas: gasLimit,
+                                   tip: UInt256(5_000_000_000))
+                try await rpc.mine()
+                let block = try #require(try await rpc.block(.latest))
+                #expect(block.gasUsed == block.gasLimit, "a full block")
+            }
+            #expect(try await rpc.transactionCount(of: keeperAddress, block: .latest) == 0, "the keeper's transaction is still waiting")
+            try #require(try await harness.waitUntil(seconds: 30) { try attempts().count == 2 })
+            try await rpc.setAutomine(true)
+            try await rpc.mine()
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.paid) == 1 })
+        }
+
+        let rows = try attempts()
+        let signed = try rows.map { try SignedTransaction(raw: try $0.get("raw", as: [UInt8].self)) }
+        let fees = try rows.map { (try UInt256(decimal: try $0.get("max_fee", as: String.self)), try UInt256(decimal: try $0.get("max_priority_fee", as: String.self))) }
+        #expect(signed.map(\.sender) == [keeperAddress, keeperAddress])
+        #expect(signed[0].transaction.nonce == signed[1].transaction.nonce, "replaced at the same nonce")
+        #expect(fees[1].0 >= FeeBump.raised(fees[0].0, perMille: 125) && fees[1].1 >= FeeBump.raised(fees[0].1, perMille: 125),
+                "both fee fields raised by at least 12.5 %: \(fees)")
+        #expect(try rows.map { try $0.get("state", as: String.self) } == ["replaced", "mined"])
+        #expect(try await rpc.transactionReceipt(signed[0].hash) == nil, "the outbid attempt never mined")
+        let verify = try #require(try database.fetchOne("SELECT hash, state, attempts FROM txs WHERE action = 'verify'"))
+        #expect(try verify.get("hash", as: String.self) == signed[1].hash.description, "the job's transaction is the replacement")
+        #expect(try verify.get("attempts", as: Int.self) == 2)
+
+        let (user, s) = claims[0]
+        let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+        #expect(onChain.verified && onChain.claimed && onChain.amount == expected)
+        #expect(try await rpc.transactionCount(of: keeperAddress, block: .latest) == 2, "one verifyPayout and one executePayout, nothing else")
+        try expectSettledOnce(harness, verified: 1, paid: 1, log: stopped.stderr)
+    }
+}
+
+extension PayoutPolicySettlementTests {
+    /// Registers each scenario's OKX key for devnet user `index` and files its claim on-chain.
+    func fileClaims(_ harness: SettlementHarness, _ files: [String]) throws -> [(user: Int, scenario: OKXScenario)] {
+        try files.enumerated().map { user, file in
+            let s = try SettlementHarness.scenario(file)
+            try harness.addKey(user: user, scenario: s)
+            try harness.requestClaim(user: user, scenario: s)
+            return (user, s)
+        }
+    }
+
+    /// Runs `lg-keeper run` around `body` and stops it whatever happens; a failure shows the keeper's log.
+    func whileKeeperRuns(_ harness: SettlementHarness, _ body: () async throws -> Void) async throws -> KeeperBinary.Result {
+        let keeper = try harness.startKeeper()
+        do { try await body() } catch {
+            Issue.record("lg-keeper run log: \(keeper.terminate().stderr.suffix(4_000))")
+            throw error
+        }
+        let stopped = keeper.terminate()
+        #expect(stopped.status == 0, "lg-keeper run exited \(stopped.status): \(stopped.stderr.suffix(2_000))")
+        return stopped
+    }
+
+    /// One confirmed `verifyPayout` per decided claim and one `executePayout` per paid one, nothing
+    /// reverted, and the chain agreed with the database throughout (no mismatch, no pause) and at the end.
+    func expectSettledOnce(_ harness: SettlementHarness, verified: Int, paid: Int, log: String) throws {
+        let database = try harness.database()
+        #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify'", as: Int.self) == verified)
+        #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'execute'", as: Int.self) == paid)
+        #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE state != 'confirmed'", as: Int.self) == 0, "\(log.suffix(2_000))")
+        #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutExecuted'", as: Int.self) == paid)
+        #expect(try AuditLog.verify(database).broken == nil)
+        // The reconciler (every second) never found the chain and the database apart during the run.
+        let mismatches = try database.fetchAll("SELECT body FROM alerts WHERE kind = 'reconciliation_mismatch'").map { try $0.get("body", as: String.self) }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(try KeeperControl.state(database).paused == false)
+        let reconcile = try KeeperBinary.run(["reconcile", "--json", "--config", harness.configPath], environment: harness.environment)
+        #expect(reconcile.status == 0, "\(reconcile.stdout) \(reconcile.stderr)")
+    }
+
+    /// What the webhook receiver has been sent: `{verified, body}` per delivery.
+    static func received(_ receiver: ServerProcess) throws -> [JSON] {
+        let response = try HTTPClient().sendBlocking(HTTPRequest(method: .get, url: receiver.baseURL + "/received"))
+        guard case .array(let items) = try JSON(parsing: response.body) else { throw ScenarioError(description: "/received is not a list") }
+        return items
+    }
+}
+
+extension [Claim] {
+    func count(_ state: ClaimState) -> Int { filter { $0.state == state }.count }
+}
