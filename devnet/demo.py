@@ -159,7 +159,7 @@ class Demo:
     def verify_every_scenario(self) -> None:
         step("The verification core: one `lg-keeper verify` per okxsim scenario (the trader's own OKX key, read-only)")
         files = sorted(p.name for p in (HERE / "scenarios").glob("[0-9]*.json"))
-        print(f"{DIM}{'scenario':34} {'verdict':14} {'reason':22} {'payout':>10}  evidence root{RESET}")
+        print(f"{DIM}{'scenario':30} {'verdict':14} {'reason':20} {'loss':>8} {'payout':>9}  evidence root (default policy: 50% of min(loss, principal, 10)){RESET}")
         for file in files:
             s = scenario(file)
             env = dict(self.env, LGK_OKX_API_KEY=s["account"]["apiKey"], LGK_OKX_SECRET_KEY=s["account"]["secretKey"],
@@ -174,14 +174,14 @@ class Demo:
             response = json.loads(result.stdout)
             root = response["evidence"]["root"][:18] + "…"
             if response.get("error"):
-                error = response["error"]
-                print(f"{s['name']:34} {'—':14} {error['code'] + ' (exit ' + str(result.returncode) + ')':22} {'':>10}  {root}")
+                error = f"{response['error']['code']} (exit {result.returncode})"
+                print(f"{s['name']:30} {'—':14} {error:20} {'':>8} {'':>9}  {root}")
                 continue
             position = response["normalized"]["position"]
+            payout = response["normalized"]["payout"]
             verdict = "LIQUIDATED" if position["liquidated"] else "not liquidated"
-            payout = response.get("payout", {}).get("amount") if isinstance(response.get("payout"), dict) else None
-            payout = payout or response["normalized"].get("payout", {}).get("amount", "")
-            print(f"{s['name']:34} {verdict:14} {position.get('reason') or '':22} {payout or '':>10}  {root}")
+            shown = eth(payout["amount"]).removesuffix(" ETH") if not payout.get("refusal") else payout["refusal"]
+            print(f"{s['name']:30} {verdict:14} {position.get('reason') or '':20} {payout['loss']:>8} {shown:>9}  {root}")
 
     # -- 3 --------------------------------------------------------------------------------------
     def configure_keeper(self) -> None:
