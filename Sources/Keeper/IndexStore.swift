@@ -194,7 +194,7 @@ public final class IndexStore {
 
     private func halt(reason: String, db: Database) throws {
         try db.execute("UPDATE cursor SET halted = 1, halted_reason = coalesce(halted_reason, ?), halted_at = coalesce(halted_at, \(Self.now)) WHERE id = 1", [reason])
-        try AlertOutbox.raise(db, .deepReorg, "claim processing halted: \(reason)", dedupeKey: "deep-reorg")
+        try AlertOutbox.raise(db, .deepReorg, "claim processing halted: \(reason)", dedupeKey: "deep-reorg:\(reason)")
     }
 
     /// Clears the halt flag (an operator's decision after investigating).

@@ -90,8 +90,11 @@ import Wire
             #expect(try last.get("finality_violation", as: Bool.self) == deep, "depth \(depth)")
             let cursor = try #require(try follower.store.cursor())
             #expect(cursor.halted == deep, "depth \(depth): halted only when a confirmed block was rewritten")
+            let alerts = try follower.store.database.fetchAll("SELECT body FROM alerts WHERE kind = 'deep_reorg'")
+            #expect(alerts.count == max(0, depth - confirmations), "depth \(depth): one deep_reorg alert per finality violation")
             if deep {
                 #expect(cursor.haltedReason?.contains("reorg of depth \(depth)") == true)
+                #expect(try alerts.last?.get("body", as: String.self).contains("reorg of depth \(depth)") == true)
                 #expect(try follower.store.database.fetchOne("SELECT count(*) FROM actionable_claims", as: Int.self) == 0)
                 try follower.store.clearHalt()
                 #expect(try follower.store.database.fetchOne("SELECT count(*) FROM actionable_claims", as: Int.self) ?? 0 > 0)

@@ -155,3 +155,43 @@ import Wire
         return (response.status, try JSON(parsing: response.body), String(decoding: response.body, as: UTF8.self))
     }
 }
+
+/// The alerts the keeper raises about itself: `signer_balance_low` under `alerts.minSignerBalance`,
+/// `rpc_down` after `alerts.rpcDownAfterRounds` failed rounds, with `/readyz` saying the node is gone.
+@Suite(.serialized) struct OperationalAlertTests {
+    @Test(.timeLimit(.minutes(2))) func aPoorSignerAndADeadNodeAreAlerted() async throws {
+        // The devnet's keeper holds about 100 ETH: a 1,000 ETH floor makes it "low".
+        let harness = try SettlementHarness(sections: ["alerts": ["minSignerBalance": "1000", "rpcDownAfterRounds": 3]])
+        defer { harness.stop() }
+        let keeper = try harness.startKeeper()
+        let base = try await OperationsEndpointTests.listeningAddress(keeper)
+        let database = try harness.database()
+        func alerts(_ kind: AlertKind) throws -> [JSON] {
+            try database.fetchAll("SELECT body FROM alerts WHERE kind = ?", [kind.rawValue]).map { try JSON(parsing: try $0.get("body", as: String.self)) }
+        }
+        #expect(try await harness.waitUntil(seconds: 30) { try alerts(.signerBalanceLow).count == 1 })
+        #expect(try alerts(.signerBalanceLow).first?["message"]?.stringValue?.contains(harness.devnet.deployment.keeper.address) == true)
+        #expect(try alerts(.rpcDown).isEmpty)
+        let http = HTTPClient()
+        #expect(try await http.send(HTTPRequest(method: .get, url: "\(base)/readyz")).status == 200)
+
+        harness.devnet.stop()
+        #expect(try await harness.waitUntil(seconds: 60) { try alerts(.rpcDown).count == 1 }, "\(keeper.stderr.suffix(1_500))")
+        #expect(try alerts(.rpcDown).first?["message"]?.stringValue?.contains("3 rounds in a row failed") == true)
+        #expect(try alerts(.signerBalanceLow).count == 1, "an undelivered alert is not raised again")
+        // /readyz turns 503 once no round has completed for 10 s, and says it is the node.
+        var readiness = JSON.null
+        let unready = try await harness.waitUntil(seconds: 30) {
+            let response = try await http.send(HTTPRequest(method: .get, url: "\(base)/readyz"))
+            readiness = try JSON(parsing: response.body)
+            return response.status == 503
+        }
+        #expect(unready)
+        #expect(readiness["checks"]?["rpc"]?["ok"]?.boolValue == false, "\(readiness.serializedString)")
+        #expect(readiness["checks"]?["database"]?["ok"]?.boolValue == true)
+        #expect(try await http.send(HTTPRequest(method: .get, url: "\(base)/healthz")).status == 200, "alive, though not ready")
+
+        let stopped = keeper.terminate()
+        #expect(stopped.status == 0, "\(stopped.stderr.suffix(1_500))")
+    }
+}
