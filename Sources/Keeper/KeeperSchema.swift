@@ -161,5 +161,10 @@ public enum KeeperSchema {
                 last_seen TEXT NOT NULL
             );
             """),
+        // The OKX position whose loss a claim's verdict covers: one liquidation is paid once.
+        .init("009_claim_position", """
+            ALTER TABLE claims ADD COLUMN position_id TEXT;
+            CREATE INDEX claims_position ON claims (position_id) WHERE position_id IS NOT NULL;
+            """),
     ])
 }

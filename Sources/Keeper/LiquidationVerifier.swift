@@ -100,7 +100,9 @@ public struct LiquidationVerifier: Sendable {
         let verdict = VerdictRules.verdict(order: orderFacts, position: position)
         let tooOld = VerdictRules.isTooOld(verdict: verdict, order: orderFacts, now: Self.milliseconds(since1970: now), policy: policy)
         let principal = request.principal ?? policy.maxPayoutPerClaim
-        let payout = Payout(verdict: verdict, realizedPnl: position?.realizedPnl, principal: principal, policy: policy, tooOld: tooOld)
+        let alreadyClaimed = position.map { request.claimedPositions.contains($0.posId) } ?? false
+        let payout = Payout(verdict: verdict, realizedPnl: position?.realizedPnl, principal: principal, policy: policy, tooOld: tooOld,
+                            alreadyClaimed: alreadyClaimed)
 
         response.position = position
         response.positionDetails = OKXNormalized.positionDetails(matched, instrument: instrument)

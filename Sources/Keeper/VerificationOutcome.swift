@@ -45,7 +45,7 @@ public struct VerificationDecision: Sendable, Equatable {
     public let verdict: Verdict
     /// Pool units to pay: an integer, `poolDecimals`, rounded down; zero when refused.
     public let amount: UInt256
-    /// Why the amount is zero (`not-liquidated`, `adl-not-covered`, `no-loss`, `claim-too-old`); nil when payable.
+    /// Why the amount is zero (`not-liquidated`, `adl-not-covered`, `no-loss`, `claim-too-old`, `position-already-claimed`); nil when payable.
     public let refusal: String?
     /// The loss of the matched position in its settlement currency (0 for none or a gain).
     public let loss: Decimal

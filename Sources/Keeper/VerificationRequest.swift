@@ -15,6 +15,10 @@ public struct VerificationRequest: Sendable, Equatable {
     public var requestId: String?
     /// The exchange client talks to demo trading (`meta.live` is false).
     public var simulated: Bool
+    /// Positions (`posId`) whose loss other claims already cover: a match among them pays nothing
+    /// (`position-already-claimed`), so that claiming a second order of one liquidated position —
+    /// the opening order and the liquidation order, say — is not paid twice.
+    public var claimedPositions: Set<String> = []
 
     public init(ordId: String, instId: String, wallet: String? = nil, principal: Decimal? = nil,
                 requestId: String? = nil, simulated: Bool = false) {

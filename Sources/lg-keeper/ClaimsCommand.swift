@@ -71,7 +71,7 @@ extension Claim {
             "user": .string(user.description.lowercased()), "orderId": .string(orderID.description), "instId": .string(instID),
             "principal": .string(principal.description), "leverage": JSON(leverage), "state": .string(state.rawValue),
             "amount": amount.map { .string($0.description) } ?? .null, "liquidated": liquidated.map(JSON.bool) ?? .null,
-            "evidenceId": evidenceID.map(JSON.string) ?? .null, "evidenceRoot": evidenceRoot.map { .string($0.description) } ?? .null,
+            "evidenceId": evidenceID.map(JSON.string) ?? .null, "positionId": positionID.map(JSON.string) ?? .null, "evidenceRoot": evidenceRoot.map { .string($0.description) } ?? .null,
             "reason": reason.map(JSON.string) ?? .null, "attempts": JSON(attempts), "review": review.map { .string($0.rawValue) } ?? .null,
             "requestBlock": JSON(Int(requestBlockNumber)), "requestTx": .string(requestTxHash.description),
             "requestLogIndex": JSON(Int(requestLogIndex)),

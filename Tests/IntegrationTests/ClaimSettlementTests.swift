@@ -73,4 +73,38 @@ import Wire
         let leaks = try harness.filesContainingSecrets()
         #expect(leaks.isEmpty, "\(leaks)")
     }
+
+    /// One liquidation is insured once: the trader claims both the opening order and the liquidation
+    /// order of the same position (scenario 01's account holds both). The first is paid; the second
+    /// is written on-chain as liquidated with nothing to pay (`position-already-claimed`).
+    @Test(.timeLimit(.minutes(3))) func twoOrdersOfOnePositionArePaidOnce() async throws {
+        let harness = try SettlementHarness()
+        defer { harness.stop() }
+        let opening = try SettlementHarness.scenario("01-full-liquidation-long.json")
+        let liquidationOrder = "2940455327716859904"  // the forced close of the same position (posId in the scenario)
+        try harness.addKey(user: 0, scenario: opening)
+        try harness.requestClaim(user: 0, scenario: opening)
+        _ = try ReferencePython.runDevnetScript("request_claim.py", ["--deployment", harness.devnet.deploymentFile, "--user", "0",
+                                                                     "--order-id", liquidationOrder, "--inst-id", opening.instId,
+                                                                     "--principal", NSDecimalNumber(decimal: opening.principal * pow(10, 18)).stringValue,
+                                                                     "--leverage", String(opening.leverage)])
+        let keeper = try harness.startKeeper()
+        let settled = try await harness.waitForClaims(seconds: 90) { $0.count == 2 && $0.allSatisfy(\.state.isFinal) }
+        let stopped = keeper.terminate()
+        #expect(settled && stopped.status == 0, "\(stopped.stderr.suffix(1_500))")
+
+        let user = try harness.userAddress(0)
+        let ledger = try harness.ledger()
+        let first = try #require(try ledger.claim(user: user, orderID: try UInt256(decimal: opening.ordId)))
+        let second = try #require(try ledger.claim(user: user, orderID: try UInt256(decimal: liquidationOrder)))
+        let expected = try harness.expectedWei(opening)
+        #expect(first.state == .paid && first.amount == expected)
+        #expect(first.positionID == opening.posId && second.positionID == opening.posId)
+        #expect(second.state == .rejected && second.amount == .zero && second.liquidated == true, "\(second.state) \(second.reason ?? "")")
+        #expect(second.reason == "position-already-claimed")
+        let onChain = try await harness.reader.claim(user: user, orderID: try UInt256(decimal: liquidationOrder))
+        #expect(onChain.verified && onChain.liquidated && !onChain.claimed && onChain.amount == .zero)
+        let reconcile = try KeeperBinary.run(["reconcile", "--json", "--config", harness.configPath], environment: harness.environment)
+        #expect(reconcile.status == 0, "\(reconcile.stdout)")
+    }
 }

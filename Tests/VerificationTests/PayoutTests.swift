@@ -30,6 +30,8 @@ import Verification
         #expect(Payout(verdict: Verdict(reason: .adl, liquidatedAt: 5), realizedPnl: -22, principal: 1_000_000_000, policy: policy, tooOld: false).refusal == "adl-not-covered")
         #expect(Payout(verdict: Verdict(reason: .adl, liquidatedAt: 5), realizedPnl: -22, principal: 1_000_000_000, policy: try Self.policy(), tooOld: false).amount == 22_000_000)
         #expect(Payout(verdict: Self.liquidated, realizedPnl: -580, principal: 1_000_000_000, policy: policy, tooOld: true).refusal == "claim-too-old")
+        let again = Payout(verdict: Self.liquidated, realizedPnl: -325, principal: 1_000_000_000, policy: policy, tooOld: false, alreadyClaimed: true)
+        #expect(again.refusal == "position-already-claimed" && again.amount == 0 && again.loss == 325)
         let gain = Payout(verdict: Self.liquidated, realizedPnl: 3, principal: 1_000_000_000, policy: policy, tooOld: false)
         #expect(gain.refusal == "no-loss" && gain.amount == 0 && gain.loss == 0)
         #expect(throws: VerificationError.self) { try CoveragePolicy(poolDecimals: 6, coverageBps: 10_001, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 1) }

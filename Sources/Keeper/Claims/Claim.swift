@@ -27,6 +27,8 @@ public struct Claim: Sendable, Equatable {
     public let review: Review?
     /// The UTC day (days since 1970, chain time) the payout was submitted on; counts against that day's limit.
     public let payoutDay: Int64?
+    /// The OKX position (`posId`) whose loss the verdict covers.
+    public let positionID: String?
     public let requestBlockNumber: UInt64
     public let requestTxHash: Hash
     public let requestLogIndex: UInt64
@@ -59,6 +61,7 @@ public struct Claim: Sendable, Equatable {
         nextAttemptAt = try row.get("next_attempt_at")
         review = try row.get("review", as: String?.self).flatMap(Review.init(rawValue:))
         payoutDay = try row.get("payout_day", as: Int64?.self)
+        positionID = try row.get("position_id", as: String?.self)
         requestBlockNumber = try row.get("request_block_number")
         requestTxHash = try Hash(hex: try row.get("request_tx_hash", as: String.self))
         requestLogIndex = try row.get("request_log_index")

@@ -21,10 +21,11 @@ public struct ClaimLedger {
         public var nextAttemptAt: Int64?
         public var review: Claim.Review?
         public var payoutDay: Int64?
+        public var positionID: String?
 
         public init(amount: UInt256? = nil, liquidated: Bool? = nil, evidenceID: String? = nil, evidenceRoot: Hash? = nil,
                     reason: String?? = nil, attempts: Int? = nil, nextAttemptAt: Int64? = nil, review: Claim.Review? = nil,
-                    payoutDay: Int64? = nil) {
+                    payoutDay: Int64? = nil, positionID: String? = nil) {
             self.amount = amount
             self.liquidated = liquidated
             self.evidenceID = evidenceID
@@ -34,6 +35,7 @@ public struct ClaimLedger {
             self.nextAttemptAt = nextAttemptAt
             self.review = review
             self.payoutDay = payoutDay
+            self.positionID = positionID
         }
 
         var assignments: [(column: String, value: any DatabaseValueConvertible)] {
@@ -47,6 +49,7 @@ public struct ClaimLedger {
             if let nextAttemptAt { list.append(("next_attempt_at", nextAttemptAt)) }
             if let review { list.append(("review", review.rawValue)) }
             if let payoutDay { list.append(("payout_day", payoutDay)) }
+            if let positionID { list.append(("position_id", positionID)) }
             return list
         }
 
@@ -59,6 +62,7 @@ public struct ClaimLedger {
             if let reason { detail["reason"] = reason.map { .string($0) } ?? .null }
             if let review { detail["review"] = .string(review.rawValue) }
             if let payoutDay { detail["payoutDay"] = JSON(Int(payoutDay)) }
+            if let positionID { detail["positionId"] = .string(positionID) }
             return detail
         }
     }
@@ -77,6 +81,17 @@ public struct ClaimLedger {
     }
 
     /// Every claim, or those in `state`, oldest request first.
+    /// The positions whose loss a claim other than `claim` covers: its verdict pays something and
+    /// the claim is not failed (an operator's rejection frees the position).
+    public func claimedPositions(except claim: Claim) throws(KeeperError) -> Set<String> {
+        try IndexStore.wrap {
+            Set(try database.fetchAll("""
+                SELECT DISTINCT position_id FROM claims
+                WHERE position_id IS NOT NULL AND id != ? AND amount IS NOT NULL AND amount != '0' AND state != 'failed'
+                """, [claim.id]).map { try $0.get(0, as: String.self) })
+        }
+    }
+
     /// Every transition and decision about `claim`, from the audit log, oldest first.
     public func history(of claim: Claim) throws(KeeperError) -> [AuditLog.Entry] {
         try IndexStore.wrap { try AuditLog.entries(database, subject: claim.subject) }

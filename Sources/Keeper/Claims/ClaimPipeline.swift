@@ -119,7 +119,7 @@ extension ClaimPipeline {
             guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
             claim = moved
         }
-        switch try await verifier.verify(claim, credentials: credentials) {
+        switch try await verifier.verify(claim, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim)) {
         case .permanent(let why):
             try ledger.transition(claim, to: .failed, .init(reason: .some(why)), why: "verification failed")
             return true
@@ -147,7 +147,8 @@ extension ClaimPipeline {
         let data = try Self.encode(LeverageGuardContract.verifyPayout,
                                    [.address(claim.user), .uint(claim.orderID), .uint(verdict.amount), .bool(verdict.liquidated), .bytes32(verdict.evidenceRoot)])
         let changes = ClaimLedger.Changes(amount: verdict.amount, liquidated: verdict.liquidated, evidenceID: verdict.evidenceID,
-                                          evidenceRoot: verdict.evidenceRoot, reason: .some(verdict.refusal), attempts: 0, nextAttemptAt: 0)
+                                          evidenceRoot: verdict.evidenceRoot, reason: .some(verdict.refusal), attempts: 0, nextAttemptAt: 0,
+                                          positionID: verdict.positionID)
         do {
             try await transactions.submit(jobKey(claim, .verify), to: settings.contract, data: data) { db in
                 try ClaimLedger.transition(claim, to: .verifyPending, changes, why: "verdict \(verdict.liquidated ? "liquidated" : "not liquidated") sent on-chain", in: db)

@@ -12,6 +12,8 @@ public struct ClaimVerdict: Sendable, Equatable {
     public let evidenceRoot: Hash
     /// Why nothing is paid although liquidated (too old, ADL not covered…).
     public let refusal: String?
+    /// The OKX position (`posId`) the verdict matched, if any.
+    public let positionID: String?
 }
 
 /// What one verification attempt of a claim came to.
@@ -60,16 +62,18 @@ public struct ClaimVerifier: Sendable {
         }
     }
 
-    public func verify(_ claim: Claim, credentials: OKXCredentials) async throws(KeeperError) -> VerificationAttempt {
+    /// - Parameter claimedPositions: positions other claims already cover (`position-already-claimed`).
+    public func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String> = []) async throws(KeeperError) -> VerificationAttempt {
         let client = okx.client(credentials, simulated: okx.simulated, observer: observer)
-        let request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
+        var request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
                                           principal: try PoolUnits.decimal(claim.principal),
                                           requestId: claim.subject, simulated: okx.simulated)
+        request.claimedPositions = claimedPositions
         let outcome = try await verifier.verify(request, on: client, refusing: credentials.secrets)
         switch outcome.result {
         case .decided(let decision):
             return .verdict(ClaimVerdict(amount: decision.amount, liquidated: decision.verdict.liquidated, evidenceID: outcome.evidence.evidenceId,
-                                         evidenceRoot: outcome.evidence.root, refusal: decision.refusal))
+                                         evidenceRoot: outcome.evidence.root, refusal: decision.refusal, positionID: decision.positionID))
         case .failed(let failure):
             let why = "\(failure.code.rawValue) on \(failure.endpoint): \(failure.msg) — \(failure.hint)"
             return failure.isTransient ? .transient(why) : .permanent(why)
