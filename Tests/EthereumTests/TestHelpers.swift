@@ -1,30 +1,10 @@
 import Foundation
 import Testing
 import Crypto
+import TestSupport
 @testable import Ethereum
 
-/// A seeded generator (SplitMix64) so randomized tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 7)
-        while out.count < count {
-            let word = next()
-            for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        return Array(out.prefix(count))
-    }
-
+extension SeededRandom {
     /// A value with a random bit length, so small, medium and full-width values all occur.
     mutating func uint256() -> UInt256 {
         let bits = Int.random(in: 0...256, using: &self)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Keeper
 
 @Suite struct HTTPRequestParserTests {
@@ -192,7 +193,7 @@ import Testing
     /// A cheap stand-in for fuzzing until libFuzzer is wired: random and mutated inputs never trap,
     /// and whatever is accepted consumed no more than was given.
     @Test func randomInputsNeverTrap() {
-        var generator = SplitMix64(seed: 0x5EED_0002)
+        var generator = SeededRandom(seed: 0x5EED_0002)
         let seeds = [
             "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n",
             "POST /api/verify HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nbody",
@@ -214,17 +215,5 @@ import Testing
                 #expect(request.body.count <= limits.maxBodyBytes)
             }
         }
-    }
-}
-
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

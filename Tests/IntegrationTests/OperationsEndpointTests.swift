@@ -159,7 +159,7 @@ import Wire
 /// The alerts the keeper raises about itself: `signer_balance_low` under `alerts.minSignerBalance`,
 /// `rpc_down` after `alerts.rpcDownAfterRounds` failed rounds, with `/readyz` saying the node is gone.
 @Suite(.serialized) struct OperationalAlertTests {
-    @Test(.timeLimit(.minutes(2))) func aPoorSignerAndADeadNodeAreAlerted() async throws {
+    @Test(.timeLimit(.minutes(4))) func aPoorSignerAndADeadNodeAreAlerted() async throws {
         // The devnet's keeper holds about 100 ETH: a 1,000 ETH floor makes it "low".
         let harness = try SettlementHarness(sections: ["alerts": ["minSignerBalance": "1000", "rpcDownAfterRounds": 3]])
         defer { harness.stop() }

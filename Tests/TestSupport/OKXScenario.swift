@@ -25,7 +25,6 @@ public struct OKXScenario: Sendable {
 
     public static let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
 
-    /// Every scenario file (not instruments.json), in file order.
     /// Every scenario file (not instruments.json) with its parsed document, in file order.
     static func documents() throws -> [(file: String, document: JSON)] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted().map { file in

@@ -109,11 +109,13 @@ struct HTTPConnection: Sendable {
         HTTPSocket.halfCloseAndDrain(fd, graceMs: 1_000)
     }
 
-    /// Runs the router in a task and waits for it on this (non-cooperative) thread.
+    /// Runs the router in a task and waits for it on this (non-cooperative) thread. The task runs on
+    /// the handlers' own executor: a cooperative pool kept busy elsewhere in the process (the keeper's
+    /// loop; blocking work) cannot starve the server's answers, nor they the loop.
     private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
         let slot = ResponseSlot()
         let router = server.router
-        let task = Task {
+        let task = Task(executorPreference: HandlerExecutor.shared) {
             slot.fill(await router.respond(to: request))
         }
         let deadline = HTTPSocket.monotonicMilliseconds() + Int64(options.handlerTimeoutMs)
@@ -138,6 +140,19 @@ struct HTTPConnection: Sendable {
         case 505: "VERSION_NOT_SUPPORTED"
         default: "HTTP_\(status)"
         }
+    }
+}
+
+/// Where request handlers run: a concurrent dispatch queue, whose threads are not the cooperative
+/// pool's (that pool has one thread per core, so two blocked threads stall it on a 2-core machine).
+final class HandlerExecutor: TaskExecutor {
+    static let shared = HandlerExecutor()
+    private let queue = DispatchQueue(label: "lg-keeper.http.handlers", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 
