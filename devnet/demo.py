@@ -10,8 +10,8 @@
    writes each verdict and evidence root on-chain and pays the liquidated ones;
 5. a chain reorganisation removes a claim the keeper had indexed; the keeper undoes it and
    settles the claim once it is filed again on the canonical chain;
-6. prints each claim from request to payment, a /metrics excerpt, a clean `lg-keeper reconcile`,
-   `lg-keeper audit verify`, and where the evidence files are.
+6. prints each claim from request to payment, where the evidence files are (one checked against
+   the chain), and ends with a /metrics excerpt, a clean `lg-keeper reconcile` and `audit verify`.
 
 Everything is stopped on exit; the work directory (database, evidence, logs) is kept.
 """
@@ -283,6 +283,14 @@ class Demo:
             print(f"{shown['user'][:10]}… order {shown['orderId']}: {path}  ⇒ {verdict}")
             print(f"   {DIM}request tx {shown['requestTx'][:18]}… block {shown['requestBlock']}, evidence root {str(shown['evidenceRoot'])[:18]}…{RESET}")
 
+        step("The evidence")
+        evidence = sorted((self.work / "evidence").rglob("*.json"))
+        print(f"{len(evidence)} evidence bundles under {self.work / 'evidence'} (one per verification; .root beside each)")
+        paid = next(c for c in self.claims() if c["state"] == "paid")
+        check = self.lgk("evidence", "verify", paid["evidenceId"], "--chain", "--config", str(self.config), check=False)
+        print(f"$ lg-keeper evidence verify {paid['evidenceId']} --chain")
+        print((check.stdout + check.stderr).rstrip())
+
         step("A /metrics excerpt (Prometheus text format 0.0.4)")
         with urllib.request.urlopen(f"{self.http}/metrics", timeout=10) as response:
             metrics = response.read().decode()
@@ -302,14 +310,6 @@ class Demo:
         print((audit.stdout + audit.stderr).rstrip())
         if result.returncode != 0 or audit.returncode != 0:
             raise SystemExit("demo: reconciliation or audit not clean")
-
-        step("The evidence")
-        evidence = sorted((self.work / "evidence").rglob("*.json"))
-        print(f"{len(evidence)} evidence bundles under {self.work / 'evidence'} (one per verification; .root beside each)")
-        paid = next(c for c in self.claims() if c["state"] == "paid")
-        check = self.lgk("evidence", "verify", paid["evidenceId"], "--chain", "--config", str(self.config), check=False)
-        print(f"$ lg-keeper evidence verify {paid['evidenceId']} --chain")
-        print((check.stdout + check.stderr).rstrip())
 
     def stop(self) -> None:
         step("Stopping")
