@@ -28,9 +28,11 @@ for target in $TARGETS; do
     mkdir -p "$work" "$artifacts"
     rm -f "$artifacts"/*
     echo "fuzz: running fuzz-$target for ${SECONDS_PER_TARGET}s (log $log)"
-    # The first directory takes new inputs; the seeds and the regressions are read only.
+    # The first directory takes new inputs; the seeds and the regressions are read only. The
+    # dictionary (Fuzz/dict/) gives the grammar's tokens (JSON, JSON-RPC and OKX members, HTTP).
     "$SCRATCH/debug/fuzz-$target" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -timeout=10 -detect_leaks=0 \
         -rss_limit_mb=2048 -artifact_prefix="$artifacts/" "$work" "Fuzz/corpus/$target" \
+        $( [ -f "Fuzz/dict/$target.dict" ] && echo "-dict=Fuzz/dict/$target.dict" ) \
         $( [ -d "Fuzz/regressions/$target" ] && echo "Fuzz/regressions/$target" ) >"$log" 2>&1
     status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
