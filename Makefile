@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGK_PYTHON := $(PYTHON)
 
-.PHONY: all bootstrap deps venv build test demo clean bench bench-index bench-deps
+.PHONY: all bootstrap deps venv build test demo clean bench bench-index bench-deps fuzz
 
 all: build
 
@@ -57,5 +57,13 @@ bench: bench-index
 bench-index: bench-deps
 	bench/index.sh $(BENCH_ARGS)
 
+# Fuzzing (issue 8): each decoder under libFuzzer + ASan for FUZZ_SECONDS (default 60); one line per
+# target, non-zero exit on any crash. Not part of `make test`, which replays the corpora and regressions.
+FUZZ_SECONDS ?= 60
+export FUZZ_SECONDS
+
+fuzz: deps
+	Fuzz/fuzz.sh
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

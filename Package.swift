@@ -35,6 +35,10 @@ let package = Package(
         // A tool of this repository, not a product: lg-keeper neither links nor ships it.
         .executableTarget(name: "lg-bench", dependencies: ["Keeper", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
 
+        // The decoders' fuzz harnesses (issue 8): one function per fuzz target, shared by the libFuzzer
+        // executables below and by FuzzRegressionTests, which replays the corpora and found crashes.
+        .target(name: "FuzzTargets", dependencies: ["Ethereum", "OKX", "Wire", "Keeper"], path: "Fuzz/FuzzTargets"),
+
         .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
@@ -46,7 +50,18 @@ let package = Package(
         .testTarget(name: "VaultTests", dependencies: ["Vault", "OKX", "Keeper", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Keeper", "OKX", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executables, one per target, exist only for `make fuzz` (LGK_FUZZ=1, its own scratch
+// path, -sanitize=fuzzer): without libFuzzer they would not link, so the ordinary build never sees them.
+if Context.environment["LGK_FUZZ"] == "1" {
+    package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
+    for name in ["rlp", "abi", "json", "jsonrpc", "okx", "http"] {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzTargets", "CLibFuzzer"], path: "Fuzz/fuzz-\(name)"))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}

@@ -176,7 +176,7 @@ extension OKXClient: Exchange {
 
     // MARK: Helpers
 
-    static func decode<T>(_ raw: RawExchangeResponse, as make: (JSON) throws(OKXDecodingError) -> T) throws(OKXError) -> [T] {
+    package static func decode<T>(_ raw: RawExchangeResponse, as make: (JSON) throws(OKXDecodingError) -> T) throws(OKXError) -> [T] {
         let data = raw.json["data"]?.arrayValue ?? []
         do {
             return try data.map { item throws(OKXDecodingError) in try make(item) }

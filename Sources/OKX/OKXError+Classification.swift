@@ -27,7 +27,7 @@ extension OKXError {
 
     /// An answer with an error code or status. `request` holds the query parameters, which
     /// name the order and instrument in hints (never credentials).
-    static func answer(status: Int, okxCode: String?, msg: String, endpoint: String,
+    package static func answer(status: Int, okxCode: String?, msg: String, endpoint: String,
                        request: [String: String]) -> OKXError {
         let code = classify(okxCode: okxCode, httpStatus: status)
         let message = msg.isEmpty ? (okxCode == nil ? "HTTP \(status) without an OKX answer" : "OKX gave no message") : msg

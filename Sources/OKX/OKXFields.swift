@@ -52,7 +52,9 @@ struct OKXFields {
     func optionalDecimal(_ name: String) throws(OKXDecodingError) -> Decimal? {
         let text = try string(name, required: false)
         if text.isEmpty { return nil }
-        guard let value = OKXDecimal.parse(text) else { throw fail(name, "is not a decimal: \"\(text)\"") }
+        guard let value = OKXDecimal.parse(text) else {
+            throw fail(name, "is not a decimal of at most 38 significant digits: \"\(text)\"")
+        }
         return value
     }
 
@@ -78,7 +80,8 @@ struct OKXFields {
 }
 
 /// OKX's decimal strings as `Decimal`, strictly: `-?digits(.digits)?` with an optional exponent.
-/// (Foundation's `Decimal(string:)` alone accepts a valid prefix of junk such as `"12abc"`.)
+/// (Foundation's `Decimal(string:)` alone accepts a valid prefix of junk such as `"12abc"`, and
+/// silently rounds away digits beyond the 38 significant ones a `Decimal` holds.)
 public enum OKXDecimal {
     private static let posix = Locale(identifier: "en_US_POSIX")
 
@@ -101,7 +104,31 @@ public enum OKXDecimal {
             guard exponent > 0, exponent <= 3 else { return nil }
             bytes = bytes.dropFirst(exponent)
         }
-        guard bytes.isEmpty, text.utf8.count <= 64 else { return nil }
-        return Decimal(string: text, locale: posix)
+        guard bytes.isEmpty, text.utf8.count <= 64, let value = Decimal(string: text, locale: posix) else { return nil }
+        // An amount a Decimal cannot hold exactly is refused, never settled as a rounded one.
+        guard let written = numeral(text), numeral(value.description) == written else { return nil }
+        return value
+    }
+
+    /// A numeral's value as sign, significant digits and power of ten, so that equal amounts
+    /// compare equal: "-012.50e1" and "-125" both give "-125e0". Nil for what is not a numeral
+    /// (Decimal's "NaN").
+    static func numeral(_ text: String) -> String? {
+        var text = Substring(text)
+        let negative = text.first == "-"
+        if negative { text = text.dropFirst() }
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let value = Int(text[text.index(after: e)...]) else { return nil }
+            exponent = value
+            text = text[..<e]
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) else { return nil }
+        if parts.count == 2 { exponent -= parts[1].count }
+        var digits = Substring(parts.joined()).drop { $0 == "0" }
+        guard !digits.isEmpty else { return "0e0" }
+        while digits.last == "0" { digits = digits.dropLast(); exponent += 1 }
+        return (negative ? "-" : "") + digits + "e\(exponent)"
     }
 }

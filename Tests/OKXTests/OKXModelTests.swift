@@ -81,6 +81,24 @@ import Wire
         #expect(OKXDecimal.parse(text) == nil)
     }
 
+    /// Found by `make fuzz` (Fuzz/regressions/okx/): Decimal(string:) kept 38 of these 50 digits and
+    /// returned 11111111111111111111111111111111111111100000000000 — a different amount, silently.
+    @Test(arguments: [String(repeating: "1", count: 50), "-" + String(repeating: "9", count: 39), "1." + String(repeating: "3", count: 40),
+                      "1e200", "1e-200"])
+    func amountsADecimalCannotHoldAreRefused(text: String) throws {
+        #expect(OKXDecimal.parse(text) == nil)
+        let order = #"{"ordId":"1","instId":"BTC-USDT-SWAP","side":"buy","sz":"\#(text)","state":"filled","cTime":"1","uTime":"2"}"#
+        #expect(throws: OKXDecodingError.self) { try OKXOrder(json: try JSON(parsing: order)) }
+    }
+
+    @Test(arguments: [("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+                      ("0.00000000000000000000000000000000000001", "1e-38"), ("1000e-3", "1"), ("-0.0", "0")])
+    func amountsUpTo38DigitsStayExact(text: String, expected: String) throws {
+        let value = try #require(OKXDecimal.parse(text))
+        #expect(value == Decimal(string: expected, locale: Locale(identifier: "en_US_POSIX")))
+        #expect(OKXDecimal.numeral(value.description) == OKXDecimal.numeral(text))
+    }
+
     @Test func instrumentTypes() {
         #expect(OKXInstrument.type(of: "BTC-USDT-SWAP") == "SWAP")
         #expect(OKXInstrument.type(of: "BTC-USD-250328") == "FUTURES")

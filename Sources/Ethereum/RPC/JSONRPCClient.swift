@@ -110,7 +110,7 @@ public final class JSONRPCClient: Sendable {
     }
 
     /// Parses a response body and matches answers to requests by id.
-    static func decode(_ body: [UInt8], expectedIDs: [Int], batch: Bool) throws(RPCError) -> [Result<JSON, RPCError>] {
+    package static func decode(_ body: [UInt8], expectedIDs: [Int], batch: Bool) throws(RPCError) -> [Result<JSON, RPCError>] {
         let document: JSON
         do { document = try JSON(parsing: body) } catch { throw .malformed(error.description) }
         // A single error object answering a batch means the batch itself was refused.

@@ -72,7 +72,7 @@ public struct Log: Sendable, Hashable {
     public let logIndex: UInt64
     public let removed: Bool
 
-    init(json: JSON) throws(RPCError) {
+    package init(json: JSON) throws(RPCError) {
         address = try WireFormat.address(json["address"], "log.address")
         guard let topicList = json["topics"]?.arrayValue, topicList.count <= 4 else { throw .malformed("log.topics is not a list of at most 4") }
         var parsed = [Hash]()
@@ -98,7 +98,7 @@ public struct BlockHeader: Sendable, Hashable {
     public let gasLimit: UInt64
     public let gasUsed: UInt64
 
-    init(json: JSON) throws(RPCError) {
+    package init(json: JSON) throws(RPCError) {
         number = try WireFormat.uint64(json["number"], "block.number")
         hash = try WireFormat.hash(json["hash"], "block.hash")
         parentHash = try WireFormat.hash(json["parentHash"], "block.parentHash")
@@ -122,7 +122,7 @@ public struct TransactionReceipt: Sendable, Hashable {
     public let succeeded: Bool
     public let logs: [Log]
 
-    init(json: JSON) throws(RPCError) {
+    package init(json: JSON) throws(RPCError) {
         transactionHash = try WireFormat.hash(json["transactionHash"], "receipt.transactionHash")
         blockHash = try WireFormat.hash(json["blockHash"], "receipt.blockHash")
         blockNumber = try WireFormat.uint64(json["blockNumber"], "receipt.blockNumber")
@@ -146,7 +146,7 @@ public struct FeeHistory: Sendable, Hashable {
     /// Per block, the priority fee at each requested percentile.
     public let reward: [[UInt256]]
 
-    init(json: JSON) throws(RPCError) {
+    package init(json: JSON) throws(RPCError) {
         oldestBlock = try WireFormat.uint64(json["oldestBlock"], "feeHistory.oldestBlock")
         var fees = [UInt256]()
         for fee in json["baseFeePerGas"]?.arrayValue ?? [] { fees.append(try WireFormat.uint256(fee, "feeHistory.baseFeePerGas")) }

@@ -10,7 +10,7 @@ public struct TransactionInfo: Sendable, Hashable {
     public let blockNumber: UInt64?
     public let blockHash: Hash?
 
-    init(json: JSON) throws(RPCError) {
+    package init(json: JSON) throws(RPCError) {
         hash = try WireFormat.hash(json["hash"], "transaction.hash")
         from = try WireFormat.address(json["from"], "transaction.from")
         nonce = try WireFormat.uint64(json["nonce"], "transaction.nonce")
