@@ -89,7 +89,7 @@ def main() -> int:
                       "startBlock": deployment["deployBlock"], "confirmations": args.confirmations, "pollIntervalMs": 300},
             "signer": {"keyFile": str(key_file)},
             "okx": {"baseURL": okx_url, "timeoutMs": 5000},
-            "policy": {"poolDecimals": 18, "coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "1000",
+            "policy": {"poolDecimals": 18, "coverageBps": 5000, "maxPayoutPerClaim": "10", "dailyLimit": "1000",
                        "minPoolReserve": "0", "reviewAbove": "1000"},
             "store": {"path": str(work / "keeper.sqlite")},
             "evidence": {"dir": str(work / "evidence")},
@@ -139,13 +139,15 @@ def main() -> int:
             samples.append(vm(keeper.pid, "VmRSS"))
             time.sleep(1.0)
         peak = vm(keeper.pid, "VmHWM")
+        anon, file = vm(keeper.pid, "RssAnon"), vm(keeper.pid, "RssFile")
         head = int(rpc(url, "eth_blockNumber"), 16)
         goal = args.confirmations + 3
         print(f"latency: {len(delays)} claims, request→PayoutExecuted blocks min {min(delays)} median {statistics.median(delays):g} "
               f"max {max(delays)} (confirmations {args.confirmations}, block time {args.block_time:g} s; goal ≤ {goal}: "
               f"{'met' if max(delays) <= goal else 'missed'})")
         print(f"memory: lg-keeper run idle-following (head {head}) RSS median {statistics.median(samples):.1f} MB, "
-              f"max {max(samples):.1f} MB over {len(samples)} s; VmHWM {peak:.1f} MB (goal ≤ 30 MB: "
+              f"max {max(samples):.1f} MB over {len(samples)} s (last: heap and stacks {anon:.1f} MB, mapped files {file:.1f} MB); "
+              f"VmHWM {peak:.1f} MB (goal ≤ 30 MB: "
               f"{'met' if max(samples) <= 30 else 'missed'})")
         return 0
     finally:
