@@ -24,7 +24,7 @@ extension JSONRPCClient {
         var requests = [RPCRequest("eth_getLogs", [filter.json])]
         for number in headerNumbers { requests.append(RPCRequest("eth_getBlockByNumber", [WireFormat.quantity(number), false])) }
         // The logs are decoded as they are parsed: a wide range's answer is tens of MB, more again as a JSON tree.
-        nonisolated(unsafe) var streamed: [Log]? = nil
+        var streamed: [Log]? = nil
         let results = try await batch(requests, streaming: StreamedResult(offset: 0) { reader in streamed = try Log.list(reading: &reader) })
         guard results.count == requests.count else { throw .malformed("batch answered \(results.count) of \(requests.count) calls") }
         let logs: [Log]
