@@ -51,7 +51,10 @@ bench-deps: deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-bench: bench-index
+# Issue 8, all in one run: indexing (keeper, SQLite ceiling, web3.py), verification core, claim-to-payment
+# latency and resident memory; one summary table. BENCH_ARGS=--quick for a smoke run.
+bench: bench-deps venv
+	bench/run.sh $(BENCH_ARGS)
 
 # 1,000,000 logs from the replay server into lg-keeper, against the SQLite C API ceiling; BENCH_ARGS=--quick for 10,000.
 bench-index: bench-deps

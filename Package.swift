@@ -13,6 +13,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // glibc's allocator settings (<malloc.h>, part of libc: nothing to link).
+        .systemLibrary(name: "CMalloc"),
 
         // Hashes, MACs, ciphers and KDFs over OpenSSL, plus Keccak-256 (which OpenSSL 3.0 lacks).
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
@@ -30,10 +32,10 @@ let package = Package(
         .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX"]),
         // The keeper service and its commands.
         .target(name: "Keeper", dependencies: ["Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
-        .executableTarget(name: "lg-keeper", dependencies: ["Keeper", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Keeper", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
         // The log-replay server, the SQLite ceiling and the index check behind `make bench` (BENCHMARKS.md).
         // A tool of this repository, not a product: lg-keeper neither links nor ships it.
-        .executableTarget(name: "lg-bench", dependencies: ["Keeper", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
+        .executableTarget(name: "lg-bench", dependencies: ["Keeper", "OKX", "Verification", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
 
         // The decoders' fuzz harnesses (issue 8): one function per fuzz target, shared by the libFuzzer
         // executables below and by FuzzRegressionTests, which replays the corpora and found crashes.

@@ -3,16 +3,19 @@
 # server, the same rows inserted with SQLite's C API (the ceiling), and the server alone.
 #
 #   bench/index.sh [--quick] [--logs N] [--runs R] [--range BLOCKS] [--seed S] [--sample K]
-#                  [--events-only-ceiling] [--no-build] [--bin DIR] [--work DIR] [--keep]
+#                  [--events-only-ceiling] [--web3-logs N] [--no-build] [--bin DIR] [--work DIR] [--keep]
 #
 # --quick: 10,000 logs, one run (what the test runs so that the harness cannot rot).
 # --events-only-ceiling: also time a ceiling that writes the events rows alone.
+# --web3-logs N: also run bench/web3_indexer.py (web3.py get_logs + sqlite3, in the devnet venv)
+#   against the same server over the blocks holding the first N logs (all of them when N ≥ --logs,
+#   then its rows are checked like the keeper's); its rate is compared with the keeper's.
 # Every measurement runs R times (default 3) and the table shows the median. Exits non-zero when
 # the keeper's rows differ from the served logs (count, or any column of a sample).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-LOGS=1000000 RUNS=3 RANGE=500 SEED=1 SAMPLE=500 BUILD=1 BIN="" WORK="" KEEP=0 EVENTS_ONLY=0
+LOGS=1000000 RUNS=3 RANGE=500 SEED=1 SAMPLE=500 BUILD=1 BIN="" WORK="" KEEP=0 EVENTS_ONLY=0 WEB3_LOGS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) LOGS=10000 RUNS=1 ;;
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --work) WORK="$2"; shift ;;
     --keep) KEEP=1 ;;
     --events-only-ceiling) EVENTS_ONLY=1 ;;
+    --web3-logs) WEB3_LOGS="$2"; shift ;;
     *) echo "bench/index.sh: unknown option $1" >&2; exit 64 ;;
   esac
   shift
@@ -129,12 +133,34 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$WORK"/ceiling.sqlite*
 done
 
+W_ROW=""
+if [ "$WEB3_LOGS" -gt 0 ]; then
+  PYTHON="${LGK_PYTHON:-$PWD/devnet/.venv/bin/python}"
+  [ "$WEB3_LOGS" -gt "$LOGS" ] && WEB3_LOGS="$LOGS"
+  W_LAST="$("$BENCH" describe "${CORPUS[@]}" --through-log "$((WEB3_LOGS - 1))" | sed -n 's/.* through_block \([0-9]*\).*/\1/p')"
+  : >"$WORK/web3.tsv"
+  for run in $(seq 1 "$RUNS"); do
+    rm -f "$WORK"/web3.sqlite*
+    line="$("$PYTHON" bench/web3_indexer.py --url "$URL" --contract "$CONTRACT" --db "$WORK/web3.sqlite" --from 0 --to "$W_LAST" --range "$RANGE")"
+    echo "$line" | sed -n 's/^web3.py indexer: \([0-9]*\) logs in \([0-9.]*\) s (cpu \([0-9.]*\) s).*/\1 \2 \3/p' >>"$WORK/web3.tsv"
+    echo "  web3.py run $run: $line" >&2
+  done
+  if [ "$WEB3_LOGS" = "$LOGS" ] && ! "$BENCH" check "${CORPUS[@]}" --db "$WORK/web3.sqlite" --sample "$SAMPLE" >"$WORK/web3-check.out"; then
+    cat "$WORK/web3-check.out" >&2; echo "bench/index.sh: the web3.py indexer's rows differ from the served logs" >&2; exit 1
+  fi
+fi
+
 rate() { awk -v n="$LOGS" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1" | median; }
 K_WALL="$(col keeper.tsv 1)" K_CPU="$(col keeper.tsv 2)" K_RSS="$(col keeper.tsv 3)" K_SRV="$(col keeper.tsv 4)"
 F_WALL="$(col fetch.tsv 1)" F_SRV="$(col fetch.tsv 2)"
 C_WALL="$(col ceiling.tsv 1)" C_CPU="$(col ceiling.tsv 2)"
+if [ "$WEB3_LOGS" -gt 0 ]; then
+  W_N="$(col web3.tsv 1)" W_WALL="$(col web3.tsv 2)" W_CPU="$(col web3.tsv 3)"
+  wrate() { awk -v n="$W_N" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
+  W_ROW="| web3.py get_logs + sqlite3 ($W_N logs) | $W_WALL | $(wrate "$W_WALL") | $W_CPU | $(wrate "$W_CPU") | |"
+fi
 E_ROW=""
 if [ "$EVENTS_ONLY" = 1 ]; then
   E_WALL="$(col ceiling-events.tsv 1)" E_CPU="$(col ceiling-events.tsv 2)"
@@ -147,10 +173,15 @@ cat <<EOF
 |---|---:|---:|---:|---:|---:|
 | lg-keeper index --once | $K_WALL | $(rate "$K_WALL") | $K_CPU | $(rate "$K_CPU") | $K_RSS MB |
 | SQLite C API ceiling (events, claims, blocks, cursor) | $C_WALL | $(rate "$C_WALL") | $C_CPU | $(rate "$C_CPU") | |${E_ROW:+
-$E_ROW}
+$E_ROW}${W_ROW:+
+$W_ROW}
 | replay server alone (lg-bench fetch; CPU = server's) | $F_WALL | $(rate "$F_WALL") | $F_SRV | $(rate "$F_SRV") | |
 | replay server during the keeper runs (CPU = server's) | | | $K_SRV | $(rate "$K_SRV") | |
 
 keeper / ceiling (same rows): $(pct "$(rate "$K_WALL")" "$(rate "$C_WALL")") by wall time, $(pct "$(rate "$K_CPU")" "$(rate "$C_CPU")") by CPU time (target ≥ 30%)
 rows: $(tail -1 "$WORK/check.out")
 EOF
+if [ "$WEB3_LOGS" -gt 0 ]; then
+  echo "keeper / web3.py: $(awk -v a="$(rate "$K_WALL")" -v b="$(wrate "$W_WALL")" 'BEGIN { printf "%.1f×", a / b }') by wall time, $(awk -v a="$(rate "$K_CPU")" -v b="$(wrate "$W_CPU")" 'BEGIN { printf "%.1f×", a / b }') by CPU time (target ≥ 20×; web3.py over the first $W_N logs, the keeper over all $LOGS)"
+  if [ -s "$WORK/web3-check.out" ]; then echo "web3.py rows: $(tail -1 "$WORK/web3-check.out")"; fi
+fi

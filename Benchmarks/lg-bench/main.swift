@@ -1,5 +1,6 @@
 import Foundation
 import Keeper
+import Verification
 import Wire
 
 // lg-bench: the log-replay server and its companions for `bench/index.sh` (BENCHMARKS.md).
@@ -12,7 +13,9 @@ let usage = """
       render   [--range R]                       render every range in-process, no socket: the renderer's own rate
       ceiling  --db FILE [--range R] [--events-only]   insert the same rows with SQLite's C API
       check    --db FILE [--sample K]            compare a keeper database with the corpus (row count and a sample)
-      describe                                   print the corpus' contract, chain id and head
+      verify-core --okx URL [--scenarios DIR] [--iterations N] [--scratch DIR]
+                                                 LiquidationVerifier over okxsim's answers recorded once: ms per claim
+      describe [--through-log K]                 print the corpus' contract, chain id and head (and the block of log K)
       profile-index --config FILE                what `lg-keeper index --once` does (same Keeper calls), from a
                                                  synchronous main: valgrind cannot run Swift's async main
     defaults: --logs 1000000 --seed 1 --range 500 --sample 500
@@ -84,8 +87,32 @@ func main() throws -> Int32 {
         let report = try outcome.get()
         print("profile-index: head \(report.head), new events \(report.newEvents)")
 
+    case "verify-core":
+        let policy = try CoveragePolicy(poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000 * 1_000_000, coverADL: true, maxClaimAgeDays: 30)
+        let scratch = options.values["scratch"] ?? NSTemporaryDirectory() + "lg-bench-verify-\(getpid())"
+        defer { if options.values["scratch"] == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        let okx = try options.string("okx"), scenarios = options.values["scenarios"] ?? "devnet/scenarios"
+        let iterations = max(1, try options.int("iterations", 200))
+        let outcome = blockingAwait { () async -> Result<VerifyCore.Result, Error> in
+            do {
+                let claims = try await VerifyCore.record(scenarios: scenarios, baseURL: okx, policy: policy, scratch: scratch)
+                return .success(try await VerifyCore(claims: claims, policy: policy).run(iterations: iterations, scratch: scratch))
+            } catch { return .failure(error) }
+        }
+        let result = try outcome.get()
+        let perClaim = { (total: Double) in 1000 * total / Double(result.verifications) }
+        print(String(format: "verify-core: %d claims × %d = %d verifications in %.3f s (cpu %.3f s): %.3f ms per claim, %.3f ms cpu per claim; "
+                     + "seal alone %.3f ms, %.3f ms cpu per claim",
+                     result.claims, iterations, result.verifications, result.seconds, result.cpuSeconds, perClaim(result.seconds),
+                     perClaim(result.cpuSeconds), perClaim(result.sealSeconds), perClaim(result.sealCPUSeconds)))
+
     case "describe":
-        print("contract \(corpus.contract.hex) chain_id \(corpus.chainID) head \(corpus.head) logs \(corpus.totalLogs)")
+        var line = "contract \(corpus.contract.hex) chain_id \(corpus.chainID) head \(corpus.head) logs \(corpus.totalLogs)"
+        if let log = options.values["through-log"] {
+            guard let position = Int(log), (0..<corpus.totalLogs).contains(position) else { throw UsageError("--through-log needs a log position") }
+            line += " through_block \(corpus.block(ofLog: position))"
+        }
+        print(line)
 
     case "render":
         let renderer = RPCRenderer(corpus: corpus)

@@ -17,12 +17,27 @@ public struct Keccak256: Sendable {
     }
 
     public mutating func update<D: Sequence>(_ data: D) where D.Element == UInt8 {
-        for byte in data {
-            buffer.append(byte)
-            if buffer.count == Self.rate {
-                absorbBuffer()
-            }
+        // Contiguous input (arrays, slices, UTF-8 views) is absorbed a block at a time; byte by
+        // byte through a generic iterator it cost ten times as much (evidence hashing, BENCHMARKS.md).
+        let absorbed: Void? = data.withContiguousStorageIfAvailable { bytes in absorb(bytes) }
+        if absorbed == nil { Array(data).withUnsafeBufferPointer { absorb($0) } }
+    }
+
+    private mutating func absorb(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var input = bytes[...]
+        if !buffer.isEmpty {
+            let taken = input.prefix(Self.rate - buffer.count)
+            buffer.append(contentsOf: taken)
+            input = input.dropFirst(taken.count)
+            guard buffer.count == Self.rate else { return }
+            buffer.withUnsafeBufferPointer { absorbBlock($0[...]) }
+            buffer.removeAll(keepingCapacity: true)
         }
+        while input.count >= Self.rate {
+            absorbBlock(input.prefix(Self.rate))
+            input = input.dropFirst(Self.rate)
+        }
+        buffer.append(contentsOf: input)
     }
 
     /// Pads, squeezes and returns the 32-byte digest. The hasher is left reset.
@@ -31,8 +46,7 @@ public struct Keccak256: Sendable {
         block.append(0x01)
         while block.count < Self.rate { block.append(0) }
         block[Self.rate - 1] |= 0x80
-        buffer = block
-        absorbBuffer()
+        block.withUnsafeBufferPointer { absorbBlock($0[...]) }
         var out = [UInt8]()
         out.reserveCapacity(Self.digestSize)
         for lane in 0..<4 {
@@ -46,18 +60,20 @@ public struct Keccak256: Sendable {
         return out
     }
 
-    private mutating func absorbBuffer() {
-        buffer.withUnsafeBufferPointer { bytes in
+    /// XORs one `rate`-byte block into the state (little-endian lanes) and permutes.
+    private mutating func absorbBlock(_ block: Slice<UnsafeBufferPointer<UInt8>>) {
+        state.withUnsafeMutableBufferPointer { lanes in
+            var offset = block.startIndex
             for lane in 0..<(Self.rate / 8) {
                 var word: UInt64 = 0
                 for i in 0..<8 {
-                    word |= UInt64(bytes[lane * 8 + i]) << (8 * UInt64(i))
+                    word |= UInt64(block[offset + i]) << (8 * UInt64(i))
                 }
-                state[lane] ^= word
+                lanes[lane] ^= word
+                offset += 8
             }
+            Self.permute(lanes)
         }
-        buffer.removeAll(keepingCapacity: true)
-        state.withUnsafeMutableBufferPointer { Self.permute($0) }
     }
 
     private static let roundConstants: [UInt64] = [
@@ -74,8 +90,14 @@ public struct Keccak256: Sendable {
 
     /// Keccak-f[1600]: 24 rounds of θ, ρ, π, χ, ι over a 5×5 lane state (index x + 5y).
     private static func permute(_ a: UnsafeMutableBufferPointer<UInt64>) {
-        var b = [UInt64](repeating: 0, count: 25)
-        var c = [UInt64](repeating: 0, count: 5)
+        // b and c on the stack: two heap arrays per permutation were a third of its cost.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 30) { scratch in
+            scratch.initialize(repeating: 0)
+            permute(a, b: UnsafeMutableBufferPointer(rebasing: scratch[0..<25]), c: UnsafeMutableBufferPointer(rebasing: scratch[25..<30]))
+        }
+    }
+
+    private static func permute(_ a: UnsafeMutableBufferPointer<UInt64>, b: UnsafeMutableBufferPointer<UInt64>, c: UnsafeMutableBufferPointer<UInt64>) {
         for round in 0..<24 {
             for x in 0..<5 { c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] }
             for x in 0..<5 {

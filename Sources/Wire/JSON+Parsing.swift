@@ -22,10 +22,12 @@ extension JSON {
     }
 }
 
-private struct JSONParser {
+struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    /// Per open array or object (for `JSONReader`): whether its first element or member has been read.
+    private var started: [Bool] = []
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -75,6 +77,49 @@ private struct JSONParser {
     mutating func enter() throws(JSONParseError) {
         depth += 1
         guard depth <= JSON.maximumDepth else { throw fail("nesting deeper than \(JSON.maximumDepth)") }
+    }
+
+    // MARK: Incremental reading (JSONReader)
+
+    /// Consumes `opening` (`[` or `{`) and enters it.
+    mutating func begin(_ opening: UInt8) throws(JSONParseError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == opening else { throw fail(opening == UInt8(ascii: "[") ? "expected '['" : "expected '{'") }
+        try enter()
+        index += 1
+        started.append(false)
+    }
+
+    /// Moves to the next element or member of the innermost open container: true when there is
+    /// one; false, having consumed `closing` and left the container, at its end.
+    mutating func next(closing: UInt8) throws(JSONParseError) -> Bool {
+        guard let isStarted = started.last else { throw fail("no open array or object") }
+        skipWhitespace()
+        guard index < bytes.count else { throw fail("unexpected end of input") }
+        if bytes[index] == closing {
+            index += 1
+            started.removeLast()
+            depth -= 1
+            return false
+        }
+        if isStarted {
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail(closing == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'") }
+            index += 1
+            skipWhitespace()
+        }
+        started[started.count - 1] = true
+        return true
+    }
+
+    /// A member's name and its `:`.
+    mutating func memberName() throws(JSONParseError) -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+        let key = try parseString()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        index += 1
+        skipWhitespace()
+        return key
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSON {

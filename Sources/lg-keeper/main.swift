@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Keeper
 
@@ -58,6 +59,12 @@ func fail(_ code: ExitCode, _ message: String) -> Never {
     FileHandle.standardError.write(Data("lg-keeper: \(message)\n".utf8))
     exit(code.rawValue)
 }
+
+// Buffers of 1 MB or more (eth_getLogs answers: 25 MB for a range of 500 busy blocks) are mapped
+// for themselves and returned to the system when freed. glibc's default raises this threshold to
+// the largest buffer freed so far, after which every later answer is carved from a malloc heap that
+// keeps it resident for the life of the process: 22 MB of the backfill's peak (BENCHMARKS.md).
+_ = CMalloc_setMmapThreshold(1 << 20)
 
 let words = Array(CommandLine.arguments.dropFirst())
 guard let first = words.first else {

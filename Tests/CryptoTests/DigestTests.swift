@@ -19,6 +19,15 @@ import Testing
         }
     }
 
+    @Test func keccakOfSeveralBlocksMatchesPycryptodome() {
+        // Digests from eth-hash (pycryptodome backend) in the devnet venv, for inputs spanning
+        // several 136-byte blocks: contiguous, and through a non-contiguous sequence.
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        #expect(Hex.encode(Keccak256.hash(data)) == "c77d9bffcae9f0984e6dff7eea63cc14cad5f367f791e27b08a1953f192f30a5")
+        #expect(Hex.encode(Keccak256.hash((0..<300).lazy.map { UInt8(truncatingIfNeeded: $0) }))
+                == "a679e749a6af300c36e7ff2255d220864eab27b382f9cfdc5aa4d13563ba36ff")
+    }
+
     @Test func keccakOfExactlyOneBlockDiffersFromSHA3() {
         // 136 bytes fill one rate block exactly; padding then needs a whole extra block.
         let digest = Keccak256.hash([UInt8](repeating: 0x61, count: 136))

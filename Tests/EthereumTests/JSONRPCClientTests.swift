@@ -95,6 +95,45 @@ import Wire
         #expect(throws: RPCError.self) { try JSONRPCClient.decode(Array(body.utf8), expectedIDs: ids, batch: batch) }
     }
 
+    /// A streamed call's list goes to its reader when its id comes first; otherwise (id after the
+    /// result) it stays `JSON`. Either way the other answers are the same as without streaming.
+    @Test(arguments: [
+        #"[{"jsonrpc":"2.0","id":8,"result":"b"},{"jsonrpc":"2.0","id":7,"result":[1,2,3]}]"#,
+        #"[{"jsonrpc":"2.0","id":8,"result":"b"},{"result":[1,2,3],"jsonrpc":"2.0","id":7}]"#,
+    ])
+    func streamedResultIsReadInPlaceWhenItsIDComesFirst(body: String) throws {
+        var read: [JSON]? = nil
+        let results = try JSONRPCClient.decode(Array(body.utf8), expectedIDs: [7, 8], batch: true, streaming: StreamedResult(offset: 0) { reader in
+            var items = [JSON]()
+            try reader.beginArray()
+            while try reader.nextElement() { items.append(try reader.readValue()) }
+            read = items
+        })
+        #expect(try results[1].get() == "b")
+        if body.contains(#""id":7,"result""#) {
+            #expect(read == [1, 2, 3])
+            #expect(try results[0].get() == .null)
+        } else {
+            #expect(read == nil)
+            #expect(try results[0].get() == [1, 2, 3])
+        }
+    }
+
+    @Test(arguments: [
+        #"[{"jsonrpc":"2.0","id":7,"result":[1,2,}]"#,
+        #"[{"jsonrpc":"2.0","id":7,"result":[1,2]},]"#,
+        #"[{"jsonrpc":"2.0","id":7,"result":[1,2]}] x"#,
+        #"[{"jsonrpc":"2.0","id":7,"id":7,"result":[]}]"#,
+    ])
+    func streamedBatchRejectsMalformedAnswers(body: String) {
+        #expect(throws: RPCError.self) {
+            try JSONRPCClient.decode(Array(body.utf8), expectedIDs: [7], batch: true, streaming: StreamedResult(offset: 0) { reader in
+                try reader.beginArray()
+                while try reader.nextElement() { _ = try reader.readValue() }
+            })
+        }
+    }
+
     @Test func batchAnswersAreMatchedByIDNotPosition() throws {
         let body = #"[{"jsonrpc":"2.0","id":8,"result":"b"},{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"the method x does not exist"}}]"#
         let results = try JSONRPCClient.decode(Array(body.utf8), expectedIDs: [7, 8], batch: true)

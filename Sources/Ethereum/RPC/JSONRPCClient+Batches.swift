@@ -23,12 +23,17 @@ extension JSONRPCClient {
         let filter = LogFilter(range: .blocks(from: .number(from), to: .number(to)), addresses: addresses)
         var requests = [RPCRequest("eth_getLogs", [filter.json])]
         for number in headerNumbers { requests.append(RPCRequest("eth_getBlockByNumber", [WireFormat.quantity(number), false])) }
-        let results = try await batch(requests)
+        // The logs are decoded as they are parsed: a wide range's answer is tens of MB, more again as a JSON tree.
+        var streamed: [Log]? = nil
+        let results = try await batch(requests, streaming: StreamedResult(offset: 0) { reader in streamed = try Log.list(reading: &reader) })
         guard results.count == requests.count else { throw .malformed("batch answered \(results.count) of \(requests.count) calls") }
-        guard let items = try results[0].get().arrayValue else { throw .malformed("eth_getLogs did not answer a list") }
-        var logs = [Log]()
-        logs.reserveCapacity(items.count)
-        for item in items { logs.append(try Log(json: item)) }
+        let logs: [Log]
+        if let streamed, try results[0].get().isNull {
+            logs = streamed
+        } else {
+            guard let items = try results[0].get().arrayValue else { throw .malformed("eth_getLogs did not answer a list") }
+            logs = try items.map { item throws(RPCError) in try Log(json: item) }
+        }
         var headers = [UInt64: BlockHeader]()
         for (offset, number) in headerNumbers.enumerated() {
             let answer = try results[offset + 1].get()

@@ -37,19 +37,22 @@ public final class JSONRPCClient: Sendable {
 
     /// Sends several calls in one JSON-RPC batch. The outer error is for the exchange; each
     /// element carries its own call's result or error, in request order.
-    public func batch(_ requests: [RPCRequest]) async throws(RPCError) -> [Result<JSON, RPCError>] {
+    ///
+    /// With `streaming`, that call's `result` (when it is a list) is handed to its reader as it is
+    /// parsed instead of being returned as a `JSON` tree; its element then holds `.null`.
+    public func batch(_ requests: [RPCRequest], streaming: StreamedResult? = nil) async throws(RPCError) -> [Result<JSON, RPCError>] {
         guard !requests.isEmpty else { return [] }
         let idempotent = !requests.contains { Self.nonIdempotentMethods.contains($0.method) }
-        return try await send(requests, idempotent: idempotent)
+        return try await send(requests, idempotent: idempotent, streaming: streaming)
     }
 
-    private func send(_ requests: [RPCRequest], idempotent: Bool) async throws(RPCError) -> [Result<JSON, RPCError>] {
+    private func send(_ requests: [RPCRequest], idempotent: Bool, streaming: StreamedResult? = nil) async throws(RPCError) -> [Result<JSON, RPCError>] {
         let attempts = idempotent ? retry.maximumAttempts : 1
         var lastError = RPCError.malformed("no attempt made")
         for attempt in 1...attempts {
             let endpointIndex = (preferred.load(ordering: .relaxed) + (attempt - 1)) % endpoints.count
             do {
-                let results = try await exchange(requests, endpoint: endpoints[endpointIndex])
+                let results = try await exchange(requests, endpoint: endpoints[endpointIndex], streaming: streaming)
                 preferred.store(endpointIndex, ordering: .relaxed)
                 // A transient error inside a single read (rate limit, internal error) is retried too.
                 if idempotent, requests.count == 1, case .failure(let error) = results[0], error.isTransient, attempt < attempts {
@@ -75,7 +78,7 @@ public final class JSONRPCClient: Sendable {
     }
 
     /// One HTTP exchange with one endpoint.
-    private func exchange(_ requests: [RPCRequest], endpoint: String) async throws(RPCError) -> [Result<JSON, RPCError>] {
+    private func exchange(_ requests: [RPCRequest], endpoint: String, streaming: StreamedResult?) async throws(RPCError) -> [Result<JSON, RPCError>] {
         let firstID = nextID.add(requests.count, ordering: .relaxed).oldValue
         let objects: [JSON] = requests.enumerated().map { offset, request in
             ["jsonrpc": "2.0", "id": JSON(firstID + offset), "method": .string(request.method), "params": .array(request.params)]
@@ -99,7 +102,8 @@ public final class JSONRPCClient: Sendable {
         }
         let results: [Result<JSON, RPCError>]
         do {
-            results = try Self.decode(response.body, expectedIDs: (firstID..<firstID + requests.count).map { $0 }, batch: requests.count > 1)
+            results = try Self.decode(response.body, expectedIDs: (firstID..<firstID + requests.count).map { $0 }, batch: requests.count > 1,
+                                      streaming: streaming)
         } catch {
             observer?(RPCCallRecord(method: methodLabel, outcome: "malformed", duration: ContinuousClock.now - started))
             throw error
@@ -110,7 +114,8 @@ public final class JSONRPCClient: Sendable {
     }
 
     /// Parses a response body and matches answers to requests by id.
-    package static func decode(_ body: [UInt8], expectedIDs: [Int], batch: Bool) throws(RPCError) -> [Result<JSON, RPCError>] {
+    package static func decode(_ body: [UInt8], expectedIDs: [Int], batch: Bool, streaming: StreamedResult? = nil) throws(RPCError) -> [Result<JSON, RPCError>] {
+        if batch, let streaming { return try decode(streamingBatch: body, expectedIDs: expectedIDs, streaming: streaming) }
         let document: JSON
         do { document = try JSON(parsing: body) } catch { throw .malformed(error.description) }
         // A single error object answering a batch means the batch itself was refused.
@@ -120,17 +125,60 @@ public final class JSONRPCClient: Sendable {
         }
         let answers: [JSON] = batch ? (document.arrayValue ?? []) : [document]
         var byID = [Int: Result<JSON, RPCError>]()
-        for answer in answers {
-            guard answer["jsonrpc"] == "2.0", let id = answer["id"]?.intValue else {
-                // An error answer with a null id (parse error) applies to the whole request.
-                if case .failure(let error)? = try? Self.outcome(of: answer) { throw error }
-                throw .malformed("answer without a numeric id")
+        for answer in answers { try record(answer, in: &byID) }
+        return try ordered(byID, expectedIDs: expectedIDs)
+    }
+
+    /// A batch answer read one answer at a time; the streamed call's `result` goes to its reader
+    /// when its `id` precedes it (as nodes write it), else it is kept as `JSON` like any other.
+    private static func decode(streamingBatch body: [UInt8], expectedIDs: [Int], streaming: StreamedResult) throws(RPCError) -> [Result<JSON, RPCError>] {
+        var reader = JSONReader(body)
+        guard reader.peek(UInt8(ascii: "[")) else { return try decode(body, expectedIDs: expectedIDs, batch: true) }
+        let streamedID = expectedIDs[streaming.offset]
+        var byID = [Int: Result<JSON, RPCError>]()
+        do {
+            try reader.beginArray()
+            while try reader.nextElement() {
+                try reader.beginObject()
+                var members = [String: JSON]()
+                while let name = try reader.nextMember() {
+                    let value: JSON
+                    if name == "result", members["id"]?.intValue == streamedID, reader.peek(UInt8(ascii: "[")) {
+                        try streaming.read(&reader)
+                        value = .null
+                    } else {
+                        value = try reader.readValue()
+                    }
+                    guard members.updateValue(value, forKey: name) == nil else { throw RPCError.malformed("duplicate member \"\(name)\"") }
+                }
+                try record(.object(members), in: &byID)
             }
-            guard byID.updateValue(try Self.outcome(of: answer), forKey: id) == nil else {
-                throw .malformed("two answers with id \(id)")
-            }
+            try reader.end()
+        } catch let error as RPCError {
+            throw error
+        } catch let error as JSONParseError {
+            throw .malformed(error.description)
+        } catch {
+            throw .malformed("\(error)")
         }
-        return try expectedIDs.map { id throws(RPCError) in
+        return try ordered(byID, expectedIDs: expectedIDs)
+    }
+
+    /// Files one answer under its id.
+    private static func record(_ answer: JSON, in byID: inout [Int: Result<JSON, RPCError>]) throws(RPCError) {
+        guard answer["jsonrpc"] == "2.0", let id = answer["id"]?.intValue else {
+            // An error answer with a null id (parse error) applies to the whole request.
+            if case .failure(let error)? = try? Self.outcome(of: answer) { throw error }
+            throw .malformed("answer without a numeric id")
+        }
+        guard byID.updateValue(try Self.outcome(of: answer), forKey: id) == nil else {
+            throw .malformed("two answers with id \(id)")
+        }
+    }
+
+    /// The answers in request order.
+    private static func ordered(_ byID: [Int: Result<JSON, RPCError>], expectedIDs: [Int]) throws(RPCError) -> [Result<JSON, RPCError>] {
+        try expectedIDs.map { id throws(RPCError) in
             guard let outcome = byID[id] else { throw .malformed("no answer for request id \(id)") }
             return outcome
         }
@@ -146,6 +194,19 @@ public final class JSONRPCClient: Sendable {
         }
         guard let result = answer["result"] else { throw .malformed("answer with neither result nor error") }
         return .success(result)
+    }
+}
+
+/// A call of a batch whose list `result` is read in place (`JSONRPCClient.batch(_:streaming:)`).
+/// `read` may run more than once (a retried batch): it should assign what it reads, not append.
+public struct StreamedResult {
+    /// The call's position in the batch.
+    public let offset: Int
+    public let read: (inout JSONReader) throws -> Void
+
+    public init(offset: Int, read: @escaping (inout JSONReader) throws -> Void) {
+        self.offset = offset
+        self.read = read
     }
 }
 

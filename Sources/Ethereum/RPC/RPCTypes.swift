@@ -72,6 +72,14 @@ public struct Log: Sendable, Hashable {
     public let logIndex: UInt64
     public let removed: Bool
 
+    /// A list of logs read one at a time: only one log's `JSON` exists at once.
+    static func list(reading reader: inout JSONReader) throws -> [Log] {
+        var logs = [Log]()
+        try reader.beginArray()
+        while try reader.nextElement() { logs.append(try Log(json: try reader.readValue())) }
+        return logs
+    }
+
     package init(json: JSON) throws(RPCError) {
         address = try WireFormat.address(json["address"], "log.address")
         guard let topicList = json["topics"]?.arrayValue, topicList.count <= 4 else { throw .malformed("log.topics is not a list of at most 4") }
