@@ -533,9 +533,13 @@ class Chaos:
                 if depth > self.c:
                     self.deep_reorg(depth)
                 else:
+                    # The keeper must have indexed the blocks the reorg replaces, or it is no reorg to it.
                     if not self.keeper_alive():
                         self.start_keeper(None)
-                    time.sleep(self.rng.uniform(0.2, 1.5))
+                    target = self.head()
+                    wait_for(lambda: (self.cursor_row() or {}).get("next_block", 0) > target, 60,
+                             f"the keeper to index block {target}")
+                    time.sleep(self.rng.uniform(0, 0.5))
                     ancestor = self.reorg(depth)
                     if ancestor is None:
                         reorgs_left += 1
