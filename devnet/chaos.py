@@ -315,7 +315,7 @@ class Chaos:
             "store": {"path": str(self.db_path)},
             "evidence": {"dir": str(self.work / "evidence")},
             "http": {"listen": "127.0.0.1:0"},
-            "reconcile": {"intervalSeconds": 5, "pauseOnMismatch": True},
+            "reconcile": {"intervalSeconds": 15, "pauseOnMismatch": True},
             "vault": {"masterKeyEnv": "LGK_VAULT_KEY"},
         }, indent=2))
         for user, account in enumerate(self.accounts):
