@@ -533,14 +533,17 @@ class Chaos:
                 if depth > self.c:
                     self.deep_reorg(depth)
                 else:
-                    # The keeper must have indexed the blocks the reorg replaces, or it is no reorg to it.
+                    # The keeper must have indexed the blocks the reorg replaces, or it is no reorg to
+                    # it: no block is mined from the moment the driver reads the head to the reorg.
                     if not self.keeper_alive():
                         self.start_keeper(None)
-                    target = self.head()
+                    self.mining.clear()
+                    with self.chain_lock:
+                        target = self.head()
                     wait_for(lambda: (self.cursor_row() or {}).get("next_block", 0) > target, 60,
                              f"the keeper to index block {target}")
-                    time.sleep(self.rng.uniform(0, 0.5))
                     ancestor = self.reorg(depth)
+                    self.mining.set()
                     if ancestor is None:
                         reorgs_left += 1
                     else:
@@ -673,6 +676,7 @@ class Chaos:
             stored = db.execute("SELECT hash, state FROM txs").fetchall()
             attempts = db.execute("SELECT count(*) FROM tx_attempts").fetchone()[0]
             failed = db.execute("SELECT user, order_id, state FROM claims WHERE state NOT IN ('paid', 'rejected')").fetchall()
+            seen = dict(db.execute("SELECT finality_violation, count(*) FROM reorgs GROUP BY finality_violation").fetchall())
         by_state = collections.Counter(state for _, state in stored)
         for tx_hash, state in stored:
             if state == "confirmed":
@@ -695,7 +699,7 @@ class Chaos:
             failures.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()}")
         return failures, {
             "paid": paid, "rejected": rejected, "double": double, "keeper_txs": len(keeper_txs), "reverted": len(reverted),
-            "stored": dict(by_state), "attempts": attempts, "reconcile": reconcile.returncode, "audit": audit.returncode,
+            "stored": dict(by_state), "attempts": attempts, "seen_shallow": seen.get(0, 0), "seen_deep": seen.get(1, 0), "reconcile": reconcile.returncode, "audit": audit.returncode,
             "head": head, "reconcile_text": (reconcile.stdout + reconcile.stderr).strip(),
             "audit_text": (audit.stdout + audit.stderr).strip(),
         }
@@ -726,7 +730,8 @@ def report(chaos: Chaos, result: dict, failures: list[str], duration: float, set
         f"({', '.join(f'{k} {v}' for k, v in crash.items()) or '-'})",
         f"keeper starts     {f.starts}; other exits {dict(f.exits) or 'none'}",
         f"reorgs            {sum(f.reorgs.values())} by depth {dict(sorted(f.reorgs.items()))} "
-        f"(confirmations {chaos.c}; deeper ones halted the keeper {f.halts}× and were cleared with `resume --halt`)",
+        f"(confirmations {chaos.c}; deeper ones halted the keeper {f.halts}× and were cleared with `resume --halt`); "
+        f"seen by the keeper: {result.get('seen_shallow', '?')} within the confirmations, {result.get('seen_deep', '?')} finality violations",
         f"RPC faults        {sum(f.rpc_faults.values())} injected ({', '.join(f'{k} {v}' for k, v in sorted(f.rpc_faults.items()))})",
         f"OKX bursts        {sum(f.okx_bursts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(f.okx_bursts.items()))}), "
         f"{f.okx_faulted} faulty answers served",

@@ -38,3 +38,4 @@ def test_small_chaos_run_settles_every_claim_exactly_once(tmp_path):
     kills = int(figures["kills"].split()[1].rstrip(":"))
     assert kills >= 10, figures["kills"]
     assert "halted the keeper 1×" in figures["reorgs"], figures["reorgs"]
+    assert "seen by the keeper: 1 within the confirmations, 1 finality violations" in figures["reorgs"], figures["reorgs"]
