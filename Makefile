@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGK_PYTHON := $(PYTHON)
 
-.PHONY: all bootstrap deps venv build test demo clean bench bench-index bench-deps fuzz
+.PHONY: all bootstrap deps venv build test demo chaos clean bench bench-index bench-deps fuzz
 
 all: build
 
@@ -40,6 +40,14 @@ test: bootstrap
 demo: bootstrap
 	swift build
 	./demo.sh
+
+# The chaos run (issue 8; README "The chaos run"): 500 claims, 200+ SIGKILLs, reorgs, RPC faults and
+# OKX bursts, checked against the chain; minutes, not part of `make test` (which runs a small one).
+# CHAOS_ARGS adds to or overrides the defaults, e.g. CHAOS_ARGS="--seed 7".
+CHAOS_ARGS ?=
+chaos: bootstrap
+	swift build
+	$(PYTHON) devnet/chaos.py --claims 500 --users 20 --kills 200 --reorgs 20 $(CHAOS_ARGS)
 
 # Benchmarks (BENCHMARKS.md): release builds, figures printed as a table; not part of `make test`.
 BENCH_APT_PACKAGES := time valgrind

@@ -2,7 +2,7 @@
 """devnode: a local py-evm chain behind Ethereum JSON-RPC over HTTP, with LeverageGuard deployed.
 
     devnode.py --port P --out FILE [--host 127.0.0.1] [--block-time S] [--max-logs N]
-               [--no-automine] [--finality-depth N] [--verbose]
+               [--no-automine] [--finality-depth N] [--users N] [--verbose]
 
 At start it deploys LeverageGuard from the owner account, sets the keeper,
 funds the pool and sets the daily payout limit. Once the server listens it
@@ -138,6 +138,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="start with automine off: transactions wait for evm_mine or --block-time")
     parser.add_argument("--finality-depth", type=int, default=0, metavar="N",
                         help="the 'safe' and 'finalized' tags lag the head by N blocks (default 0)")
+    parser.add_argument("--users", type=int, default=None, metavar="N",
+                        help="fund N user accounts (default 5; labels user-0 … user-N-1, so the first five never change)")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
     args = parser.parse_args(argv)
     args.host = _loopback_host(parser, args.host)
@@ -149,6 +151,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         parser.error("--max-logs must be at least 1")
     if args.finality_depth < 0:
         parser.error("--finality-depth must not be negative")
+    if args.users is not None and not 1 <= args.users <= 1000:
+        parser.error("--users must be between 1 and 1000")
     return args
 
 
@@ -188,7 +192,8 @@ def start_chain(args: argparse.Namespace, compiled=None):
     from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard
     from devchain import DevChain
 
-    settings = DevnetSettings()
+    users = getattr(args, "users", None)
+    settings = DevnetSettings() if users is None else DevnetSettings(user_count=users)
     accounts = DevAccounts.generate(settings.user_count)
     chain = DevChain(settings.genesis_alloc(accounts), automine=True, finality_depth=args.finality_depth)
     deployment = deploy_leverage_guard(chain, compiled or compile_contract(), accounts, settings)

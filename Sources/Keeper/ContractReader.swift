@@ -26,8 +26,36 @@ public struct ContractReader: Sendable {
     }
 
     public func claim(user: Address, orderID: UInt256, block: BlockTag = .latest) async throws(KeeperError) -> OnChainClaim {
-        let output = try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)], block: block)
-        return try Self.decoding("getClaim") {
+        try Self.onChainClaim(try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)], block: block))
+    }
+
+    /// `getClaim` for many keys at one block, `batchSize` calls per JSON-RPC batch: a reconcile pass
+    /// over thousands of claims costs a few round trips, not one each (they block the keeper's loop).
+    public func claims(_ keys: [(user: Address, orderID: UInt256)], block: BlockTag, batchSize: Int = 100) async throws(KeeperError) -> [OnChainClaim] {
+        var requests = [CallRequest]()
+        requests.reserveCapacity(keys.count)
+        for key in keys {
+            do { requests.append(CallRequest(to: contract, data: try LeverageGuardContract.getClaim.encodeCall([.address(key.user), .uint(key.orderID)]))) } catch {
+                throw KeeperError(.software, "encoding getClaim: \(error)")
+            }
+        }
+        var claims = [OnChainClaim]()
+        claims.reserveCapacity(keys.count)
+        var start = 0
+        while start < requests.count {
+            let chunk = Array(requests[start..<min(start + max(1, batchSize), requests.count)])
+            let outputs: [[UInt8]]
+            do { outputs = try await rpc.calls(chunk, block: block) } catch { throw KeeperError(.unavailable, "eth_call getClaim (batch of \(chunk.count)): \(error)") }
+            for output in outputs {
+                claims.append(try Self.onChainClaim(try Self.decoding("getClaim") { try LeverageGuardContract.getClaim.decodeOutput(output) }))
+            }
+            start += chunk.count
+        }
+        return claims
+    }
+
+    private static func onChainClaim(_ output: [ABIValue]) throws(KeeperError) -> OnChainClaim {
+        try decoding("getClaim") {
             guard case .tuple(let fields) = output.first, fields.count == 8 else {
                 throw KeeperError(.badData, "getClaim answered \(output.count) values, not one 8-field tuple")
             }

@@ -30,18 +30,27 @@ enum ReconcileCommand {
     }
 }
 
-/// `lg-keeper resume`: lifts a pause (after a reconciliation mismatch was investigated).
+/// `lg-keeper resume`: lifts a pause (after a reconciliation mismatch was investigated); with
+/// `--halt`, clears the halt a deep reorg set (after the reorged range was investigated).
 enum ResumeCommand {
     static let command = Command(
         name: "resume",
-        usage: "resume [--by NAME] [--config FILE]",
-        summary: "lift a pause so that payouts continue",
+        usage: "resume [--halt] [--by NAME] [--config FILE]",
+        summary: "lift a pause so that payouts continue (--halt: clear a deep-reorg halt)",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["config", "by"], flags: [])
+        let arguments = try Arguments(words, valued: ["config", "by"], flags: ["halt"])
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
         let name = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        if arguments.flag("halt") {
+            do {
+                let before = try KeeperControl.halt(database)
+                try KeeperControl.clearHalt(database, by: name)
+                print(before.paused ? "halt cleared by \(name) (was halted: \(before.reason ?? "no reason recorded"))" : "not halted; nothing to do")
+            } catch { throw CommandFailure(.software, "cannot clear the halt: \(error)") }
+            return .ok
+        }
         do {
             let before = try KeeperControl.state(database)
             try KeeperControl.resume(database, by: name)

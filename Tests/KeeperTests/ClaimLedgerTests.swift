@@ -193,3 +193,26 @@ enum ReferenceDigest {
         return String(String(decoding: data, as: UTF8.self).prefix(64))
     }
 }
+
+@Suite struct HaltControlTests {
+    /// `lg-keeper resume --halt`: the operator clears a deep-reorg halt; claims become actionable
+    /// again, and the audit log says who cleared which halt.
+    @Test func clearingAHaltResumesClaimsAndIsAudited() throws {
+        let fixture = try ClaimFixture()
+        let claim = try fixture.insertClaim(user: "0x00000000000000000000000000000000000000bb", orderID: 7)
+        try KeeperControl.clearHalt(fixture.database, by: "nobody")  // not halted: nothing to do, nothing audited
+        #expect(try AuditLog.entries(fixture.database, subject: "keeper").isEmpty)
+
+        try fixture.database.execute("UPDATE cursor SET halted = 1, halted_reason = 'reorg of depth 6 rewrote block 42', halted_at = 'now'")
+        #expect(try KeeperControl.halt(fixture.database) == .init(paused: true, reason: "reorg of depth 6 rewrote block 42"))
+        #expect(try fixture.ledger.actionable(now: 0).isEmpty)
+
+        try KeeperControl.clearHalt(fixture.database, by: "carol")
+        #expect(try KeeperControl.halt(fixture.database) == .init(paused: false, reason: nil))
+        #expect(try fixture.ledger.actionable(now: 0).map(\.id) == [claim.id])
+        let entries = try AuditLog.entries(fixture.database, subject: "keeper")
+        #expect(entries.map(\.kind) == ["control.unhalt"])
+        #expect(entries.first?.detail == ["by": "carol", "reason": "reorg of depth 6 rewrote block 42"])
+        #expect(try AuditLog.verify(fixture.database).broken == nil)
+    }
+}

@@ -16,7 +16,7 @@ import pytest
 
 import devnode as devnode_cli
 from conftest import DEVNET_DIR, ETHER, Devnode
-from deployment import deployment_document
+from deployment import DevAccounts, deployment_document
 
 MAX_LOGS = 2
 FINALITY_DEPTH = 2
@@ -98,3 +98,12 @@ def test_host_must_be_loopback(tmp_path):
     )
     assert result.returncode == 2 and "loopback" in result.stderr
     assert not (tmp_path / "d.json").exists()
+
+
+def test_users_funds_more_accounts_and_keeps_the_first_five(tmp_path, compiled):
+    with in_process_node(tmp_path, compiled, "--users", "8") as node:
+        users = node.deployment["users"]
+        assert len(users) == 8
+        assert [u["address"] for u in users[:5]] == [a.address for a in DevAccounts.generate(5).users]
+        for user in users:
+            assert int(node.result("eth_getBalance", user["address"], "latest"), 16) == 100 * ETHER

@@ -69,3 +69,16 @@ extension JSONRPCClient {
         return ChainTip(head: head, finalized: block.isNull ? nil : try BlockHeader(json: block).number)
     }
 }
+
+extension JSONRPCClient {
+    /// Several `eth_call`s at one block in one JSON-RPC batch; the output bytes in request order. A
+    /// failed element (a revert, a node error) is thrown as its own `RPCError`.
+    public func calls(_ requests: [CallRequest], block: BlockTag = .latest) async throws(RPCError) -> [[UInt8]] {
+        let results = try await batch(requests.map { RPCRequest("eth_call", [$0.json, block.json]) })
+        guard results.count == requests.count else { throw .malformed("batch answered \(results.count) of \(requests.count) calls") }
+        var outputs = [[UInt8]]()
+        outputs.reserveCapacity(results.count)
+        for result in results { outputs.append(try WireFormat.bytes(try result.get(), "eth_call")) }
+        return outputs
+    }
+}

@@ -24,6 +24,9 @@ public final class ClaimPipeline {
         public var backoffCapMilliseconds: Int64 = 600_000
         /// Transient failures tolerated before the claim fails.
         public var maxTransientAttempts = 12
+        /// A pass starts no claim after this long, so that the next round follows the chain (and
+        /// sees a reorg) soon even when OKX is slow and many claims wait; the rest wait one round.
+        public var passBudgetMilliseconds: Int64 = 5_000
     }
 
     public let settings: Settings
@@ -50,27 +53,48 @@ public final class ClaimPipeline {
     public struct PassReport: Sendable, Equatable {
         public var examined = 0
         public var transitions = 0
+        /// Actionable claims left for the next round because the pass used up its time budget.
+        public var deferred = 0
     }
 
-    /// One pass over the actionable claims. Errors of one claim are logged and do not stop the others,
-    /// except a store failure, which ends the pass (fail closed).
+    /// One pass over the actionable claims, within `settings.passBudgetMilliseconds`. Errors of one
+    /// claim are logged and do not stop the others, except a store failure, which ends the pass (fail closed).
     @discardableResult
     public func pass() async throws(KeeperError) -> PassReport {
-        var report = PassReport()
-        for claim in try ledger.actionable(now: clock()) {
-            report.examined += 1
+        let report = try await Self.pass(over: try ledger.actionable(now: clock()), budgetMilliseconds: settings.passBudgetMilliseconds,
+                                         clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
             do throws(KeeperError) {
-                if try await advance(claim) {
-                    report.transitions += 1
-                    if let moved = try ledger.claim(user: claim.user, orderID: claim.orderID) {
-                        log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
-                    }
+                guard try await advance(claim) else { return false }
+                if let moved = try ledger.claim(user: claim.user, orderID: claim.orderID) {
+                    log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
                 }
+                return true
             } catch where error.code == .store || error.code == .software {
                 throw error
             } catch {
                 log("level=warn msg=\"claim step failed\" claim=\(claim.subject) state=\(claim.state.rawValue) error=\"\(error.message)\"")
+                return false
             }
+        }
+        if report.deferred > 0 {
+            log("msg=\"claim pass out of time\" examined=\(report.examined) deferred=\(report.deferred) budget_ms=\(settings.passBudgetMilliseconds)")
+        }
+        return report
+    }
+
+    /// Steps through `items` in order until `budgetMilliseconds` have passed on `clock` since the
+    /// start; at least one item is stepped, and an item once started is finished.
+    static func pass<Item>(over items: [Item], budgetMilliseconds: Int64, clock: () -> Int64,
+                           step: (Item) async throws(KeeperError) -> Bool) async throws(KeeperError) -> PassReport {
+        var report = PassReport()
+        let started = clock()
+        for (index, item) in items.enumerated() {
+            if index > 0, clock() - started >= budgetMilliseconds {
+                report.deferred = items.count - index
+                break
+            }
+            report.examined += 1
+            if try await step(item) { report.transitions += 1 }
         }
         return report
     }

@@ -27,4 +27,22 @@ public enum KeeperControl {
             try AuditLog.append(db, kind: "control.resume", subject: "keeper", detail: ["by": .string(operatorName)])
         }
     }
+
+    /// The halt a finality violation set (`cursor.halted`, a `deep_reorg` alert), if any.
+    public static func halt(_ db: Database) throws -> State {
+        guard let row = try db.fetchOne("SELECT halted, halted_reason FROM cursor WHERE id = 1") else { return State(paused: false, reason: nil) }
+        return State(paused: try row.get("halted"), reason: try row.get("halted_reason", as: String?.self))
+    }
+
+    /// Clears a finality-violation halt (the operator has investigated the reorged range) and audits
+    /// it with the reason it replaces. Claim processing continues on the keeper's next round.
+    public static func clearHalt(_ db: Database, by operatorName: String) throws {
+        try db.transaction { db in
+            let before = try halt(db)
+            guard before.paused else { return }
+            try db.execute("UPDATE cursor SET halted = 0, halted_reason = NULL, halted_at = NULL WHERE id = 1")
+            try AuditLog.append(db, kind: "control.unhalt", subject: "keeper",
+                                detail: ["by": .string(operatorName), "reason": .string(before.reason ?? "")])
+        }
+    }
 }

@@ -48,15 +48,21 @@ public struct Reconciler {
         // Events are complete only when the index has reached the confirmed head.
         let indexComplete = (indexedThrough ?? -1) >= Int64(head) - Int64(confirmations)
 
+        // Every claim the pass reads, read in batches at the one block.
+        let read = claims.filter { Self.verifiedStates.contains($0.state) || Self.untouchedStates.contains($0.state) }
+        let onChainClaims = try await reader.claims(read.map { (user: $0.user, orderID: $0.orderID) }, block: atHead)
+        let onChainBySubject = Dictionary(zip(read.map(\.subject), onChainClaims), uniquingKeysWith: { first, _ in first })
+
         var claimedOnChain = Set<String>()
         for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed {
-            let (mismatch, onChain) = try await compare(claim, at: atHead)
+            let (mismatch, onChain) = Self.compare(claim, onChainBySubject[claim.subject])
             if let mismatch { found.append(mismatch) }
             if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
         }
         for claim in claims where Self.untouchedStates.contains(claim.state) {
-            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID, block: atHead)
-            if onChain.verified { found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict")) }
+            if onChainBySubject[claim.subject]?.verified == true {
+                found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict"))
+            }
         }
         // The keeper's decisions are the transactions it signed: an event emitted by any other
         // transaction is another signer's, even when the keeper has since adopted its verdict.
@@ -135,9 +141,8 @@ public struct Reconciler {
 
     /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
     /// the keeper's verdict is not confirmed yet).
-    private func compare(_ claim: Claim, at block: BlockTag) async throws(KeeperError) -> (Mismatch?, OnChainClaim?) {
-        guard Self.verifiedStates.contains(claim.state) else { return (nil, nil) }  // verify_pending: not confirmed yet
-        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID, block: block)
+    private static func compare(_ claim: Claim, _ read: OnChainClaim?) -> (Mismatch?, OnChainClaim?) {
+        guard verifiedStates.contains(claim.state), let onChain = read else { return (nil, nil) }  // verify_pending: not confirmed yet
         var problems = [String]()
         if !onChain.verified { problems.append("not verified on-chain") }
         if let amount = claim.amount, onChain.amount != amount { problems.append("amount \(onChain.amount) on-chain, \(amount) recorded") }
