@@ -47,7 +47,7 @@ demo: bootstrap
 CHAOS_ARGS ?=
 chaos: bootstrap
 	swift build
-	$(PYTHON) devnet/chaos.py --claims 500 --users 20 --kills 200 --reorgs 20 $(CHAOS_ARGS)
+	$(PYTHON) devnet/chaos.py --claims 500 --users 20 --kills 200 --reorgs 20 --settle-timeout 1800 $(CHAOS_ARGS)
 
 # Benchmarks (BENCHMARKS.md): release builds, figures printed as a table; not part of `make test`.
 BENCH_APT_PACKAGES := time valgrind
