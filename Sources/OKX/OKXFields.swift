@@ -113,7 +113,7 @@ public enum OKXDecimal {
     /// A numeral's value as sign, significant digits and power of ten, so that equal amounts
     /// compare equal: "-012.50e1" and "-125" both give "-125e0". Nil for what is not a numeral
     /// (Decimal's "NaN").
-    static func numeral(_ text: String) -> String? {
+    package static func numeral(_ text: String) -> String? {
         var text = Substring(text)
         let negative = text.first == "-"
         if negative { text = text.dropFirst() }
