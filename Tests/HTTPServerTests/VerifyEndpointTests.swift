@@ -132,10 +132,12 @@ import Wire
             let get = try await client.send(HTTPRequest(method: .get, url: "http://127.0.0.1:\(server.port)/api/verify"))
             #expect(get.status == 405)
             #expect(get.headers["allow"] == "POST")
-            let text = try await post(server, body: VerifyRequestTests.seedExample, headers: [("Content-Type", "text/plain")])
+            let first = Int64(Date().timeIntervalSince1970)
+            let text = try await post(server, body: VerifyRequestTests.seedExample, timestamp: first, headers: [("Content-Type", "text/plain")])
             #expect(text.status == 415)
-            // A new timestamp: the refused request above already spent its signature.
-            let withCharset = try await post(server, body: VerifyRequestTests.seedExample, timestamp: Int64(Date().timeIntervalSince1970) - 1,
+            // Another timestamp than the first's (not "now − 1", which equals it once a second has
+            // passed): the refused request above already spent its signature.
+            let withCharset = try await post(server, body: VerifyRequestTests.seedExample, timestamp: first - 1,
                                              headers: [("Content-Type", "application/json; charset=utf-8")])
             #expect(withCharset.status == 200)
         }
