@@ -27,7 +27,7 @@ let package = Package(
         // OKX v5 REST: signing, rate limits, error mapping.
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
         // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
-        .target(name: "Verification", dependencies: ["Crypto", "Wire"]),
+        .target(name: "Verification", dependencies: ["Crypto", "Wire", "OKX"]),
         // The encrypted OKX key vault (AES-256-GCM under a master key), in SQLite.
         .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX"]),
         // The keeper service and its commands.

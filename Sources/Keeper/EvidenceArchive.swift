@@ -23,7 +23,7 @@ public final class EvidenceArchive: Sendable {
         let path: String
         do { path = try files.write(document, refusing: secrets) } catch {
             switch error.code {
-            case .secretInEvidence: throw KeeperError(.software, error.message)
+            case .secretInEvidence: throw KeeperError(.badData, error.message)  // redaction makes this unreachable; a claim fault, never a reason to stop
             case .fileSystem: throw KeeperError(.unavailable, error.message)
             case .malformedDocument, .invalidClaim: throw KeeperError(.software, error.message)
             }

@@ -15,6 +15,8 @@ public struct VerificationOutcome: Sendable {
 
     public enum Result: Sendable, Equatable {
         case decided(VerificationDecision)
+        /// The picture is incomplete or inconsistent (`VerdictRules.Judgement.undecided`): no verdict may be written yet.
+        case undecided(String)
         case failed(UpstreamFailure)
     }
 
@@ -30,6 +32,12 @@ public struct VerificationOutcome: Sendable {
     /// The decision, when the exchange answered.
     public var decision: VerificationDecision? {
         if case .decided(let decision) = result { return decision }
+        return nil
+    }
+
+    /// Why no verdict may be written yet, when undecided.
+    public var pending: String? {
+        if case .undecided(let why) = result { return why }
         return nil
     }
 
@@ -49,7 +57,7 @@ public struct VerificationDecision: Sendable, Equatable {
     public let refusal: String?
     /// The loss of the matched position in its settlement currency (0 for none or a gain).
     public let loss: Decimal
-    /// The matched position record (`posId`), if any.
+    /// The matched position's lifecycle (`posId@cTime`), if any.
     public let positionID: String?
 
     public init(verdict: Verdict, amount: UInt256, refusal: String?, loss: Decimal, positionID: String?) {
@@ -58,39 +66,6 @@ public struct VerificationDecision: Sendable, Equatable {
         self.refusal = refusal
         self.loss = loss
         self.positionID = positionID
-    }
-}
-
-/// Why the exchange gave no usable answer: the seed-002 class, and whether repeating may help.
-public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
-    public let code: ExchangeErrorCode
-    /// The exchange's own code (OKX `"50105"`), when it sent one.
-    public let exchangeCode: String?
-    public let msg: String
-    public let hint: String
-    /// The endpoint that failed, e.g. `/api/v5/trade/order`.
-    public let endpoint: String
-
-    public init(code: ExchangeErrorCode, exchangeCode: String?, msg: String, hint: String, endpoint: String) {
-        self.code = code
-        self.exchangeCode = exchangeCode
-        self.msg = msg
-        self.hint = hint
-        self.endpoint = endpoint
-    }
-
-    init(_ error: OKXError) {
-        self.init(code: error.code, exchangeCode: error.okxCode, msg: error.msg, hint: error.hint, endpoint: error.endpoint)
-    }
-
-    /// `RATE_LIMIT`, `REMOTE_5XX` and `TIMEOUT` may clear: retry the verification later. `AUTH_ERROR`,
-    /// `NOT_FOUND` and `REMOTE_4XX` will not change without a new key or a different claim.
-    public var isTransient: Bool { Self.transientCodes.contains(code) }
-
-    public static let transientCodes: Set<ExchangeErrorCode> = [.rateLimit, .remote5xx, .timeout]
-
-    public var description: String {
-        "\(code.rawValue)\(exchangeCode.map { " (\($0))" } ?? "") on \(endpoint): \(msg) — \(hint)"
     }
 }
 

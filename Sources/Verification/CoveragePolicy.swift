@@ -6,6 +6,8 @@ public struct CoveragePolicy: Sendable, Equatable {
     /// Decimals of the pool's unit: an exchange amount `x` (settlement currency, e.g. USDT) is
     /// `x × 10^poolDecimals` pool units.
     public let poolDecimals: Int
+    /// The pool's currency (`pool.currency`, e.g. `USDT`): a loss is paid only when the position settles in it.
+    public let currency: String
     /// Share of the capped loss paid, in basis points (10000 = all of it).
     public let coverageBps: Int
     /// The most one claim may pay, in pool units.
@@ -15,18 +17,19 @@ public struct CoveragePolicy: Sendable, Equatable {
     /// Claims whose liquidation is older than this many days are refused.
     public let maxClaimAgeDays: Int
 
-    public init(poolDecimals: Int, coverageBps: Int, maxPayoutPerClaim: Decimal, coverADL: Bool, maxClaimAgeDays: Int) throws(VerificationError) {
+    public init(poolDecimals: Int, currency: String, coverageBps: Int, maxPayoutPerClaim: Decimal, coverADL: Bool, maxClaimAgeDays: Int) throws(VerificationError) {
         guard (0...30).contains(poolDecimals) else { throw VerificationError(.invalidClaim, "poolDecimals must be 0…30, not \(poolDecimals)") }
         guard (0...10_000).contains(coverageBps) else { throw VerificationError(.invalidClaim, "coverageBps must be 0…10000, not \(coverageBps)") }
         guard maxPayoutPerClaim >= 0, maxPayoutPerClaim == maxPayoutPerClaim.roundedDown(0) else {
             throw VerificationError(.invalidClaim, "maxPayoutPerClaim must be a whole number of pool units, not \(maxPayoutPerClaim)")
         }
         guard maxClaimAgeDays > 0 else { throw VerificationError(.invalidClaim, "maxClaimAgeDays must be positive, not \(maxClaimAgeDays)") }
-        self.init(checked: poolDecimals, coverageBps, maxPayoutPerClaim, coverADL, maxClaimAgeDays)
+        self.init(checked: poolDecimals, currency.uppercased(), coverageBps, maxPayoutPerClaim, coverADL, maxClaimAgeDays)
     }
 
-    private init(checked poolDecimals: Int, _ coverageBps: Int, _ maxPayoutPerClaim: Decimal, _ coverADL: Bool, _ maxClaimAgeDays: Int) {
+    private init(checked poolDecimals: Int, _ currency: String, _ coverageBps: Int, _ maxPayoutPerClaim: Decimal, _ coverADL: Bool, _ maxClaimAgeDays: Int) {
         self.poolDecimals = poolDecimals
+        self.currency = currency
         self.coverageBps = coverageBps
         self.maxPayoutPerClaim = maxPayoutPerClaim
         self.coverADL = coverADL
@@ -35,7 +38,7 @@ public struct CoveragePolicy: Sendable, Equatable {
 
     /// Terms for trying things out: 6 decimals (USDT-like), full coverage, 1,000,000 units of
     /// the settlement currency per claim, ADL covered, 30 days.
-    public static let development = CoveragePolicy(checked: 6, 10_000, Decimal(1_000_000_000_000), true, 30)
+    public static let development = CoveragePolicy(checked: 6, "USDT", 10_000, Decimal(1_000_000_000_000), true, 30)
 }
 
 extension Decimal {

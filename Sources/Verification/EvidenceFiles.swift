@@ -63,12 +63,12 @@ public struct EvidenceFiles: Sendable {
         }
     }
 
-    /// The first forbidden member name anywhere in `value`, compared case-insensitively.
+    /// The first forbidden member name anywhere in `value`, compared case-insensitively, whose value is not redacted.
     static func firstForbiddenKey(in value: JSON) -> String? {
         switch value {
         case .object(let members):
             for (key, member) in members {
-                if forbiddenKeys.contains(key.lowercased()) { return key }
+                if forbiddenKeys.contains(key.lowercased()) && member != .string(CredentialRedaction.placeholder) { return key }
                 if let found = firstForbiddenKey(in: member) { return found }
             }
             return nil

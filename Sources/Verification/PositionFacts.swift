@@ -20,8 +20,11 @@ public struct OrderFacts: Sendable, Equatable {
     public let origin: Origin
     /// When it filled (epoch ms), else when it was created.
     public let time: Int64
+    /// The size filled; nil when the exchange did not say.
+    public let filledSize: Decimal?
 
-    public init(ordId: String, instId: String, side: String, posSide: String, marginMode: String, origin: Origin, time: Int64) {
+    public init(ordId: String, instId: String, side: String, posSide: String, marginMode: String, origin: Origin, time: Int64,
+                filledSize: Decimal? = nil) {
         self.ordId = ordId
         self.instId = instId
         self.side = side
@@ -29,6 +32,7 @@ public struct OrderFacts: Sendable, Equatable {
         self.marginMode = marginMode
         self.origin = origin
         self.time = time
+        self.filledSize = filledSize
     }
 
     /// The direction of the position this order belongs to: its `posSide` in hedge mode; in
@@ -38,6 +42,9 @@ public struct OrderFacts: Sendable, Equatable {
         let buys = side == "buy"
         return (origin == .trader ? buys : !buys) ? "long" : "short"
     }
+
+    /// Whether the order is forced by the exchange (liquidation or ADL).
+    public var isForced: Bool { origin != .trader }
 }
 
 /// What the verdict needs of one closed (or partly closed) position record.
@@ -56,57 +63,54 @@ public struct PositionFacts: Sendable, Equatable {
     /// `long` or `short`.
     public let direction: String
     public let close: Close
+    /// The latest close left nothing open (OKX types 2, 3 and 6), or the size closed reached the largest size held.
+    public let isFullyClosed: Bool
     /// Opened (epoch ms).
     public let openedAt: Int64
     /// Last updated — closed — (epoch ms).
     public let closedAt: Int64
     /// Negative for a loss; fees, funding and the liquidation penalty included.
     public let realizedPnl: Decimal
+    /// The accumulated liquidation penalty: negative when set, nil when none.
+    public let liqPenalty: Decimal?
+    /// The size closed in total; nil when the exchange did not say.
+    public let closedSize: Decimal?
+    /// The currency the P&L is in (OKX `ccy`); empty when not given.
+    public let currency: String
 
-    public init(posId: String, instId: String, marginMode: String, direction: String, close: Close,
-                openedAt: Int64, closedAt: Int64, realizedPnl: Decimal) {
+    public init(posId: String, instId: String, marginMode: String, direction: String, close: Close, isFullyClosed: Bool = true,
+                openedAt: Int64, closedAt: Int64, realizedPnl: Decimal, liqPenalty: Decimal? = nil, closedSize: Decimal? = nil,
+                currency: String = "") {
         self.posId = posId
         self.instId = instId
         self.marginMode = marginMode
         self.direction = direction
         self.close = close
+        self.isFullyClosed = isFullyClosed
         self.openedAt = openedAt
         self.closedAt = closedAt
         self.realizedPnl = realizedPnl
+        self.liqPenalty = liqPenalty
+        self.closedSize = closedSize
+        self.currency = currency
     }
+
+    /// The position's identity: OKX keeps a `posId` when a position is reopened within 30 days of
+    /// its last full close, so one lifecycle is `posId` with its opening time (`posId@cTime`).
+    public var lifecycle: String { "\(posId)@\(openedAt)" }
 }
 
-/// The verdict rules of DESIGN.md §7, over exchange-neutral facts.
-public enum VerdictRules {
-    /// The position the order belongs to: same instrument, margin mode and direction, opened at or
-    /// before the order's time and closed at or after it; the earliest-closed one if several.
-    public static func position(of order: OrderFacts, in records: [PositionFacts]) -> PositionFacts? {
-        records.filter { record in
-            record.instId == order.instId && record.marginMode == order.marginMode && record.direction == order.positionDirection
-                && record.openedAt <= order.time && order.time <= record.closedAt
-        }.min { ($0.closedAt, $0.posId) < ($1.closedAt, $1.posId) }
-    }
+/// One forced order (liquidation or ADL) of a position, with what its fills realised.
+public struct ForcedCloseFacts: Sendable, Equatable {
+    public let order: OrderFacts
+    /// Σ (fill P&L + fill fee) over the order's fills: negative for a loss. Nil when the fills could not be read whole.
+    public let realized: Decimal?
+    /// The size the fills add up to.
+    public let filledSize: Decimal
 
-    /// A liquidation or ADL order decides directly; otherwise the matched record's close type
-    /// (liquidation → forced-liquidation, ADL → adl, manual → manual-close); no record → unknown.
-    public static func verdict(order: OrderFacts, position: PositionFacts?) -> Verdict {
-        switch order.origin {
-        case .liquidation: return Verdict(reason: .forcedLiquidation, liquidatedAt: order.time)
-        case .adl: return Verdict(reason: .adl, liquidatedAt: order.time)
-        case .trader: break
-        }
-        guard let position else { return Verdict(reason: .unknown, liquidatedAt: nil) }
-        switch position.close {
-        case .liquidation: return Verdict(reason: .forcedLiquidation, liquidatedAt: position.closedAt)
-        case .adl: return Verdict(reason: .adl, liquidatedAt: position.closedAt)
-        case .manual: return Verdict(reason: .manualClose, liquidatedAt: nil)
-        case .other: return Verdict(reason: .unknown, liquidatedAt: nil)
-        }
-    }
-
-    /// Whether the claim is older than the policy allows, measured from the liquidation (or,
-    /// without one, the order) to `now`.
-    public static func isTooOld(verdict: Verdict, order: OrderFacts, now: Int64, policy: CoveragePolicy) -> Bool {
-        now - (verdict.liquidatedAt ?? order.time) > Int64(policy.maxClaimAgeDays) * 86_400_000
+    public init(order: OrderFacts, realized: Decimal?, filledSize: Decimal) {
+        self.order = order
+        self.realized = realized
+        self.filledSize = filledSize
     }
 }

@@ -29,6 +29,12 @@ public struct VerificationResponse: Sendable {
     /// Exchange-specific position fields to show beside the verdict (lever, triggerPx…).
     public var positionDetails: [String: JSON] = [:]
     public var verdict: Verdict?
+    /// How the verdict's loss was found.
+    public var decision: VerdictRules.Decision?
+    /// Why no verdict may be written yet, when the picture is incomplete or inconsistent.
+    public var pending: String?
+    /// The position's settlement currency (the instrument's `settleCcy`, else the record's `ccy`).
+    public var settlementCurrency: String?
     public var payout: Payout?
     public var principal: Decimal?
     public var policy: CoveragePolicy?
@@ -61,14 +67,17 @@ public struct VerificationResponse: Sendable {
             "perf": .object(perf),
             "error": failure?.json ?? .null,
         ]
-        if let verdict {
+        if verdict != nil || pending != nil {
             var position = positionDetails
-            position["liquidated"] = .bool(verdict.liquidated)
-            position["liquidatedAt"] = verdict.liquidatedAt.map { .string(Self.timestamp(milliseconds: $0)) } ?? .null
-            position["reason"] = .string(verdict.reason.rawValue)
-            position["adl"] = .bool(verdict.reason == .adl)
+            position["decided"] = .bool(verdict != nil)
+            position["liquidated"] = .bool(verdict?.liquidated ?? false)
+            position["liquidatedAt"] = verdict?.liquidatedAt.map { .string(Self.timestamp(milliseconds: $0)) } ?? .null
+            position["reason"] = .string((verdict?.reason ?? .unknown).rawValue)
+            position["adl"] = .bool(verdict?.reason == .adl)
+            if let pending { position["pending"] = .string(pending) }
             if let record = self.position {
                 position["posId"] = .string(record.posId)
+                position["lifecycle"] = .string(record.lifecycle)
                 position["mode"] = .string(record.marginMode)
                 position["direction"] = .string(record.direction)
                 position["realizedPnl"] = .string(record.realizedPnl.plainText)
@@ -79,6 +88,9 @@ public struct VerificationResponse: Sendable {
             if let payout, let policy {
                 normalized["payout"] = [
                     "amount": .string(payout.amount.plainText), "loss": .string(payout.loss.plainText),
+                    "lossBasis": .string((decision?.lossBasis ?? .none).rawValue),
+                    "forcedOrders": .array((decision?.forcedOrders ?? []).map { .string($0) }),
+                    "currency": settlementCurrency.map { .string($0) } ?? .null, "poolCurrency": .string(policy.currency),
                     "principal": principal.map { .string($0.plainText) } ?? .null, "poolDecimals": JSON(policy.poolDecimals),
                     "coverageBps": JSON(policy.coverageBps), "maxPayoutPerClaim": .string(policy.maxPayoutPerClaim.plainText),
                     "coverADL": .bool(policy.coverADL), "maxClaimAgeDays": JSON(policy.maxClaimAgeDays),

@@ -57,6 +57,10 @@ enum VerifyCommand {
         }
         print(outcome.responseText)
         let evidence = "evidence \(outcome.evidence.evidenceId) root \(outcome.evidence.root) (\(outcome.evidence.path))"
+        if let pending = outcome.pending {
+            FileHandle.standardError.write(Data("lg-keeper: no verdict yet (\(pending)): check again later; \(evidence)\n".utf8))
+            return .problemFound
+        }
         guard let failure = outcome.failure else {
             FileHandle.standardError.write(Data("lg-keeper: \(evidence)\n".utf8))
             return .ok

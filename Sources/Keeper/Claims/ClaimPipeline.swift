@@ -147,7 +147,7 @@ extension ClaimPipeline {
         case .permanent(let why):
             try ledger.transition(claim, to: .failed, .init(reason: .some(why)), why: "verification failed")
             return true
-        case .transient(let why):
+        case .transient(let why), .undecided(let why), .keyInvalid(let why):
             return try retryLater(claim, why: why, now: now)
         case .verdict(let verdict):
             return try await submitVerdict(verdict, for: claim)

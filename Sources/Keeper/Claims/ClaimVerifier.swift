@@ -3,6 +3,7 @@ import Foundation
 import OKX
 import Store
 import Vault
+import Verification
 
 /// A verdict ready to be written on-chain with `verifyPayout`.
 public struct ClaimVerdict: Sendable, Equatable {
@@ -12,16 +13,21 @@ public struct ClaimVerdict: Sendable, Equatable {
     public let evidenceRoot: Hash
     /// Why nothing is paid although liquidated (too old, ADL not covered…).
     public let refusal: String?
-    /// The OKX position (`posId`) the verdict matched, if any.
+    /// The OKX position the verdict matched, as its lifecycle (`posId@cTime`), if any.
     public let positionID: String?
 }
 
 /// What one verification attempt of a claim came to.
 public enum VerificationAttempt: Sendable, Equatable {
+    /// Complete and consistent: may be written on-chain.
     case verdict(ClaimVerdict)
-    /// Rate limit, 5xx, timeout: try again later.
+    /// Incomplete, not yet closed or visible, an unknown type, contradictory answers: check again.
+    case undecided(String)
+    /// The trader's key is expired, revoked, wrong or lacks Read: park the claim in needs_key.
+    case keyInvalid(String)
+    /// Rate limit, 5xx, timeout, a clock still refused: try again later.
     case transient(String)
-    /// Authentication refused, order not found, other 4xx: retrying cannot help.
+    /// Order not found (or another account's), other 4xx: retrying cannot help.
     case permanent(String)
 }
 
@@ -62,7 +68,7 @@ public struct ClaimVerifier: Sendable {
         }
     }
 
-    /// - Parameter claimedPositions: positions other claims already cover (`position-already-claimed`).
+    /// - Parameter claimedPositions: position lifecycles other claims already cover (`position-already-claimed`).
     public func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String> = []) async throws(KeeperError) -> VerificationAttempt {
         let client = okx.client(credentials, simulated: okx.simulated, observer: observer)
         var request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
@@ -74,8 +80,11 @@ public struct ClaimVerifier: Sendable {
         case .decided(let decision):
             return .verdict(ClaimVerdict(amount: decision.amount, liquidated: decision.verdict.liquidated, evidenceID: outcome.evidence.evidenceId,
                                          evidenceRoot: outcome.evidence.root, refusal: decision.refusal, positionID: decision.positionID))
+        case .undecided(let why):
+            return .undecided(why)
         case .failed(let failure):
             let why = "\(failure.code.rawValue) on \(failure.endpoint): \(failure.msg) — \(failure.hint)"
+            if failure.isKeyProblem { return .keyInvalid(why) }
             return failure.isTransient ? .transient(why) : .permanent(why)
         }
     }

@@ -28,7 +28,8 @@ public struct APIVerifier: Sendable {
         self.log = log
     }
 
-    /// 200 with the response for any verdict; for an exchange failure the response (its `error`
+    /// 200 with the response for any verdict; 202 with it when no verdict can be given yet
+    /// (`normalized.position.decided` false, `pending` says why); for an exchange failure the response (its `error`
     /// filled) with the status of `status(for:)`; a seed-002 error body when no verification ran.
     public func answer(_ request: VerifyRequest) async -> (status: Int, body: JSON) {
         let credentials: OKXCredentials, wallet: String?
@@ -53,6 +54,7 @@ public struct APIVerifier: Sendable {
             let verifier = LiquidationVerifier(policy: policy, archive: EvidenceArchive(files: EvidenceFiles(root: evidenceDirectory), database: database))
             let outcome = try await verifier.verify(verification, on: okx.client(credentials, simulated: simulated, observer: observer),
                                                     refusing: credentials.secrets)
+            if outcome.pending != nil { return (202, outcome.response) }  // no verdict yet: ask again later
             return (outcome.failure.map { Self.status(for: $0.code) } ?? 200, outcome.response)
         } catch {
             log("level=error msg=\"api verify failed\" ord_id=\(request.ordId) error=\"\(error)\"")
