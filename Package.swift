@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "OKX", "Keeper", "Store", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OKX", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Keeper", "OKX", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
