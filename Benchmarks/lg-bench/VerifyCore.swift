@@ -88,11 +88,14 @@ func processCPUSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-/// The three reads of one claim as okxsim answered them, replayed without a round trip.
+/// The reads of one claim as okxsim answered them, replayed without a round trip.
 struct RecordedExchange: Exchange {
     var order: Swift.Result<ExchangeResponse<OKXOrder>, OKXError>?
     var history: Swift.Result<ExchangeResponse<OKXPositionHistory>, OKXError>?
     var instrument: Swift.Result<ExchangeResponse<OKXInstrument>, OKXError>?
+    var forced: Swift.Result<ExchangeResponse<OKXOrder>, OKXError>?
+    /// By order ID.
+    var fills: [String: Swift.Result<ExchangeResponse<OKXFill>, OKXError>] = [:]
 
     var exchangeName: String { "okx" }
 
@@ -103,6 +106,14 @@ struct RecordedExchange: Exchange {
     }
 
     func instrument(id: String) async throws(OKXError) -> ExchangeResponse<OKXInstrument> { try Self.replay(instrument, "public/instruments") }
+
+    func forcedOrders(instrumentID: String, from: Int64, to: Int64?) async throws(OKXError) -> ExchangeResponse<OKXOrder> {
+        try Self.replay(forced, "trade/orders-history")
+    }
+
+    func fills(orderID: String, instrumentID: String) async throws(OKXError) -> ExchangeResponse<OKXFill> {
+        try Self.replay(fills[orderID], "trade/fills")
+    }
 
     private static func replay<T>(_ answer: Swift.Result<T, OKXError>?, _ path: String) throws(OKXError) -> T {
         guard let answer else { fatalError("lg-bench: the verifier read \(path), which it did not read when recorded") }
@@ -135,6 +146,18 @@ final class RecordingExchange: Exchange {
     func instrument(id: String) async throws(OKXError) -> ExchangeResponse<OKXInstrument> {
         let answer = await Self.capture { () async throws(OKXError) in try await upstream.instrument(id: id) }
         answers.withLock { $0.instrument = answer }
+        return try answer.get()
+    }
+
+    func forcedOrders(instrumentID: String, from: Int64, to: Int64?) async throws(OKXError) -> ExchangeResponse<OKXOrder> {
+        let answer = await Self.capture { () async throws(OKXError) in try await upstream.forcedOrders(instrumentID: instrumentID, from: from, to: to) }
+        answers.withLock { $0.forced = answer }
+        return try answer.get()
+    }
+
+    func fills(orderID: String, instrumentID: String) async throws(OKXError) -> ExchangeResponse<OKXFill> {
+        let answer = await Self.capture { () async throws(OKXError) in try await upstream.fills(orderID: orderID, instrumentID: instrumentID) }
+        answers.withLock { $0.fills[orderID] = answer }
         return try answer.get()
     }
 

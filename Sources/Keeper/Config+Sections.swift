@@ -19,17 +19,34 @@ public struct SignerConfig: Sendable {
     }
 }
 
-/// `okx`: the OKX v5 REST endpoint.
+/// `okx`: the OKX v5 REST hosts. A key works only on its own region's host, so each key's
+/// region (`keys add --region www|us|eea`) picks its base URL from `baseURLs`
+/// (default https://www.okx.com, https://us.okx.com, https://eea.okx.com). `baseURL` is kept as
+/// the `www` region's URL for older configuration files; giving both for `www` is an error.
 public struct OKXConfig: Sendable {
-    public var baseURL: String
+    public var baseURLs: OKXBaseURLs
+    /// The `www` region's base URL.
+    public var baseURL: String { baseURLs[.www] }
     /// Sends `x-simulated-trading: 1` (demo trading).
     public var simulated: Bool
     public var timeoutMs: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
-        baseURL = try r.string("baseURL", default: "https://www.okx.com")
-        guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://127.0.0.1") || baseURL.hasPrefix("http://localhost") else {
-            throw KeeperError(.config, "okx.baseURL must be https:// (plain http only on loopback)")
+        var overrides: [OKXRegion: String] = [:]
+        if let www = try r.string("baseURL") {
+            guard Self.isAllowed(www) else { throw KeeperError(.config, "\(r.name("baseURL")) must be https:// (plain http only on loopback)") }
+            overrides[.www] = www
         }
+        var urls = try r.section("baseURLs")
+        for region in OKXRegion.allCases {
+            guard let url = try urls.string(region.rawValue) else { continue }
+            if overrides[region] != nil { throw KeeperError(.config, "okx: give the www URL as baseURL or baseURLs.www, not both") }
+            guard Self.isAllowed(url) else {
+                throw KeeperError(.config, "\(urls.name(region.rawValue)) must be https:// (plain http only on loopback)")
+            }
+            overrides[region] = url
+        }
+        try urls.finish()
+        baseURLs = OKXBaseURLs(overrides)
         simulated = try r.bool("simulated", default: false)
         timeoutMs = try r.integer("timeoutMs", default: 10_000, in: 100...120_000)
         try r.finish()
@@ -37,10 +54,16 @@ public struct OKXConfig: Sendable {
 }
 
 extension OKXConfig {
-    /// A client of this exchange bound to one user's key.
+    /// A client of this exchange bound to one user's key, on the host of the key's region.
     public func client(_ credentials: OKXCredentials, simulated: Bool, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) -> OKXClient {
-        OKXClient(credentials: credentials, configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: timeoutMs),
+        OKXClient(credentials: credentials,
+                  configuration: .init(baseURL: baseURLs[credentials.region], simulated: simulated, requestTimeoutMilliseconds: timeoutMs),
                   observer: observer)
+    }
+
+    /// `https://…`, or plain http on loopback only.
+    static func isAllowed(_ url: String) -> Bool {
+        url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost")
     }
 }
 

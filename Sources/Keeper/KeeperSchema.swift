@@ -166,5 +166,6 @@ public enum KeeperSchema {
             ALTER TABLE claims ADD COLUMN position_id TEXT;
             CREATE INDEX claims_position ON claims (position_id) WHERE position_id IS NOT NULL;
             """),
+        KeyVault.regionMigration,
     ])
 }

@@ -4,10 +4,11 @@ import Wire
 /// The reads a liquidation verifier needs from an exchange account, so that a second exchange
 /// can sit beside OKX. Each call is made with the trader's own read-only key, bound into the
 /// conforming value; each answer keeps the exchange's raw responses for the evidence bundle.
-public protocol Exchange<Order, PositionRecord, Instrument, Failure>: Sendable {
+public protocol Exchange<Order, PositionRecord, Instrument, Fill, Failure>: Sendable {
     associatedtype Order: Sendable
     associatedtype PositionRecord: Sendable
     associatedtype Instrument: Sendable
+    associatedtype Fill: Sendable
     associatedtype Failure: ExchangeError
 
     /// Lowercase exchange name as used in the seed-002 contract (`"okx"`).
@@ -22,10 +23,18 @@ public protocol Exchange<Order, PositionRecord, Instrument, Failure>: Sendable {
 
     /// One instrument's contract specification; an unknown or delisted one is `NOT_FOUND`.
     func instrument(id: String) async throws(Failure) -> ExchangeResponse<Instrument>
+
+    /// The account's forced orders (category full_liquidation, partial_liquidation, adl) of one instrument updated in
+    /// from...to (epoch ms; `to` nil = now), newest first, every page: orders-history (last 7 days) and
+    /// orders-history-archive (last 3 months). isComplete false when a page limit cut the read.
+    func forcedOrders(instrumentID: String, from: Int64, to: Int64?) async throws(Failure) -> ExchangeResponse<Order>
+
+    /// Every fill of one order: trade/fills (3 days) or fills-history (3 months) as the order's age requires.
+    func fills(orderID: String, instrumentID: String) async throws(Failure) -> ExchangeResponse<Fill>
 }
 
 /// OKX behind the `Exchange` protocol, e.g. for a verifier's test double.
-public typealias AnyOKXExchange = any Exchange<OKXOrder, OKXPositionHistory, OKXInstrument, OKXError>
+public typealias AnyOKXExchange = any Exchange<OKXOrder, OKXPositionHistory, OKXInstrument, OKXFill, OKXError>
 
 /// The decoded items of one read and the HTTP answers they came from.
 public struct ExchangeResponse<Item: Sendable>: Sendable {

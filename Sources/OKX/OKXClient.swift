@@ -45,15 +45,17 @@ public final class OKXClient: Sendable {
     private let http: HTTPClient
     private let rateLimiter: OKXRateLimiter
     private let clock: @Sendable () -> Date
+    private let clockOffset: OKXClockOffset
     private let observer: (@Sendable (OKXRequestRecord) -> Void)?
 
     /// - Parameters:
     ///   - http: defaults to a new client with `configuration.httpOptions`.
     ///   - clock: this host's time, for `OK-ACCESS-TIMESTAMP` and `fetchedAt` (injectable for tests).
-    ///   - observer: told about every HTTP attempt, for metrics.
+    ///   - clockOffset: OKX's time minus this host's per host, measured after a 50102 and shared.
+    ///   - observer: told about every HTTP attempt, for metrics (and the clock skew measured after a 50102).
     public init(credentials: OKXCredentials, configuration: Configuration = Configuration(),
                 http: HTTPClient? = nil, rateLimiter: OKXRateLimiter = .shared,
-                clock: @escaping @Sendable () -> Date = { Date() },
+                clock: @escaping @Sendable () -> Date = { Date() }, clockOffset: OKXClockOffset = .shared,
                 observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) {
         var configuration = configuration
         while configuration.baseURL.hasSuffix("/") { configuration.baseURL.removeLast() }
@@ -64,6 +66,7 @@ public final class OKXClient: Sendable {
         self.http = http ?? HTTPClient(options: configuration.httpOptions)
         self.rateLimiter = rateLimiter
         self.clock = clock
+        self.clockOffset = clockOffset
         self.observer = observer
     }
 
@@ -91,11 +94,17 @@ public final class OKXClient: Sendable {
                 return RawExchangeResponse(endpoint: endpoint.path, requestPath: requestPath, status: status, body: body,
                                            json: json, fetchedAt: fetchedAt, rttMs: Self.milliseconds(rtt),
                                            attempts: attempt, waitedMs: Self.milliseconds(waited))
-            case .failed(let error, let retryAfterSeconds):
+            case .failed(var error, let retryAfterSeconds):
+                // 50102 is this host's clock, not the key: measure OKX's, and retry at once corrected.
+                var corrected = false
+                if error.isClockProblem {
+                    if let failure = await correctClock() { error = error.noting(failure) } else { corrected = true }
+                }
                 guard error.isRetryable, attempt < configuration.retry.maximumAttempts else {
                     throw error.after(attempts: attempt)
                 }
-                let delay = configuration.retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfterSeconds)
+                let delay = corrected ? 0
+                    : configuration.retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfterSeconds)
                 do { try await Task.sleep(for: .milliseconds(delay)) } catch {
                     throw OKXError.cancelled(endpoint: endpoint.path).after(attempts: attempt)
                 }
@@ -113,7 +122,8 @@ public final class OKXClient: Sendable {
     private func exchange(_ endpoint: OKXEndpoint, requestPath: String, parameters: [String: String]) async -> Attempt {
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("Content-Type", "application/json")]
         if endpoint.isPrivate {
-            let timestamp = OKXSigner.timestamp(for: clock())
+            let offset = clockOffset.milliseconds(for: configuration.baseURL)
+            let timestamp = OKXSigner.timestamp(for: clock().addingTimeInterval(Double(offset) / 1000))
             headers += [("OK-ACCESS-KEY", credentials.apiKey),
                         ("OK-ACCESS-SIGN", signer.signature(timestamp: timestamp, method: "GET", requestPath: requestPath)),
                         ("OK-ACCESS-TIMESTAMP", timestamp),
@@ -154,6 +164,47 @@ public final class OKXClient: Sendable {
         return .failed(error, retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0) })
     }
 
+    /// This host's time corrected by the measured offset to OKX's: "now" for OKX's retention windows.
+    func clockNow() -> Date {
+        clock().addingTimeInterval(Double(clockOffset.milliseconds(for: configuration.baseURL)) / 1000)
+    }
+
+    /// Measures OKX's clock against this host's with `GET /api/v5/public/time` (at the midpoint of
+    /// the round trip), stores the offset for this host and reports it to the observer. Returns why
+    /// the measurement failed, or nil.
+    private func correctClock() async -> String? {
+        let endpoint = OKXEndpoint.time
+        do { _ = try await rateLimiter.acquire(limiterKey(endpoint, [:]), limit: endpoint.limit) } catch {
+            return "cancelled before OKX's clock could be measured"
+        }
+        let before = clock()
+        let started = ContinuousClock.now
+        let response: HTTPResponse
+        do {
+            response = try await http.send(HTTPRequest(method: .get, url: configuration.baseURL + endpoint.path,
+                                                       headers: [("Accept", "application/json")]))
+        } catch {
+            observe(endpoint, outcome: error.code == .timeout ? "timeout" : "transport", status: nil, since: started)
+            return "measuring OKX's clock failed: \(error.message)"
+        }
+        let after = clock()
+        let serverTime: Int64?
+        do {
+            serverTime = try JSON(parsing: response.body)["data"]?[0]?["ts"]?.stringValue.flatMap { Int64($0) }
+        } catch {
+            serverTime = nil
+        }
+        guard response.status == 200, let serverTime else {
+            observe(endpoint, outcome: "http_\(response.status)", status: response.status, since: started)
+            return "measuring OKX's clock failed: public/time answered HTTP \(response.status) without a time"
+        }
+        let midpoint = (before.timeIntervalSince1970 + after.timeIntervalSince1970) * 500
+        let skew = serverTime - Int64(midpoint.rounded())
+        clockOffset.set(skew, for: configuration.baseURL)
+        observe(endpoint, outcome: "0", status: 200, since: started, clockSkew: skew)
+        return nil
+    }
+
     /// The rate limiter's key for a request, per OKX's scope for the endpoint.
     private func limiterKey(_ endpoint: OKXEndpoint, _ parameters: [String: String]) -> OKXRateLimiter.Key {
         let user = credentials.uid.map { "uid:\($0)" } ?? "key:\(keyFingerprint)"
@@ -171,9 +222,11 @@ public final class OKXClient: Sendable {
         credentials.secrets.filter { $0.count >= 4 }.reduce(message) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
     }
 
-    private func observe(_ endpoint: OKXEndpoint, outcome: String, status: Int?, since started: ContinuousClock.Instant) {
+    private func observe(_ endpoint: OKXEndpoint, outcome: String, status: Int?, since started: ContinuousClock.Instant,
+                         clockSkew: Int64? = nil) {
         observer?(OKXRequestRecord(endpoint: endpoint.path, outcome: outcome, httpStatus: status,
-                                   duration: ContinuousClock.now - started))
+                                   duration: ContinuousClock.now - started, baseURL: configuration.baseURL,
+                                   clockSkewMilliseconds: clockSkew))
     }
 
     /// `?a=1&b=2` with values percent-encoded (RFC 3986 unreserved characters kept), or "".
@@ -210,4 +263,19 @@ public struct OKXRequestRecord: Sendable {
     public let outcome: String
     public let httpStatus: Int?
     public let duration: Duration
+    /// The host asked, e.g. `https://www.okx.com`.
+    public let baseURL: String
+    /// Set on the `public/time` request the client made after a 50102: OKX's clock minus this
+    /// host's in milliseconds (positive: this host is behind), for the `okx_clock_skew` alert.
+    public let clockSkewMilliseconds: Int64?
+
+    public init(endpoint: String, outcome: String, httpStatus: Int?, duration: Duration, baseURL: String = "",
+                clockSkewMilliseconds: Int64? = nil) {
+        self.endpoint = endpoint
+        self.outcome = outcome
+        self.httpStatus = httpStatus
+        self.duration = duration
+        self.baseURL = baseURL
+        self.clockSkewMilliseconds = clockSkewMilliseconds
+    }
 }

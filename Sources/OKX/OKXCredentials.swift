@@ -9,12 +9,20 @@ public struct OKXCredentials: Sendable, Equatable {
     /// The OKX user ID (sub-accounts have their own), if known: OKX limits private endpoints per
     /// user, so it keys the rate limiter; without it the API key stands in for the user.
     public let uid: String?
+    /// The OKX entity the key belongs to: it decides the host the key is sent to.
+    public let region: OKXRegion
 
-    public init(apiKey: String, secretKey: String, passphrase: String, uid: String? = nil) {
+    public init(apiKey: String, secretKey: String, passphrase: String, uid: String? = nil, region: OKXRegion = .www) {
         self.apiKey = apiKey
         self.secretKey = secretKey
         self.passphrase = passphrase
         self.uid = uid.flatMap { $0.isEmpty ? nil : $0 }
+        self.region = region
+    }
+
+    /// The same key, registered under `region`.
+    public func inRegion(_ region: OKXRegion) -> OKXCredentials {
+        OKXCredentials(apiKey: apiKey, secretKey: secretKey, passphrase: passphrase, uid: uid, region: region)
     }
 
     /// The first 8 bytes of SHA-256(apiKey) in hex: identifies a key without revealing it.
@@ -33,7 +41,7 @@ public struct OKXCredentials: Sendable, Equatable {
 }
 
 extension OKXCredentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "OKXCredentials(key \(fingerprint), secret and passphrase redacted)" }
+    public var description: String { "OKXCredentials(key \(fingerprint), region \(region), secret and passphrase redacted)" }
     public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["fingerprint": fingerprint], displayStyle: .struct) }
+    public var customMirror: Mirror { Mirror(self, children: ["fingerprint": fingerprint, "region": region.rawValue], displayStyle: .struct) }
 }

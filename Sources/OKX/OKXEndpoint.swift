@@ -18,6 +18,14 @@ public struct OKXEndpoint: Sendable, Hashable {
     /// `GET /api/v5/account/positions-history`: 10 / 2 s per user.
     public static let positionsHistory = OKXEndpoint(path: "/api/v5/account/positions-history",
                                                      limit: .init(requests: 10, scope: .user), isPrivate: true)
+    /// `GET /api/v5/trade/orders-history` (last 7 days): 40 / 2 s per user
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-history-last-7-days).
+    public static let ordersHistory = OKXEndpoint(path: "/api/v5/trade/orders-history",
+                                                  limit: .init(requests: 40, scope: .user), isPrivate: true)
+    /// `GET /api/v5/trade/orders-history-archive` (last 3 months): 20 / 2 s per user
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-history-last-3-months).
+    public static let ordersHistoryArchive = OKXEndpoint(path: "/api/v5/trade/orders-history-archive",
+                                                         limit: .init(requests: 20, scope: .user), isPrivate: true)
     /// `GET /api/v5/trade/fills` (last 3 days): 60 / 2 s per user.
     public static let fills = OKXEndpoint(path: "/api/v5/trade/fills", limit: .init(requests: 60, scope: .user), isPrivate: true)
     /// `GET /api/v5/trade/fills-history` (last 3 months): 10 / 2 s per user.

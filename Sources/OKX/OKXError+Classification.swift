@@ -32,7 +32,14 @@ extension OKXError {
         let code = classify(okxCode: okxCode, httpStatus: status)
         let message = msg.isEmpty ? (okxCode == nil ? "HTTP \(status) without an OKX answer" : "OKX gave no message") : msg
         return OKXError(code: code, okxCode: okxCode, httpStatus: status, msg: message,
-                        hint: hint(code: code, okxCode: okxCode, status: status, request: request), endpoint: endpoint)
+                        hint: hint(code: code, okxCode: okxCode, status: status, request: request), endpoint: endpoint,
+                        isRetryable: okxCode == "50102" ? true : nil)
+    }
+
+    /// The same error with `note` added to its hint (e.g. why OKX's clock could not be measured).
+    func noting(_ note: String) -> OKXError {
+        OKXError(code: code, okxCode: okxCode, httpStatus: httpStatus, msg: msg, hint: "\(hint) (\(note))",
+                 endpoint: endpoint, attempts: attempts, isRetryable: isRetryable)
     }
 
     /// A request that got no usable HTTP answer.
@@ -100,7 +107,8 @@ extension OKXError {
         case "50101": "Demo/live mismatch: a demo-trading key needs okx.simulated = true (x-simulated-trading: 1), "
             + "a live key needs it false."
         case "50102": "The request's timestamp was refused: check the host clock / NTP; OKX refuses timestamps "
-            + "more than 30 s off (compare with GET /api/v5/public/time)."
+            + "more than 30 s off (compare with GET /api/v5/public/time). The client measures OKX's clock and corrects "
+            + "its timestamps; this is not the key's fault."
         case "50103", "50104", "50106", "50107": "The request lacked an OK-ACCESS header: a client defect, please report it."
         case "50105": "The passphrase is wrong: it is the one chosen when the API key was created, not the account's "
             + "login password."
@@ -111,7 +119,9 @@ extension OKXError {
         case "50112": "The timestamp was refused as malformed: check the host clock."
         case "50113": "The signature did not verify: check the secret key (copy it again, without spaces) and the "
             + "host clock."
-        case "50119": "The API key does not exist any more (deleted or expired): register a new read-only key."
+        case "50119": "The API key does not exist any more (deleted, or expired: OKX deletes a key not bound to an "
+            + "IP after 14 days unused), or it belongs to another region's host (www, us, eea): register a new "
+            + "read-only key with `lg-keeper keys add --region`."
         case "50120": "The API key lacks the Read permission: enable Read for this key on OKX (Trade and Withdraw "
             + "are not needed)."
         case "51603": "OKX has no \(order) for \(instrument) on this key's account: check that ordId and instId belong "

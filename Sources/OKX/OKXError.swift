@@ -36,6 +36,25 @@ public struct OKXError: ExchangeError, Equatable {
 
     public var exchangeCode: String? { okxCode }
 
+    /// The trader's key itself was refused: expired or deleted (50119 — OKX deletes a key not bound
+    /// to an IP after 14 days unused, shared/OKX.md), unknown (50111, also a key used on another
+    /// region's host), frozen (50100), wrong passphrase (50105), wrong secret key (50113, the
+    /// signature does not verify), IP not whitelisted (50110, 50121), no Read permission (50120),
+    /// or a demo/live mismatch (50101). A claim waits for a new key; it is not the claim's fault.
+    /// 50102 (this host's clock) is not a key problem.
+    public var isKeyProblem: Bool {
+        guard let okxCode else { return false }
+        return Self.keyProblemCodes.contains(okxCode)
+    }
+
+    /// OKX's codes for a refused key [error-code]; see `isKeyProblem`.
+    public static let keyProblemCodes: Set<String> = ["50100", "50101", "50105", "50110", "50111", "50113", "50119", "50120", "50121"]
+
+    /// 50102 "Timestamp request expired": this host's clock differs from OKX's by more than 30 s
+    /// (https://www.okx.com/docs-v5/en/#overview-rest-authentication). The client corrects its
+    /// timestamps and retries; this error means the correction did not help (yet).
+    public var isClockProblem: Bool { okxCode == "50102" }
+
     /// The same error after `attempts` requests in all.
     func after(attempts: Int) -> OKXError {
         OKXError(code: code, okxCode: okxCode, httpStatus: httpStatus, msg: msg, hint: hint,

@@ -31,6 +31,14 @@ public struct OKXInstrument: Sendable, Equatable {
         state = try f.string("state", required: false)
     }
 
+    /// The instrument family of a derivative's ID, its first two parts: `BTC-USD-250328-60000-C` →
+    /// `BTC-USD`, `BTC-USD_UM-SWAP` → `BTC-USD_UM`; nil for a pair.
+    public static func family(of instId: String) -> String? {
+        let parts = instId.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return nil }
+        return String(parts[0]) + "-" + String(parts[1])
+    }
+
     /// The instrument type OKX expects for an instrument ID: `BTC-USDT-SWAP` → `SWAP`,
     /// `BTC-USD-250328` → `FUTURES`, `BTC-USD-250328-60000-C` → `OPTION`, `BTC-USDT` → `SPOT`.
     public static func type(of instId: String) -> String {

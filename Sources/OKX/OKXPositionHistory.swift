@@ -26,7 +26,7 @@ public struct OKXPositionHistory: Sendable, Equatable {
     public let fundingFee: Decimal?
     /// Negative when set.
     public let liqPenalty: Decimal?
-    /// Set only for types 3–5.
+    /// Set for types 3–5 (the documentation is silent on 6).
     public let triggerPx: Decimal?
     /// When the position was opened.
     public let cTime: Int64
@@ -60,7 +60,10 @@ public struct OKXPositionHistory: Sendable, Equatable {
         ccy = try f.string("ccy", required: false)
     }
 
-    /// `type`: 1 partial close, 2 full close, 3 liquidation, 4 partial liquidation, 5 ADL.
+    /// `type`, the latest close type when there were several: 1 partial close, 2 full close,
+    /// 3 liquidation, 4 partial liquidation, 5 ADL (position not fully closed), 6 ADL (position
+    /// fully closed) — https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-positions-history:
+    /// "`5`：ADL - position not fully closed; `6`：ADL - position fully closed".
     public struct CloseType: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -70,10 +73,17 @@ public struct OKXPositionHistory: Sendable, Equatable {
         public static let fullClose = CloseType(rawValue: "2")
         public static let liquidation = CloseType(rawValue: "3")
         public static let partialLiquidation = CloseType(rawValue: "4")
+        /// ADL, the position not fully closed.
         public static let adl = CloseType(rawValue: "5")
+        /// ADL, the position fully closed.
+        public static let adlFullyClosed = CloseType(rawValue: "6")
 
         /// Types 3 and 4.
         public var isLiquidation: Bool { self == .liquidation || self == .partialLiquidation }
+        /// Types 5 and 6: auto-deleveraged.
+        public var isADL: Bool { self == .adl || self == .adlFullyClosed }
+        /// The types OKX documents (1–6); any other is new and must not be guessed at.
+        public var isDocumented: Bool { ["1", "2", "3", "4", "5", "6"].contains(rawValue) }
         /// Types 1 and 2: closed by the trader.
         public var isManualClose: Bool { self == .partialClose || self == .fullClose }
     }

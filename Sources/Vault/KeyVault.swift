@@ -6,12 +6,15 @@ import Store
 ///
 /// Each row holds AES-256-GCM(`nonce ‖ ciphertext ‖ tag`) of the credentials' JSON under the
 /// master key, with a random 12-byte nonce and `lgk-vault-v1 \0 wallet \0 alias` as associated
-/// data, so a row moved to another wallet or alias no longer opens.
+/// data, so a row moved to another wallet or alias no longer opens. The key's region (`www`,
+/// `us`, `eea`: which OKX host it works on) is not secret and is stored beside it in clear
+/// (migration `010_vault_key_region`; keys stored before it are `www`).
 public struct KeyVault {
     /// One stored key, without its secrets.
     public struct Entry: Sendable, Equatable {
         public let wallet: String
         public let alias: String
+        public let region: OKXRegion
         public let createdAt: String
         public let updatedAt: String
     }
@@ -27,6 +30,11 @@ public struct KeyVault {
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
             PRIMARY KEY (wallet, alias)
         );
+        """)
+
+    /// Adds each key's region; existing keys were all made for www.okx.com. Part of `KeeperSchema.migrator`.
+    public static let regionMigration = Migrator.Migration("010_vault_key_region", """
+        ALTER TABLE vault_keys ADD COLUMN region TEXT NOT NULL DEFAULT 'www' CHECK (region IN ('www', 'us', 'eea'));
         """)
 
     let database: Database
@@ -93,7 +101,8 @@ public struct KeyVault {
         let wallet = try Self.normalizedWallet(wallet), alias = try Self.validatedAlias(alias)
         let sealed = try Self.seal(credentials, wallet: wallet, alias: alias, key: key)
         do {
-            try database.execute("INSERT INTO vault_keys (wallet, alias, sealed, key_check) VALUES (?, ?, ?, ?)", [wallet, alias, sealed, key.check])
+            try database.execute("INSERT INTO vault_keys (wallet, alias, sealed, key_check, region) VALUES (?, ?, ?, ?, ?)",
+                                 [wallet, alias, sealed, key.check, credentials.region.rawValue])
         } catch where error.isUniqueViolation {
             throw VaultError(.duplicate, "the alias '\(alias)' is already in the vault: remove it first")
         } catch {
@@ -119,7 +128,7 @@ public struct KeyVault {
         let key = try requireKey()
         let row: Row?
         do {
-            row = try database.fetchOne("SELECT wallet, alias, sealed, key_check FROM vault_keys WHERE \(condition) ORDER BY rowid DESC LIMIT 1", arguments)
+            row = try database.fetchOne("SELECT wallet, alias, sealed, key_check, region FROM vault_keys WHERE \(condition) ORDER BY rowid DESC LIMIT 1", arguments)
         } catch { throw VaultError(.database, "cannot read the vault: \(error.message)") }
         guard let row, let rowWallet = try? row.get(0, as: String.self), let alias = try? row.get(1, as: String.self),
               let sealed = try? row.get(2, as: [UInt8].self), let check = try? row.get(3, as: String.self) else {
@@ -128,16 +137,35 @@ public struct KeyVault {
         if let wallet, try Self.normalizedWallet(wallet) != rowWallet {
             throw VaultError(.notFound, "the alias '\(alias)' belongs to another wallet")
         }
-        return (rowWallet, alias, try Self.open(sealed, keyCheck: check, wallet: rowWallet, alias: alias, key: key))
+        let region = try Self.region(row, column: 4, wallet: rowWallet, alias: alias)
+        return (rowWallet, alias, try Self.open(sealed, keyCheck: check, wallet: rowWallet, alias: alias, key: key).inRegion(region))
     }
 
     /// Every stored key, without secrets, by wallet then alias.
     public func list() throws(VaultError) -> [Entry] {
+        let rows: [Row]
         do {
-            return try database.fetchAll("SELECT wallet, alias, created_at, updated_at FROM vault_keys ORDER BY wallet, alias").map { row in
-                Entry(wallet: try row.get(0), alias: try row.get(1), createdAt: try row.get(2), updatedAt: try row.get(3))
-            }
+            rows = try database.fetchAll("SELECT wallet, alias, created_at, updated_at, region FROM vault_keys ORDER BY wallet, alias")
         } catch { throw VaultError(.database, "cannot read the vault: \(error)") }
+        return try rows.map { row throws(VaultError) in
+            do {
+                let wallet: String = try row.get(0), alias: String = try row.get(1)
+                return Entry(wallet: wallet, alias: alias, region: try Self.region(row, column: 4, wallet: wallet, alias: alias),
+                             createdAt: try row.get(2), updatedAt: try row.get(3))
+            } catch let error as VaultError { throw error } catch { throw VaultError(.database, "cannot read the vault: \(error)") }
+        }
+    }
+
+    /// The region stored in `row` at `column`.
+    static func region(_ row: Row, column: Int, wallet: String, alias: String) throws(VaultError) -> OKXRegion {
+        let text: String
+        do { text = try row.get(column, as: String.self) } catch {
+            throw VaultError(.database, "cannot read the region of \(wallet) / \(alias): \(error)")
+        }
+        guard let region = OKXRegion(rawValue: text) else {
+            throw VaultError(.tampered, "the vault row for \(wallet) / \(alias) has an unknown region '\(text.prefix(16))'")
+        }
+        return region
     }
 
     /// Removes the keys of `wallet` or the key named `alias`; returns how many rows went.

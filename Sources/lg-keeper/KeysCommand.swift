@@ -8,12 +8,12 @@ import Vault
 enum KeysCommand {
     static let command = Command(
         name: "keys",
-        usage: "keys add --wallet 0x… --alias NAME | list | remove --wallet 0x…|--alias NAME | rekey  [--config FILE | --db FILE]",
+        usage: "keys add --wallet 0x… --alias NAME [--region www|us|eea] | list | remove --wallet 0x…|--alias NAME | rekey  [--config FILE | --db FILE]",
         summary: "the encrypted OKX key vault (credentials on stdin; master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE)",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["wallet", "alias", "db", "config"], flags: [])
+        let arguments = try Arguments(words, valued: ["wallet", "alias", "region", "db", "config"], flags: [])
         guard arguments.positionals.count == 1, let action = arguments.positionals.first else {
             throw UsageError("say `keys add`, `keys list`, `keys remove` or `keys rekey`")
         }
@@ -22,18 +22,22 @@ enum KeysCommand {
         switch action {
         case "add":
             let wallet = try arguments.required("wallet"), alias = try arguments.required("alias")
+            let region = try region(arguments)
             let key = try masterKey(environment)
-            let credentials = try readCredentials()
+            let credentials = try readCredentials().inRegion(region)
             guard let vault = try open(path, create: true, key: key) else { throw CommandFailure(.config, "cannot open \(path)") }
             try perform { try vault.add(wallet: wallet, alias: alias, credentials: credentials) }
-            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) (AES-256-GCM, \(path))")
+            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))")
         case "list":
             try noOptions(arguments, except: [], action)
             guard let vault = try open(path, create: false, key: nil) else { print("no keys (no database at \(path))"); return .ok }
             let entries = try perform { try vault.list() }
             if entries.isEmpty { print("no keys") }
-            for entry in entries { print("\(entry.wallet)  \(entry.alias)  added \(entry.createdAt)  sealed \(entry.updatedAt)") }
+            for entry in entries {
+                print("\(entry.wallet)  \(entry.alias)  region \(entry.region)  added \(entry.createdAt)  sealed \(entry.updatedAt)")
+            }
         case "remove":
+            try noOptions(arguments, except: ["wallet", "alias"], action)
             guard arguments.value("wallet") != nil || arguments.value("alias") != nil else {
                 throw UsageError("say which key: --wallet 0x… or --alias NAME")
             }
@@ -54,8 +58,17 @@ enum KeysCommand {
         return .ok
     }
 
+    /// `--region www|us|eea` (default www): the OKX host the key was created for.
+    static func region(_ arguments: Arguments) throws -> OKXRegion {
+        guard let text = arguments.value("region") else { return .www }
+        guard let region = OKXRegion(parsing: text) else {
+            throw UsageError("--region must be www, us or eea (the OKX site the key was created on)")
+        }
+        return region
+    }
+
     static func noOptions(_ arguments: Arguments, except: Set<String>, _ action: String) throws {
-        for name in ["wallet", "alias"] where !except.contains(name) && arguments.value(name) != nil {
+        for name in ["wallet", "alias", "region"] where !except.contains(name) && arguments.value(name) != nil {
             throw UsageError("--\(name) does not apply to `keys \(action)`")
         }
     }

@@ -25,7 +25,7 @@ enum VerifyCommand {
         guard !ordId.isEmpty, ordId.count <= 32, ordId.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw UsageError("--ord-id must be OKX's numeric order ID")
         }
-        guard !instId.isEmpty, instId.count <= 64, instId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+        guard !instId.isEmpty, instId.count <= 64, instId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw UsageError("--inst-id must look like BTC-USDT-SWAP")
         }
         let environment = ProcessInfo.processInfo.environment
@@ -47,7 +47,7 @@ enum VerifyCommand {
         let archive = EvidenceArchive(files: EvidenceFiles(root: arguments.value("evidence-dir") ?? settings.config?.evidence.dir ?? "reports/evidence"),
                                       database: database)
         let client = OKXClient(credentials: credentials,
-                               configuration: .init(baseURL: settings.okxURL, simulated: settings.simulated,
+                               configuration: .init(baseURL: settings.okxURL(for: credentials.region), simulated: settings.simulated,
                                                     requestTimeoutMilliseconds: settings.okxTimeoutMs))
         let request = VerificationRequest(ordId: ordId, instId: instId, wallet: wallet, principal: principal,
                                           requestId: arguments.value("request-id"), simulated: settings.simulated)
@@ -74,7 +74,9 @@ enum VerifyCommand {
     struct Settings {
         let config: Config?
         let policy: CoveragePolicy
-        let okxURL: String
+        /// `--okx-url`, which replaces every region's host.
+        let okxURLOverride: String?
+        let baseURLs: OKXBaseURLs
         let simulated: Bool
         let okxTimeoutMs: Int
 
@@ -85,13 +87,17 @@ enum VerifyCommand {
             let policyConfig = try config?.policy ?? KeeperFailure.map { () throws(KeeperError) in try PolicyConfig.defaults() }
             self.config = config
             policy = try KeeperFailure.map { () throws(KeeperError) in try CoveragePolicy(config: policyConfig) }
-            okxURL = arguments.value("okx-url") ?? okx.baseURL
-            guard okxURL.hasPrefix("https://") || okxURL.hasPrefix("http://127.0.0.1") || okxURL.hasPrefix("http://localhost") else {
+            okxURLOverride = arguments.value("okx-url")
+            baseURLs = okx.baseURLs
+            if let url = okxURLOverride, !(url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost")) {
                 throw UsageError("--okx-url must be https:// (plain http only on loopback)")
             }
             simulated = arguments.flag("simulated") || okx.simulated
             okxTimeoutMs = okx.timeoutMs
         }
+
+        /// The host for a key of `region`: `--okx-url`, else `okx.baseURLs`.
+        func okxURL(for region: OKXRegion) -> String { okxURLOverride ?? baseURLs[region] }
     }
 
     /// The key stored for `wallet` in the vault (master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE).
@@ -115,7 +121,11 @@ enum VerifyCommand {
             throw UsageError("give --wallet 0x… (key from the vault) or set \(names.apiKey), \(names.secretKey) and \(names.passphrase)")
         }
         let validated = try KeysCommand.perform { try OKXCredentials(validating: apiKey, secretKey: secretKey, passphrase: passphrase) }
+        let region = try environment["LGK_OKX_REGION"].map { text in
+            guard let region = OKXRegion(parsing: text) else { throw UsageError("LGK_OKX_REGION must be www, us or eea") }
+            return region
+        } ?? .www
         return OKXCredentials(apiKey: validated.apiKey, secretKey: validated.secretKey, passphrase: validated.passphrase,
-                              uid: environment[names.uid])
+                              uid: environment[names.uid], region: region)
     }
 }

@@ -64,7 +64,7 @@ public struct VerifyRequest: Sendable, Equatable {
         }
         let instId = try reader.required("instId")
         guard (1...64).contains(instId.utf8.count),
-              instId.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || $0 == 0x2D }) else {
+              instId.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || $0 == 0x2D || $0 == 0x5F }) else {
             throw KeeperError(.badData, "instId must be an OKX instrument ID such as BTC-USDT-SWAP")
         }
         let live = try reader.bool("live")
