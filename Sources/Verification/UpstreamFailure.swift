@@ -24,7 +24,7 @@ public struct UpstreamFailure: Sendable, Equatable, CustomStringConvertible {
 
     /// The trader's key itself is the problem (expired, revoked, wrong, or without Read): not the
     /// claim's fault, and cured by registering a new key.
-    public var isKeyProblem: Bool { code == .authError && exchangeCode != "50102" }
+    public var isKeyProblem: Bool { exchangeCode.map(OKXError.keyProblemCodes.contains) ?? false }
 
     /// `RATE_LIMIT`, `REMOTE_5XX` and `TIMEOUT` may clear: retry the verification later. `AUTH_ERROR`,
     /// `NOT_FOUND` and `REMOTE_4XX` will not change without a new key or a different claim.

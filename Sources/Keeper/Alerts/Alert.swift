@@ -11,6 +11,8 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case feeCapReached = "fee_cap_reached"
     case signerBalanceLow = "signer_balance_low"
     case rpcDown = "rpc_down"
+    /// OKX answered 50102: this host's clock is off by more than OKX allows (30 s).
+    case okxClockSkew = "okx_clock_skew"
 }
 
 /// The persisted outbox of alerts: raised inside the transaction of what caused them, delivered

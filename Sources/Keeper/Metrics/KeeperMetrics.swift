@@ -19,6 +19,7 @@ public enum KeeperMetrics {
         m.declare("lgk_rpc_request_duration_seconds", .histogram, help: "JSON-RPC request latency, by method.", labels: ["method"], buckets: latencyBuckets)
         m.declare("lgk_okx_requests_total", .counter, help: "OKX REST requests, by endpoint and OKX code (or http_NNN, timeout, transport).", labels: ["endpoint", "code"])
         m.declare("lgk_okx_request_duration_seconds", .histogram, help: "OKX REST request latency, by endpoint.", labels: ["endpoint"], buckets: latencyBuckets)
+        m.declare("lgk_okx_clock_skew_ms", .gauge, help: "OKX's clock minus this host's, in ms, as last measured after a 50102 (0 until then).")
         m.declare("lgk_halted", .gauge, help: "1 when claim processing is halted after a finality violation.")
         m.declare("lgk_paused", .gauge, help: "1 when payouts are paused until `lg-keeper resume`.")
         m.declare("lgk_claims", .gauge, help: "Claims by state.", labels: ["state"])

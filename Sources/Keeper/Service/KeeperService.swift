@@ -20,6 +20,8 @@ public final class KeeperService {
     public let metrics: MetricsRegistry
     /// What `/readyz` reads: the loop's last round.
     public let health = KeeperHealth()
+    /// The OKX clock skew measured after a 50102, until the next round raises `okx_clock_skew`.
+    public let clockSkew = ClockSkewMonitor()
     /// What `POST /api/verify` runs: the same policy, vault and exchange as the claims.
     public let apiVerifier: APIVerifier
     let reader: ContractReader
@@ -74,7 +76,7 @@ public final class KeeperService {
         }
         let reader = ContractReader(rpc: session.rpc, contract: config.chain.contract)
         self.reader = reader
-        let okxObserver = KeeperMetrics.okxObserver(metrics)
+        let okxObserver = clockSkew.observer(passingTo: KeeperMetrics.okxObserver(metrics))
         apiVerifier = APIVerifier(policy: coverage, evidenceDirectory: config.evidence.dir, databasePath: path, vault: openVault,
                                   okx: config.okx, observer: okxObserver, log: log)
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
@@ -117,6 +119,7 @@ public final class KeeperService {
             }
         }
         if !report.halted { try await pipeline.pass() }
+        try raiseClockSkew()
         if let alerts { try await alerts.deliver() }
         if Date().timeIntervalSince(lastReconcile) >= Double(config.reconcile.intervalSeconds) {
             lastReconcile = Date()
@@ -129,6 +132,19 @@ public final class KeeperService {
         }
         KeeperMetrics.refresh(metrics, report: report, follower: follower.statistics, transactions: transactions.statistics.snapshot)
         return report
+    }
+
+    /// `okx_clock_skew` when an OKX client measured this host's clock off after a 50102.
+    private func raiseClockSkew() throws(KeeperError) {
+        guard let skew = clockSkew.take() else { return }
+        metrics.set("lgk_okx_clock_skew_ms", to: Double(skew))
+        log("level=warn msg=\"okx clock skew\" skew_ms=\(skew)")
+        try IndexStore.wrap {
+            try session.store.database.transaction { db in
+                try AlertOutbox.raise(db, .okxClockSkew, "OKX's clock is \(skew) ms ahead of this host's (50102 Timestamp request expired): requests are corrected, fix the host's clock (NTP)",
+                                      detail: ["skewMs": JSON(Int(skew))], dedupeKey: "okx-clock-skew")
+            }
+        }
     }
 
     /// The signer's and the pool's balances into the metrics; `signer_balance_low` when the
