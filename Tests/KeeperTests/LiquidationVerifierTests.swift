@@ -49,7 +49,13 @@ import Wire
             on: client, refusing: scenario.credentials.secrets)
         let response = outcome.response
 
-        if let expectedError = scenario.error {
+        if scenario.wait != nil {
+            // No verdict may be written: the response says so, and nothing is decided.
+            let pending = try #require(outcome.pending, "\(scenario.file) must wait, not decide")
+            #expect(!pending.isEmpty && outcome.decision == nil && outcome.failure == nil)
+            #expect(response["normalized"]?["position"]?["decided"]?.boolValue == false)
+            #expect(response["normalized"]?["position"]?["pending"]?.stringValue == pending)
+        } else if let expectedError = scenario.error {
             let failure = try #require(outcome.failure, "\(scenario.file) must fail with \(expectedError)")
             #expect(failure.code.rawValue == expectedError)
             #expect(failure.exchangeCode == scenario.okxCode)
@@ -62,9 +68,13 @@ import Wire
             #expect(decision.verdict.liquidated == scenario.liquidated)
             #expect(decision.verdict.reason.rawValue == scenario.reason)
             #expect(decision.loss == scenario.loss)
-            #expect(decision.positionID == scenario.posId)
+            // The position's identity is its lifecycle, posId@cTime.
+            #expect(decision.positionID?.split(separator: "@").first.map(String.init) == scenario.posId)
+            let covered = scenario.currency == "USDT"  // these terms are a USDT pool's
             if let refusal = scenario.refusal { #expect(decision.refusal == refusal) }
-            let payable = scenario.liquidated && scenario.refusal == nil && scenario.loss > 0
+            if scenario.liquidated && !covered { #expect(decision.refusal == "currency-not-covered", "\(scenario.file)") }
+            #expect(response["normalized"]?["payout"]?["currency"]?.stringValue == scenario.currency)
+            let payable = scenario.liquidated && scenario.refusal == nil && scenario.loss > 0 && covered
             let capped = min(scenario.loss * 1_000_000, principalUnits, terms.maxPayoutUSDT * 1_000_000)
             let expected = payable ? Self.floor(capped * Decimal(terms.coverageBps) / 10_000) : 0
             #expect(decision.amount == (try UInt256(decimal: "\(expected)")), "\(scenario.file): amount")

@@ -21,6 +21,10 @@ public struct OKXScenario: Sendable {
     public let okxCode: String?
     public let refusal: String?
     public let maxClaimAgeDays: Int?
+    /// Why no verdict may be written yet (`expect.wait`): the position is not closed or not visible, the picture incomplete.
+    public let wait: String?
+    /// The position's settlement currency (`expect.currency`, default USDT): paid only from a pool in it.
+    public let currency: String
     public let credentials: OKXCredentials
 
     public static let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
@@ -62,7 +66,8 @@ public struct OKXScenario: Sendable {
                 liquidated: expect?["liquidated"]?.boolValue ?? false, reason: try text(expect?["reason"], "expect.reason"),
                 loss: try decimal(try text(expect?["loss"], "expect.loss")), posId: expect?["posId"]?.stringValue,
                 error: expect?["error"]?.stringValue, okxCode: expect?["okxCode"]?.stringValue, refusal: expect?["refusal"]?.stringValue,
-                maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, credentials: credentials)
+                maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, wait: expect?["wait"]?.stringValue,
+                currency: expect?["currency"]?.stringValue ?? "USDT", credentials: credentials)
         }
     }
 
