@@ -11,7 +11,7 @@ extension CoveragePolicy {
             throw KeeperError(.config, "policy.maxPayoutPerClaim: \(error.message)")
         }
         do {
-            try self.init(poolDecimals: config.poolDecimals, currency: "USDT" /* MERGE: pool.currency */, coverageBps: config.coverageBps, maxPayoutPerClaim: maxPayout,
+            try self.init(currency: "USDT" /* MERGE: pool.currency */, poolDecimals: config.poolDecimals, coverageBps: config.coverageBps, maxPayoutPerClaim: maxPayout,
                           coverADL: config.coverADL, maxClaimAgeDays: config.maxClaimAgeDays)
         } catch {
             throw KeeperError(.config, "policy: \(error.message)")

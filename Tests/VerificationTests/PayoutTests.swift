@@ -4,7 +4,7 @@ import Verification
 
 @Suite struct PayoutTests {
     static func policy(bps: Int = 10_000, max: Decimal = 1_000_000_000_000, adl: Bool = true) throws -> CoveragePolicy {
-        try CoveragePolicy(poolDecimals: 6, currency: "USDT", coverageBps: bps, maxPayoutPerClaim: max, coverADL: adl, maxClaimAgeDays: 30)
+        try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: bps, maxPayoutPerClaim: max, coverADL: adl, maxClaimAgeDays: 30)
     }
     static let liquidated = Verdict(reason: .forcedLiquidation, liquidatedAt: 1)
 
@@ -34,8 +34,8 @@ import Verification
         #expect(again.refusal == "position-already-claimed" && again.amount == 0 && again.loss == 325)
         let gain = Payout(verdict: Self.liquidated, loss: -3, settlementCurrency: "USDT", principal: 1_000_000_000, policy: policy, tooOld: false)
         #expect(gain.refusal == "no-loss" && gain.amount == 0 && gain.loss == 0)
-        #expect(throws: VerificationError.self) { try CoveragePolicy(poolDecimals: 6, currency: "USDT", coverageBps: 10_001, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 1) }
-        #expect(throws: VerificationError.self) { try CoveragePolicy(poolDecimals: 6, currency: "USDT", coverageBps: 1, maxPayoutPerClaim: Decimal(string: "1.5") ?? 0, coverADL: true, maxClaimAgeDays: 1) }
+        #expect(throws: VerificationError.self) { try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_001, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 1) }
+        #expect(throws: VerificationError.self) { try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 1, maxPayoutPerClaim: Decimal(string: "1.5") ?? 0, coverADL: true, maxClaimAgeDays: 1) }
     }
 
     /// A loss is in the position's settlement currency and is paid only from a pool in that currency:
@@ -47,7 +47,7 @@ import Verification
         #expect(inverse.refusal == "currency-not-covered" && inverse.amount == 0 && inverse.loss == Decimal(string: "0.05"))
         let unknown = Payout(verdict: Self.liquidated, loss: 325, settlementCurrency: nil, principal: 1_000_000_000, policy: usdtPool, tooOld: false)
         #expect(unknown.refusal == "currency-not-covered")
-        let ethPool = try CoveragePolicy(poolDecimals: 18, currency: "eth", coverageBps: 10_000, maxPayoutPerClaim: Decimal(string: "1000000000000000000000")!,
+        let ethPool = try CoveragePolicy(currency: "ETH", poolDecimals: 18, coverageBps: 10_000, maxPayoutPerClaim: Decimal(string: "1000000000000000000000")!,
                                          coverADL: true, maxClaimAgeDays: 30)
         let inEth = Payout(verdict: Self.liquidated, loss: Decimal(string: "0.05")!, settlementCurrency: "ETH", principal: Decimal(string: "1000000000000000000")!, policy: ethPool, tooOld: false)
         #expect(inEth.refusal == nil && inEth.amount == Decimal(string: "50000000000000000"))

@@ -128,7 +128,7 @@ import Wire
     @Test func ageIsMeasuredFromTheLiquidation() throws {
         let liquidationOrder = Self.order(.liquidation, side: "sell", at: 110 * Self.hour)
         let verdict = Verdict(reason: .forcedLiquidation, liquidatedAt: 110 * Self.hour)
-        let policy = try CoveragePolicy(poolDecimals: 6, currency: "USDT", coverageBps: 10_000, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 30)
+        let policy = try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 30)
         #expect(!VerdictRules.isTooOld(verdict: verdict, order: liquidationOrder, now: 110 * Self.hour + 30 * 24 * Self.hour, policy: policy))
         #expect(VerdictRules.isTooOld(verdict: verdict, order: liquidationOrder, now: 110 * Self.hour + 30 * 24 * Self.hour + 1, policy: policy))
     }
