@@ -71,6 +71,7 @@ class Sim:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        okxsim.close_regions(self.server)
 
 
 @pytest.fixture(scope="module")
