@@ -262,6 +262,13 @@ class World:
         self.instruments = {}   # instId → record
         self.scenarios = []     # files with a claim: {name, file, description, claim, expect}
 
+    def all_accounts(self):
+        """Each account once (an account with extra keys is reachable by each of them)."""
+        unique = {}
+        for account in self.accounts.values():
+            unique.setdefault(id(account), account)
+        return list(unique.values())
+
     @classmethod
     def load(cls, directory, anchor_ms):
         world = cls(anchor_ms)
@@ -277,7 +284,7 @@ class World:
         return world
 
     def _add(self, document, file):
-        known = {"name", "description", "instruments", "accounts", "claim", "expect"}
+        known = {"name", "description", "source", "instruments", "accounts", "claim", "expect"}
         unknown = set(document) - known
         if unknown:
             raise ScenarioError(f"{file}: unknown top-level field(s) {sorted(unknown)}")

@@ -521,7 +521,7 @@ class Handler(BaseHTTPRequestHandler):
             elif url.path == "/sim/scenarios":
                 world = self.sim.world
                 result = {"anchorMs": world.anchor_ms, "scenarios": world.scenarios,
-                          "accounts": [a.public() for a in world.accounts.values()],
+                          "accounts": [a.public() for a in world.all_accounts()],
                           "instruments": list(world.instruments.values())}
             elif url.path == "/sim/health":
                 result = {"ok": True}

@@ -348,61 +348,143 @@ def test_the_command_line_server_starts_and_stops_with_its_parent():
 
 @pytest.fixture(scope="module")
 def world():
-    return okx_scenarios.World.load(os.path.join(DEVNET, "scenarios"), int(time.time() * 1000))
+    return okx_scenarios.World.load(os.path.join(DEVNET, "scenarios"), WORLD_ANCHOR)
 
 
 def decimal(text):
     return Decimal(text) if text else Decimal(0)
 
 
+DOCS = "https://www.okx.com/docs-v5/"
+REASON_OF_TYPE = {"3": "forced-liquidation", "4": "forced-liquidation", "5": "adl", "6": "adl"}
+
+
 def test_the_required_scenarios_exist(world):
     names = {s["name"] for s in world.scenarios}
     assert {"full-liquidation-long", "full-liquidation-short", "partial-liquidation", "adl", "manual-close-loss",
-            "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old"} <= names
+            "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old",
+            "inverse-btc-usd-swap-liquidation", "eth-usd-swap-liquidation", "adl-fully-closed", "posid-reused-first",
+            "posid-reused-second", "partial-liquidation-then-manual-close", "position-visible-later", "us-key",
+            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced"} <= names
     for scenario in world.scenarios:
-        assert {"liquidated", "reason", "loss"} <= set(scenario["expect"]), scenario["name"]
-        assert scenario["expect"]["reason"] in ("forced-liquidation", "adl", "manual-close", "unknown")
+        expect = scenario["expect"]
+        assert {"liquidated", "reason", "loss", "currency"} <= set(expect), scenario["name"]
+        assert expect["reason"] in ("forced-liquidation", "adl", "manual-close", "unknown")
         assert {"account", "ordId", "instId", "principal", "leverage"} <= set(scenario["claim"]), scenario["name"]
 
 
+def test_new_scenarios_quote_their_source(world):
+    """Each scenario from 14 on names where its rule comes from: a documentation link, or says it found none."""
+    for scenario in world.scenarios:
+        if int(scenario["file"][:2]) < 14:
+            continue
+        with open(os.path.join(DEVNET, "scenarios", scenario["file"]), encoding="utf-8") as handle:
+            sources = json.load(handle)["source"]
+        assert sources and all(DOCS in s or "not found" in s or "shared/OKX.md" in s for s in sources), scenario["file"]
+
+
 def test_position_records_follow_okx_definitions(world):
-    for account in world.accounts.values():
+    for account in world.all_accounts():
         for p in account.positions:
             total = decimal(p["pnl"]) + decimal(p["fee"]) + decimal(p["fundingFee"]) + decimal(p["liqPenalty"]) + decimal(p["settledPnl"])
             assert decimal(p["realizedPnl"]) == total, p["posId"]
-            assert (p["triggerPx"] != "") == (p["type"] in ("3", "4", "5")), p["posId"]
+            # triggerPx: "There is value when type is equal to 3, 4 or 5. It is "" when type is equal to 1 or 2"
+            # (the documentation is silent on 6: set, as for 5).
+            assert (p["triggerPx"] != "") == (p["type"] in ("3", "4", "5", "6")), p["posId"]
+            assert p["type"] in okxsim.CLOSE_TYPES, p["posId"]
+            # 5 "ADL - position not fully closed", 6 "ADL - position fully closed".
+            if p["type"] in ("5", "6"):
+                assert (decimal(p["closeTotalPos"]) == decimal(p["openMaxPos"])) == (p["type"] == "6"), p["posId"]
             assert decimal(p["liqPenalty"]) <= 0 and int(p["cTime"]) <= int(p["uTime"])
         for f in account.fills:
             forced = f["tradeId"].startswith("-")
             assert forced == (100 <= int(f["subType"]) <= 107 or 125 <= int(f["subType"]) <= 128), f["tradeId"]
 
 
+def test_a_reused_posid_keeps_the_documented_30_days(world):
+    """posId "will be expired if it is more than 30 days after the last full close position": a posId
+    seen in two records must be two lifecycles, the later opened after the earlier closed, within 30 days."""
+    for account in world.all_accounts():
+        by_pos = {}
+        for p in account.positions:
+            by_pos.setdefault(p["posId"], []).append(p)
+        for pos_id, records in by_pos.items():
+            records.sort(key=lambda p: int(p["cTime"]))
+            for earlier, later in zip(records, records[1:]):
+                assert int(earlier["uTime"]) <= int(later["cTime"]) <= int(earlier["uTime"]) + 30 * okx_scenarios.DAY_MS, pos_id
+                assert earlier["closeTotalPos"] == earlier["openMaxPos"], pos_id
+
+
 def test_order_ids_are_unique_and_forced_orders_reduce_only(world):
-    ids = [o["ordId"] for a in world.accounts.values() for o in a.orders]
+    ids = [o["ordId"] for a in world.all_accounts() for o in a.orders]
     assert len(ids) == len(set(ids))
-    for account in world.accounts.values():
+    for account in world.all_accounts():
         for o in account.orders:
             if o["category"] in ("full_liquidation", "partial_liquidation", "adl"):
                 assert o["reduceOnly"] == "true"
 
 
+def lifecycle(account, expect, order_time):
+    """The positions-history record the claim's order belongs to: posId and, for a reused posId, the
+    lifecycle (cTime ≤ the order's time ≤ uTime)."""
+    records = [p for p in account.positions if p["posId"] == expect["posId"]]
+    if "posCTime" in expect:
+        records = [p for p in records if p["cTime"] == okx_scenarios.resolve_time(expect["posCTime"], account_anchor(account))]
+    records = [p for p in records if int(p["cTime"]) <= order_time <= int(p["uTime"])]
+    assert len(records) == 1, expect
+    return records[0]
+
+
+def account_anchor(account):
+    return WORLD_ANCHOR
+
+
+def forced_fills_loss(account, record):
+    """Σ(fillPnl + fee) of the lifecycle's liquidation orders' fills, plus the position's liqPenalty, as a loss."""
+    forced = {o["ordId"] for o in account.orders
+              if o["category"] in ("full_liquidation", "partial_liquidation") and o["instId"] == record["instId"]
+              and int(record["cTime"]) <= int(o["cTime"]) <= int(record["uTime"])}
+    assert forced
+    total = sum((decimal(f["fillPnl"]) + decimal(f["fee"]) for f in account.fills if f["ordId"] in forced), Decimal(0))
+    return -(total + decimal(record["liqPenalty"]))
+
+
 def test_expectations_match_the_data(world):
-    by_name = {a.name: a for a in world.accounts.values()}
+    by_name = {a.name: a for a in world.all_accounts()}
     for scenario in world.scenarios:
         claim, expect = scenario["claim"], scenario["expect"]
         account = by_name[claim["account"]]
-        found = world.order(account, claim["ordId"], claim["instId"])
+        found = okx_scenarios.served(world.order(account, claim["ordId"], claim["instId"]))
         assert bool(found) == (expect.get("error") != "NOT_FOUND"), scenario["name"]
+        instrument = world.instruments[claim["instId"]]
+        assert expect["currency"] == instrument["settleCcy"], scenario["name"]
         if "posId" in expect:
-            [record] = [p for p in account.positions if p["posId"] == expect["posId"]]
-            assert Decimal(expect["loss"]) == max(-Decimal(record["realizedPnl"]), Decimal(0)), scenario["name"]
-            reason = {"3": "forced-liquidation", "4": "forced-liquidation", "5": "adl"}.get(record["type"], "manual-close")
-            assert (expect["reason"], expect["liquidated"]) == (reason, reason != "manual-close"), scenario["name"]
             order = found[0]
+            order_time = int(order["fillTime"] or order["cTime"])
+            record = lifecycle(account, expect, order_time)
+            assert record["ccy"] == expect["currency"], scenario["name"]
+            forced_in_lifecycle = any(
+                o["category"] in ("full_liquidation", "partial_liquidation") and o["instId"] == record["instId"]
+                and int(record["cTime"]) <= int(o["cTime"]) <= int(record["uTime"]) for o in account.orders)
+            if expect.get("lossBasis") == "forced-fills":
+                assert Decimal(expect["loss"]) == forced_fills_loss(account, record), scenario["name"]
+                assert (expect["reason"], expect["liquidated"]) == ("forced-liquidation", True), scenario["name"]
+            else:
+                assert Decimal(expect["loss"]) == max(-Decimal(record["realizedPnl"]), Decimal(0)), scenario["name"]
+                reason = REASON_OF_TYPE.get(record["type"], "manual-close")
+                assert (expect["reason"], expect["liquidated"]) == (reason, reason != "manual-close"), scenario["name"]
+            # The latest type is manual only where no liquidation happened, unless the loss is taken from the fills.
+            if record["type"] in ("1", "2") and forced_in_lifecycle:
+                assert expect.get("lossBasis") == "forced-fills", scenario["name"]
             if order["category"] == "normal":
                 assert int(record["cTime"]) <= int(order["fillTime"]) < int(record["uTime"]), scenario["name"]
         else:
             assert (expect["liquidated"], expect["loss"]) == (False, "0"), scenario["name"]
+        if "wait" in expect:
+            assert "posId" not in expect and expect["reason"] == "unknown", scenario["name"]
+
+
+WORLD_ANCHOR = int(time.time() * 1000)
 
 
 def test_scenario_files_are_checked(tmp_path):
