@@ -514,3 +514,175 @@ def test_deleted_key_answers_50119(tmp_path):
         assert (status, body["code"]) == (401, "50119")
     finally:
         sim.close()
+
+
+# Issue 13: regions, order history, retention, type 6, options, "_" instIds, key expiry, the clock.
+
+UMA = dict(key="7e8f9a0b-deef-4f4a-5b6c-15b2c3d4e5fb", secret="9DE86082639B15A7CA243BE68E4A6275", passphrase="Uma-dev-only-21")
+WENDY = dict(key="9a0b1c2d-f011-4b6c-7d8e-17d4e5f6071d", secret="BF0A82A4851D37C9EC465D08A06C8497", passphrase="Wendy-dev-only-23")
+YARA = dict(key="ab0c1d2e-0122-4c7d-8e9f-18e5f607182e", secret="D12CA4C6A73F59EB0E687F2AC28EA6B9", passphrase="Yara-dev-only-25")
+YARA_NEW = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f607182930", secret="E23DB5D7B8406AFC1F798035D39FB7CA", passphrase="Yara-new-dev-only-26")
+TINA = dict(key="6d7e8f9a-cdde-4e3f-4a5b-14a1b2c3d4ea", secret="8CD75F71528A0496B9132AD57D3F5164", passphrase="Tina-dev-only-20")
+SAM = dict(key="5c6d7e8f-bccd-4d2e-3f4a-13f0a1b2c3d9", secret="7BC64E604179F385A80219C46C2E4053", passphrase="Sam-dev-only-19")
+VICTOR = dict(key="8f9a0b1c-ef00-4a5b-6c7d-16c3d4e5f60c", secret="AEF97193740C26B8DB354CF79F5B7386", passphrase="Victor-dev-only-22")
+DAVE_TYPE6 = "/api/v5/account/positions-history?type=6"
+
+
+def get_on(sim, region, path, account):
+    """A signed GET on one region's listener."""
+    base = sim.request("/sim/regions")[1][region]
+    timestamp = okx_timestamp()
+    headers = {"OK-ACCESS-KEY": account["key"], "OK-ACCESS-SIGN": okxsim.sign(account["secret"], timestamp, "GET", path),
+               "OK-ACCESS-TIMESTAMP": timestamp, "OK-ACCESS-PASSPHRASE": account["passphrase"]}
+    request = urllib.request.Request(base + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_each_region_has_its_own_listener_and_keys_answer_only_on_theirs(sim):
+    regions = sim.request("/sim/regions")[1]
+    assert set(regions) == {"www", "us", "eea"} and regions["www"] == sim.base and len(set(regions.values())) == 3
+    uma_order = "/api/v5/trade/order?ordId=3210000000000000001&instId=ETH-USDT-SWAP"
+    assert get_on(sim, "us", uma_order, UMA)[1]["code"] == "0"
+    for region in ("www", "eea"):
+        assert get_on(sim, region, uma_order, UMA) == (401, {"code": "50119", "msg": "API key doesn't exist"})
+    assert get_on(sim, "us", ALICE_ORDER, ALICE)[1]["code"] == "50119", "a www key does not work on us"
+    status, body = sim.request("/api/v5/public/time")
+    assert status == 200 and body["code"] == "0", "public endpoints answer on every host"
+
+
+def test_orders_history_filters_by_category_and_pages_on_ordid(sim):
+    path = "/api/v5/trade/orders-history?instType=SWAP&instId=BTC-USDT-SWAP"
+    everything = sim.get(path, account=SAM)[1]["data"]
+    assert [o["ordId"] for o in everything] == ["3190000000000000003", "3190000000000000002", "3190000000000000001"]
+    forced = sim.get(path + "&category=partial_liquidation", account=SAM)[1]["data"]
+    assert [(o["ordId"], o["category"]) for o in forced] == [("3190000000000000002", "partial_liquidation")]
+    assert sim.get(path + "&category=full_liquidation", account=SAM)[1]["data"] == []
+    older = sim.get(path + "&after=3190000000000000003&limit=1", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in older] == ["3190000000000000002"]
+    newer = sim.get(path + "&before=3190000000000000001", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in newer] == ["3190000000000000003", "3190000000000000002"]
+    c_time = int(forced[0]["cTime"])
+    window = sim.get(path + f"&begin={c_time}&end={c_time}", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in window] == ["3190000000000000002"]
+    assert sim.get("/api/v5/trade/orders-history?instId=BTC-USDT-SWAP", account=SAM)[1]["code"] == "50014"
+    assert sim.get(path + "&category=nope", account=SAM)[1]["code"] == "51000"
+
+
+def test_order_history_retention_as_documented(sim):
+    """orders-history: placed in the last 7 days; orders-history-archive: the last 3 months; trade/order:
+    this account keeps orders 30 days. Wendy's orders are 40 and 35 days old."""
+    recent = "/api/v5/trade/orders-history?instType=SWAP&instId=SOL-USDT-SWAP"
+    archive = "/api/v5/trade/orders-history-archive?instType=SWAP&instId=SOL-USDT-SWAP"
+    assert sim.get(recent, account=WENDY)[1]["data"] == []
+    assert [o["ordId"] for o in sim.get(archive, account=WENDY)[1]["data"]] == ["3230000000000000002", "3230000000000000001"]
+    status, body = sim.get("/api/v5/trade/order?ordId=3230000000000000001&instId=SOL-USDT-SWAP", account=WENDY)
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist")
+    assert [o["ordId"] for o in sim.get("/api/v5/trade/orders-history?instType=SWAP&instId=BTC-USDT-SWAP", account=SAM)[1]["data"]]
+
+
+def test_canceled_orders_without_fills_are_kept_two_hours_and_never_archived(tmp_path):
+    order = {"instId": "BTC-USDT-SWAP", "side": "buy", "sz": "1", "state": "canceled", "accFillSz": "0", "category": "normal"}
+    (tmp_path / "a.json").write_text(json.dumps({
+        "instruments": [{"instId": "BTC-USDT-SWAP"}],
+        "accounts": [{"uid": "9", "apiKey": "k", "secretKey": "s", "passphrase": "p", "orders": [
+            dict(order, ordId="11", cTime="now-1h", uTime="now-1h"), dict(order, ordId="12", cTime="now-3h", uTime="now-3h"),
+            dict(order, ordId="13", cTime="now-3h", uTime="now-3h", state="filled", accFillSz="1")]}]}))
+    local = Sim(scenarios=str(tmp_path))
+    try:
+        key = dict(key="k", secret="s", passphrase="p")
+        recent = local.get("/api/v5/trade/orders-history?instType=SWAP", account=key)[1]["data"]
+        assert [o["ordId"] for o in recent] == ["13", "11"]
+        archived = local.get("/api/v5/trade/orders-history-archive?instType=SWAP", account=key)[1]["data"]
+        assert [o["ordId"] for o in archived] == ["13"]
+    finally:
+        local.close()
+
+
+def test_positions_history_knows_type_6(sim):
+    status, body = sim.get(DAVE_TYPE6, account=dict(key="d3f4a5b6-7c8d-4e9f-a0b1-04c5d6e7f8a4", secret="8C3DBF7152EA04F6B9C1E3A5D7F9B1C4",
+                                                    passphrase="Dave-dev-only-4"))
+    assert status == 200 and [p["type"] for p in body["data"]] == ["6"]
+    assert sim.get("/api/v5/account/positions-history?type=7")[1]["code"] == "51000"
+
+
+def test_options_need_instfamily_and_underscore_instids_are_served(sim):
+    option = "/api/v5/public/instruments?instType=OPTION&instId=BTC-USD-261225-100000-C"
+    status, body = sim.request(option)
+    assert (status, body["code"], body["msg"]) == (400, "50014", "Parameter instFamily can not be empty.")
+    [instrument] = sim.request(option + "&instFamily=BTC-USD")[1]["data"]
+    assert (instrument["optType"], instrument["settleCcy"], instrument["instFamily"]) == ("C", "BTC", "BTC-USD")
+    [um] = sim.request("/api/v5/public/instruments?instType=SWAP&instId=BTC-USD_UM-SWAP")[1]["data"]
+    assert (um["instFamily"], um["settleCcy"]) == ("BTC-USD_UM", "USD")
+    path = "/api/v5/trade/order?ordId=3220000000000000002&instId=BTC-USD_UM-SWAP"
+    [order] = sim.get(path, account=VICTOR)[1]["data"]
+    assert order["category"] == "full_liquidation"
+
+
+def test_an_expired_key_answers_50119_and_its_replacement_works(sim):
+    order = "/api/v5/trade/order?ordId=3250000000000000001&instId=BTC-USDT-SWAP"
+    assert sim.get(order, account=YARA)[0:2] == (401, {"code": "50119", "msg": "API key doesn't exist"})
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "0"
+    assert sim.request("/sim/keys", "POST", {"apiKey": YARA_NEW["key"], "expired": True})[1]["expired"] is True
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "50119"
+    sim.request("/sim/reset", "POST", {})
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "0", "reset revives keys expired by /sim/keys"
+    assert sim.request("/sim/keys", "POST", {"apiKey": "nope"})[0] == 400
+
+
+def test_the_clock_can_be_skewed_for_a_while():
+    local = Sim()
+    try:
+        local.request("/sim/clock", "POST", {"skewMs": 45_000, "forMs": 400})
+        assert local.get(ALICE_ORDER)[1]["code"] == "50102"
+        ts = int(local.request("/api/v5/public/time")[1]["data"][0]["ts"])
+        assert abs(ts - (time.time() * 1000 + 45_000)) < 5_000, "public/time shows the skewed clock"
+        time.sleep(0.5)
+        assert local.get(ALICE_ORDER)[1]["code"] == "0", "the skew ends after forMs"
+    finally:
+        local.close()
+
+
+def test_a_record_becomes_visible_only_after_its_delay(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({
+        "instruments": [{"instId": "BTC-USDT-SWAP"}],
+        "accounts": [{"uid": "9", "apiKey": "k", "secretKey": "s", "passphrase": "p", "positionsHistory": [
+            {"instId": "BTC-USDT-SWAP", "mgnMode": "cross", "type": "2", "posId": "1", "cTime": "now-1h", "uTime": "now-1m",
+             "realizedPnl": "0", "visibleAfterMs": 600}]}]}))
+    local = Sim(scenarios=str(tmp_path))
+    try:
+        key = dict(key="k", secret="s", passphrase="p")
+        assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == []
+        time.sleep(0.7)
+        [record] = local.get("/api/v5/account/positions-history", account=key)[1]["data"]
+        assert "visibleAfterMs" not in record and "_meta" not in record
+        local.request("/sim/reset", "POST", {})
+        assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == [], "reset restarts the delay"
+    finally:
+        local.close()
+
+
+def test_scenario_20_hides_its_liquidation_for_a_minute(sim):
+    history = sim.get("/api/v5/account/positions-history?instId=BTC-USDT-SWAP", account=TINA)[1]["data"]
+    assert history == []
+    forced = sim.get("/api/v5/trade/orders-history?instType=SWAP&category=full_liquidation", account=TINA)[1]["data"]
+    assert forced == []
+    assert sim.get("/api/v5/trade/order?ordId=3200000000000000001&instId=BTC-USDT-SWAP", account=TINA)[1]["code"] == "0"
+
+
+def test_the_command_line_prints_every_region():
+    process = subprocess.Popen([sys.executable, os.path.join(DEVNET, "okxsim.py"), "--port", "0"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+        assert lines[0].startswith("okxsim listening on http://127.0.0.1:")
+        assert [line.split()[2] for line in lines[1:]] == ["www", "us", "eea"]
+        process.stdin.close()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
