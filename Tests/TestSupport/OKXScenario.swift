@@ -21,6 +21,10 @@ public struct OKXScenario: Sendable {
     public let okxCode: String?
     public let refusal: String?
     public let maxClaimAgeDays: Int?
+    /// The settlement currency of the loss (`expect.currency`).
+    public let currency: String?
+    /// Why no verdict may be written yet (`expect.wait`), if so.
+    public let wait: String?
     public let credentials: OKXCredentials
 
     public static let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
@@ -32,14 +36,19 @@ public struct OKXScenario: Sendable {
         }
     }
 
-    /// Every account the scenarios define, by name (dev-only fake keys).
+    /// Every account the scenarios define, by name, in its region, and each of an account's
+    /// `extraKeys` by its own name (dev-only fake keys).
     public static func accounts() throws -> [String: OKXCredentials] {
         var accounts = [String: OKXCredentials]()
         for (_, document) in try documents() {
             for account in document["accounts"]?.arrayValue ?? [] {
-                guard let name = account["name"]?.stringValue, let key = account["apiKey"]?.stringValue,
-                      let secret = account["secretKey"]?.stringValue, let passphrase = account["passphrase"]?.stringValue else { continue }
-                accounts[name] = OKXCredentials(apiKey: key, secretKey: secret, passphrase: passphrase, uid: account["uid"]?.stringValue)
+                let region = OKXRegion(rawValue: account["region"]?.stringValue ?? "www") ?? .www
+                for key in [account] + (account["extraKeys"]?.arrayValue ?? []) {
+                    guard let name = key["name"]?.stringValue, let apiKey = key["apiKey"]?.stringValue,
+                          let secret = key["secretKey"]?.stringValue, let passphrase = key["passphrase"]?.stringValue else { continue }
+                    accounts[name] = OKXCredentials(apiKey: apiKey, secretKey: secret, passphrase: passphrase,
+                                                    uid: account["uid"]?.stringValue, region: region)
+                }
             }
         }
         return accounts
@@ -62,7 +71,8 @@ public struct OKXScenario: Sendable {
                 liquidated: expect?["liquidated"]?.boolValue ?? false, reason: try text(expect?["reason"], "expect.reason"),
                 loss: try decimal(try text(expect?["loss"], "expect.loss")), posId: expect?["posId"]?.stringValue,
                 error: expect?["error"]?.stringValue, okxCode: expect?["okxCode"]?.stringValue, refusal: expect?["refusal"]?.stringValue,
-                maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, credentials: credentials)
+                maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, currency: expect?["currency"]?.stringValue,
+                wait: expect?["wait"]?.stringValue, credentials: credentials)
         }
     }
 
