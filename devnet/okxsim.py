@@ -57,32 +57,35 @@ WINDOW_MS = 2000
 TIMESTAMP_TOLERANCE_MS = 30_000
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$")
 
-# OKX's codes, HTTP statuses and messages [error-code].
+# OKX's codes, HTTP statuses and messages, as documented in
+# https://www.okx.com/docs-v5/en/#error-code-rest-api-public (read 2026). Note 50119, 50120 and 50121
+# answer HTTP 200 there, unlike the other key errors (401).
 ERRORS = {
     "50001": (503, "Service temporarily unavailable. Please try again later."),
-    "50004": (400, "API endpoint request timeout (does not mean that the request was successful "
-                   "or failed, please check the request result)."),
+    "50004": (400, "API endpoint request timeout. (does not mean that the request was successful or failed, "
+                   "please check the request result)."),
     "50011": (429, "Too Many Requests"),
     "50013": (429, "Systems are busy. Please try again later."),
     "50014": (400, "Parameter {} can not be empty."),
-    "50026": (500, "System error. Try again later."),
+    "50026": (500, "System error. Try again later"),
+    "50100": (400, "API frozen, please contact customer service."),
     "50101": (401, "APIKey does not match current environment."),
-    "50102": (401, "Timestamp request expired"),
-    "50103": (401, "Request header \"OK-ACCESS-KEY\" can not be empty."),
-    "50104": (401, "Request header \"OK-ACCESS-PASSPHRASE\" can not be empty."),
+    "50102": (401, "Timestamp request expired."),
+    "50103": (401, "Request header \"OK-ACCESS-KEY\" cannot be empty."),
+    "50104": (401, "Request header \"OK-ACCESS-PASSPHRASE\" cannot be empty."),
     "50105": (401, "Request header \"OK-ACCESS-PASSPHRASE\" incorrect."),
-    "50106": (401, "Request header \"OK-ACCESS-SIGN\" can not be empty."),
-    "50107": (401, "Request header \"OK-ACCESS-TIMESTAMP\" can not be empty."),
+    "50106": (401, "Request header \"OK-ACCESS-SIGN\" cannot be empty."),
+    "50107": (401, "Request header \"OK-ACCESS-TIMESTAMP\" cannot be empty."),
     "50110": (401, "Your IP {} is not included in your API key's IP whitelist."),
-    "50111": (401, "Invalid OK-ACCESS-KEY"),
-    "50112": (401, "Invalid OK-ACCESS-TIMESTAMP"),
-    "50113": (401, "Invalid Sign"),
+    "50111": (401, "Invalid OK-ACCESS-KEY."),
+    "50112": (401, "Invalid OK-ACCESS-TIMESTAMP."),
+    "50113": (401, "Invalid signature."),
     "50115": (405, "Invalid request method."),
-    "50119": (401, "API key doesn't exist"),
-    "50120": (401, "API key doesn't have permission to access this endpoint"),
+    "50119": (200, "API key doesn't exist"),
+    "50120": (200, "This API key doesn't have permission to use this function"),
     "51000": (400, "Parameter {} error"),
-    "51001": (200, "Instrument ID does not exist"),
-    "51603": (200, "Order does not exist"),
+    "51001": (200, "Instrument ID, Instrument ID code or Spread ID doesn't exist."),
+    "51603": (200, "Order does not exist."),
 }
 INST_TYPES = {"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"}
 ORDER_CATEGORIES = {"twap", "adl", "full_liquidation", "partial_liquidation", "delivery", "ddh"}
@@ -112,12 +115,14 @@ def parse_timestamp(text):
 
 
 class OKXFailure(Exception):
-    """An OKX error answer: code, HTTP status, message (formatted with `args`)."""
+    """An OKX error answer: code, HTTP status, message (formatted with `args`). Authentication
+    failures answered 401 (and rate limits) carry no `data`; answers with HTTP 200 always do."""
 
     def __init__(self, code, *args, with_data=True):
         status, message = ERRORS[code]
         super().__init__(message.format(*args))
-        self.code, self.status, self.message, self.with_data = code, status, message.format(*args), with_data
+        self.code, self.status, self.message = code, status, message.format(*args)
+        self.with_data = with_data or status == 200
 
 
 class SlidingWindow:

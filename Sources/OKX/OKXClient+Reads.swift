@@ -75,7 +75,7 @@ extension OKXClient: Exchange {
         }
         let orders = try Self.decode(raw, as: OKXOrder.init(json:)).filter { $0.ordId == id && $0.instId == instrumentID }
         guard !orders.isEmpty else {
-            throw Self.notFound("51603", msg: "Order does not exist", endpoint: .order,
+            throw Self.notFound("51603", msg: "Order does not exist.", endpoint: .order,
                                 request: ["ordId": id, "instId": instrumentID])
         }
         return ExchangeResponse(items: orders, pages: [raw])
@@ -272,7 +272,7 @@ extension OKXClient: Exchange {
         let raw = try await get(.instruments, query)
         let instruments = try Self.decode(raw, as: OKXInstrument.init(json:)).filter { $0.instId == id }
         guard !instruments.isEmpty else {
-            throw Self.notFound("51001", msg: "Instrument ID does not exist", endpoint: .instruments, request: ["instId": id])
+            throw Self.notFound("51001", msg: "Instrument ID, Instrument ID code or Spread ID doesn't exist.", endpoint: .instruments, request: ["instId": id])
         }
         return ExchangeResponse(items: instruments, pages: [raw])
     }

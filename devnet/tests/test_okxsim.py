@@ -127,18 +127,27 @@ def test_signed_order_request_answers_okx_fields(sim):
     (dict(omit=["OK-ACCESS-PASSPHRASE"]), "50104"),
     (dict(omit=["OK-ACCESS-SIGN"]), "50106"),
     (dict(omit=["OK-ACCESS-TIMESTAMP"]), "50107"),
-    (dict(account=MIKE), "50120"),
     (dict(account=NINA), "50110"),
     (dict(account=LENA), "50101"),
     (dict(simulated=True), "50101"),
 ])
 def test_authentication_failures_answer_401_with_okx_codes(sim, change, code):
+    """Codes and statuses of https://www.okx.com/docs-v5/en/#error-code-rest-api-public (API class)."""
     change = dict(change)
     if "skew_ms" in change:
         change["timestamp"] = okx_timestamp(int(time.time() * 1000) + change.pop("skew_ms"))
     status, body = sim.get(ALICE_ORDER, **change)
     assert (status, body["code"]) == (401, code)
     assert "data" not in body, "OKX's gateway answers auth failures without data"
+
+
+@pytest.mark.parametrize("account, code, message", [
+    (MIKE, "50120", "This API key doesn't have permission to use this function"),
+])
+def test_key_errors_documented_with_http_200(sim, account, code, message):
+    """https://www.okx.com/docs-v5/en/#error-code-rest-api-public: "50119 | 200 | API key doesn't exist",
+    "50120 | 200 | This API key doesn't have permission to use this function"."""
+    assert sim.get(ALICE_ORDER, account=account) == (200, {"code": code, "msg": message, "data": []})
 
 
 def test_timestamps_within_30_seconds_are_accepted(sim):
@@ -169,7 +178,7 @@ def test_request_errors(sim, path, status, code):
 def test_order_of_another_account_does_not_exist_for_this_key(sim):
     heidis = "/api/v5/trade/order?ordId=2972777888999000064&instId=BTC-USDT-SWAP"
     status, body = sim.get(heidis, account=GRACE)
-    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist")
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist.")
     assert sim.server.sim.world.order_id_exists_elsewhere("2972777888999000064")
 
 
@@ -511,7 +520,7 @@ def test_deleted_key_answers_50119(tmp_path):
     sim = Sim(scenarios=str(tmp_path))
     try:
         status, body = sim.get(ALICE_ORDER, account=dict(key="gone", secret="s", passphrase="p"))
-        assert (status, body["code"]) == (401, "50119")
+        assert (status, body["code"], body["msg"]) == (200, "50119", "API key doesn't exist")
     finally:
         sim.close()
 
@@ -548,7 +557,7 @@ def test_each_region_has_its_own_listener_and_keys_answer_only_on_theirs(sim):
     uma_order = "/api/v5/trade/order?ordId=3210000000000000001&instId=ETH-USDT-SWAP"
     assert get_on(sim, "us", uma_order, UMA)[1]["code"] == "0"
     for region in ("www", "eea"):
-        assert get_on(sim, region, uma_order, UMA) == (401, {"code": "50119", "msg": "API key doesn't exist"})
+        assert get_on(sim, region, uma_order, UMA) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
     assert get_on(sim, "us", ALICE_ORDER, ALICE)[1]["code"] == "50119", "a www key does not work on us"
     status, body = sim.request("/api/v5/public/time")
     assert status == 200 and body["code"] == "0", "public endpoints answer on every host"
@@ -580,7 +589,7 @@ def test_order_history_retention_as_documented(sim):
     assert sim.get(recent, account=WENDY)[1]["data"] == []
     assert [o["ordId"] for o in sim.get(archive, account=WENDY)[1]["data"]] == ["3230000000000000002", "3230000000000000001"]
     status, body = sim.get("/api/v5/trade/order?ordId=3230000000000000001&instId=SOL-USDT-SWAP", account=WENDY)
-    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist")
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist.")
     assert [o["ordId"] for o in sim.get("/api/v5/trade/orders-history?instType=SWAP&instId=BTC-USDT-SWAP", account=SAM)[1]["data"]]
 
 
@@ -624,7 +633,7 @@ def test_options_need_instfamily_and_underscore_instids_are_served(sim):
 
 def test_an_expired_key_answers_50119_and_its_replacement_works(sim):
     order = "/api/v5/trade/order?ordId=3250000000000000001&instId=BTC-USDT-SWAP"
-    assert sim.get(order, account=YARA)[0:2] == (401, {"code": "50119", "msg": "API key doesn't exist"})
+    assert sim.get(order, account=YARA) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
     assert sim.get(order, account=YARA_NEW)[1]["code"] == "0"
     assert sim.request("/sim/keys", "POST", {"apiKey": YARA_NEW["key"], "expired": True})[1]["expired"] is True
     assert sim.get(order, account=YARA_NEW)[1]["code"] == "50119"
