@@ -53,7 +53,7 @@ extension OKXClient {
     public func forcedOrders(instrumentID: String, from: Int64, to: Int64?) async throws(OKXError) -> ExchangeResponse<OKXOrder> {
         try Self.check(instrumentID: instrumentID, endpoint: .ordersHistory)
         let now = Int64((clockNow().timeIntervalSince1970 * 1000).rounded(.down))
-        let upper = to ?? now
+        let from = max(from, 0), upper = min(to ?? now, Int64.max - 1)
         var endpoints: [OKXEndpoint] = [.ordersHistory]
         if from < now - Self.ordersHistoryRetentionMs { endpoints.append(.ordersHistoryArchive) }
         var items: [OKXOrder] = []
@@ -66,7 +66,7 @@ extension OKXClient {
                 pages += read.pages
                 complete = complete && read.isComplete
                 for order in read.items where order.instId == instrumentID && order.category == category
-                    && (from...upper).contains(order.cTime) && seen.insert(order.ordId).inserted {
+                    && order.cTime >= from && order.cTime <= upper && seen.insert(order.ordId).inserted {
                     items.append(order)
                 }
             }
@@ -88,7 +88,7 @@ extension OKXClient {
                       maximumPages: Int = 10) async throws(OKXError) -> ExchangeResponse<OKXOrder> {
         let fixed: [(name: String, value: String)] = [
             ("instType", Self.orderInstrumentType(instrumentID)), ("instId", instrumentID), ("category", category.rawValue),
-            ("begin", String(from - 1)), ("end", String(to + 1)),
+            ("begin", String(max(from - 1, 0))), ("end", String(to + 1)),
         ]
         var after: String?
         var items: [OKXOrder] = []
