@@ -38,6 +38,14 @@ import Wire
         #expect(window.items.isEmpty, "the liquidation 35 days ago is after the window")
     }
 
+    @Test func anEmptyOrInvertedWindowIsNoFault() async throws {
+        let sam = try OKXSimulator.credentials("sam")
+        let inverted = try await sim.client(sam).forcedOrders(instrumentID: "BTC-USDT-SWAP", from: Self.now, to: Self.now - Self.day)
+        #expect(inverted.items.isEmpty && inverted.isComplete)
+        let everything = try await sim.client(sam).forcedOrders(instrumentID: "BTC-USDT-SWAP", from: 0, to: nil)
+        #expect(everything.items.map(\.ordId) == ["3190000000000000002"])
+    }
+
     @Test func forcedOrdersOfAReusedPosIdAreBothFound() async throws {
         let rita = try OKXSimulator.credentials("rita")
         let response = try await sim.client(rita).forcedOrders(instrumentID: "ETH-USDT-SWAP", from: Self.now - 30 * Self.day, to: nil)
