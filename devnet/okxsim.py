@@ -1,24 +1,35 @@
 """An OKX v5 REST simulator for the keeper's tests and demo (loopback only, stdlib only).
 
-    python okxsim.py --port 0 [--scenarios DIR] [--clock-skew-ms N] [--anchor-ms MS]
+    python okxsim.py --port 0 [--us-port 0] [--eea-port 0] [--scenarios DIR] [--clock-skew-ms N] [--anchor-ms MS]
 
-prints `okxsim listening on http://127.0.0.1:PORT` once ready. It serves the read endpoints the
-keeper uses, from the accounts in the scenario files (see okx_scenarios.py), and behaves as OKX
-documents it (../shared/OKX.md): signatures checked exactly, OKX's error codes and HTTP statuses,
-the published rate limits per user (or IP) and endpoint, string codes in the envelope.
+prints `okxsim listening on http://127.0.0.1:PORT` (the www region) once ready, then one line
+`okxsim region REGION listening on URL` for each region. OKX serves each region's keys on its own
+host (www.okx.com, us.okx.com, eea.okx.com): each region has its own listener here, and a key
+used on another region's listener answers 50119 "API key doesn't exist" (observed on OKX, not
+documented). It serves the read endpoints the keeper uses, from the accounts in the scenario
+files (see okx_scenarios.py), and behaves as OKX documents it (../shared/OKX.md): signatures
+checked exactly, OKX's error codes and HTTP statuses, the published rate limits per user (or IP)
+and endpoint, string codes in the envelope, retention windows.
 
-API:  GET /api/v5/public/time                 GET /api/v5/public/instruments?instType=&instId=
+API:  GET /api/v5/public/time                 GET /api/v5/public/instruments?instType=&instFamily=&instId=
       GET /api/v5/trade/order?ordId=&instId=   GET /api/v5/account/positions-history?…
+      GET /api/v5/trade/orders-history?instType=&instId=&category=&after=&before=&begin=&end=&limit=
+      GET /api/v5/trade/orders-history-archive?… (the same parameters)
       GET /api/v5/trade/fills?…                GET /api/v5/trade/fills-history?instType=…
 
 Admin (for tests; no authentication, loopback only):
   POST /sim/faults  {"endpoint": "/api/v5/trade/order" | "*", "mode": MODE, "count": N,
                      "latencyMs": M, "apiKey": optional}  queue N faulty answers; MODE is
-                     429 | 500 | 503 | 50011 | 50013 | 50001 | 50026 | 50004 | latency | timeout | drop
+                     429 | 500 | 503 | 50011 | 50013 | 50001 | 50026 | 50004 | 50102 | latency | timeout | drop
   GET  /sim/faults  the queued faults          POST /sim/reset   faults, hits, limits, clock
   GET  /sim/hits[?apiKey=&endpoint=]           per endpoint: count, limited, faulted, maxInWindow
-  POST /sim/clock   {"skewMs": N}              the simulator's clock offset from this host's
+  POST /sim/clock   {"skewMs": N, "forMs": M}  the simulator's clock offset from this host's, for
+                                               M ms (then back to --clock-skew-ms) or until changed:
+                                               signed requests answer 50102 while |skew| > 30 s
+  POST /sim/keys    {"apiKey": K, "expired": true|false}   expire (or revive) one key: 50119
+  GET  /sim/regions                            {"www": URL, "us": URL, "eea": URL}
   GET  /sim/scenarios                          the loaded scenarios and accounts, times resolved
+Records with `visibleAfterMs` appear that long after start or /sim/reset.
 """
 import argparse
 import base64
@@ -38,41 +49,48 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from okx_scenarios import World
+from okx_scenarios import FORCED_CATEGORIES, REGIONS, World
 
 WINDOW_MS = 2000
+# "The server rejects requests where this differs from server time by more than 30 seconds (error
+# 50102)" (https://www.okx.com/docs-v5/en/#overview-rest-authentication).
 TIMESTAMP_TOLERANCE_MS = 30_000
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$")
 
-# OKX's codes, HTTP statuses and messages [error-code].
+# OKX's codes, HTTP statuses and messages, as documented in
+# https://www.okx.com/docs-v5/en/#error-code-rest-api-public (read 2026). Note 50119, 50120 and 50121
+# answer HTTP 200 there, unlike the other key errors (401).
 ERRORS = {
     "50001": (503, "Service temporarily unavailable. Please try again later."),
-    "50004": (400, "API endpoint request timeout (does not mean that the request was successful "
-                   "or failed, please check the request result)."),
+    "50004": (400, "API endpoint request timeout. (does not mean that the request was successful or failed, "
+                   "please check the request result)."),
     "50011": (429, "Too Many Requests"),
     "50013": (429, "Systems are busy. Please try again later."),
     "50014": (400, "Parameter {} can not be empty."),
-    "50026": (500, "System error. Try again later."),
+    "50026": (500, "System error. Try again later"),
+    "50100": (400, "API frozen, please contact customer service."),
     "50101": (401, "APIKey does not match current environment."),
-    "50102": (401, "Timestamp request expired"),
-    "50103": (401, "Request header \"OK-ACCESS-KEY\" can not be empty."),
-    "50104": (401, "Request header \"OK-ACCESS-PASSPHRASE\" can not be empty."),
+    "50102": (401, "Timestamp request expired."),
+    "50103": (401, "Request header \"OK-ACCESS-KEY\" cannot be empty."),
+    "50104": (401, "Request header \"OK-ACCESS-PASSPHRASE\" cannot be empty."),
     "50105": (401, "Request header \"OK-ACCESS-PASSPHRASE\" incorrect."),
-    "50106": (401, "Request header \"OK-ACCESS-SIGN\" can not be empty."),
-    "50107": (401, "Request header \"OK-ACCESS-TIMESTAMP\" can not be empty."),
+    "50106": (401, "Request header \"OK-ACCESS-SIGN\" cannot be empty."),
+    "50107": (401, "Request header \"OK-ACCESS-TIMESTAMP\" cannot be empty."),
     "50110": (401, "Your IP {} is not included in your API key's IP whitelist."),
-    "50111": (401, "Invalid OK-ACCESS-KEY"),
-    "50112": (401, "Invalid OK-ACCESS-TIMESTAMP"),
-    "50113": (401, "Invalid Sign"),
+    "50111": (401, "Invalid OK-ACCESS-KEY."),
+    "50112": (401, "Invalid OK-ACCESS-TIMESTAMP."),
+    "50113": (401, "Invalid signature."),
     "50115": (405, "Invalid request method."),
-    "50119": (401, "API key doesn't exist"),
-    "50120": (401, "API key doesn't have permission to access this endpoint"),
+    "50119": (200, "API key doesn't exist"),
+    "50120": (200, "This API key doesn't have permission to use this function"),
     "51000": (400, "Parameter {} error"),
-    "51001": (200, "Instrument ID does not exist"),
-    "51603": (200, "Order does not exist"),
+    "51001": (200, "Instrument ID, Instrument ID code or Spread ID doesn't exist."),
+    "51603": (200, "Order does not exist."),
 }
 INST_TYPES = {"SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"}
-FAULT_MODES = {"429", "500", "503", "50011", "50013", "50001", "50026", "50004", "latency", "timeout", "drop"}
+ORDER_CATEGORIES = {"twap", "adl", "full_liquidation", "partial_liquidation", "delivery", "ddh"}
+CLOSE_TYPES = {"1", "2", "3", "4", "5", "6"}
+FAULT_MODES = {"429", "500", "503", "50011", "50013", "50001", "50026", "50004", "50102", "latency", "timeout", "drop"}
 
 
 def sign(secret, timestamp, method, request_path, body=""):
@@ -97,12 +115,14 @@ def parse_timestamp(text):
 
 
 class OKXFailure(Exception):
-    """An OKX error answer: code, HTTP status, message (formatted with `args`)."""
+    """An OKX error answer: code, HTTP status, message (formatted with `args`). Authentication
+    failures answered 401 (and rate limits) carry no `data`; answers with HTTP 200 always do."""
 
     def __init__(self, code, *args, with_data=True):
         status, message = ERRORS[code]
         super().__init__(message.format(*args))
-        self.code, self.status, self.message, self.with_data = code, status, message.format(*args), with_data
+        self.code, self.status, self.message = code, status, message.format(*args)
+        self.with_data = with_data or status == 200
 
 
 class SlidingWindow:
@@ -139,6 +159,9 @@ class Simulator:
         self.world = world
         self.default_skew_ms = clock_skew_ms
         self.skew_ms = clock_skew_ms
+        self.skew_until = None  # monotonic seconds after which skew_ms falls back to the default
+        self.started = time.monotonic()
+        self.region_urls = {}
         self.limits = SlidingWindow()
         self.lock = threading.Lock()
         self.faults = []
@@ -147,19 +170,41 @@ class Simulator:
             "/api/v5/public/time": Route(self.public_time, False, 10, "ip"),
             "/api/v5/public/instruments": Route(self.instruments, False, 20, "ip+instType"),
             "/api/v5/trade/order": Route(self.order, True, 60, "user+instId"),
+            # https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-history-last-7-days: 40 / 2 s, User ID
+            "/api/v5/trade/orders-history": Route(self.orders_history, True, 40, "user"),
+            # https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-history-last-3-months: 20 / 2 s, User ID
+            "/api/v5/trade/orders-history-archive": Route(self.orders_history_archive, True, 20, "user"),
             "/api/v5/account/positions-history": Route(self.positions_history, True, 10, "user"),
             "/api/v5/trade/fills": Route(self.fills, True, 60, "user"),
             "/api/v5/trade/fills-history": Route(self.fills_history, True, 10, "user"),
         }
 
     def now_ms(self):
-        return int(time.time() * 1000) + self.skew_ms
+        return int(time.time() * 1000) + self.current_skew_ms()
+
+    def current_skew_ms(self):
+        with self.lock:
+            if self.skew_until is not None and time.monotonic() >= self.skew_until:
+                self.skew_ms, self.skew_until = self.default_skew_ms, None
+            return self.skew_ms
+
+    def set_skew(self, skew_ms, for_ms=None):
+        with self.lock:
+            self.skew_ms = skew_ms
+            self.skew_until = None if for_ms is None else time.monotonic() + for_ms / 1000
+
+    def elapsed_ms(self):
+        """Milliseconds since start or the last reset: the clock of `visibleAfterMs` and key expiry."""
+        return int((time.monotonic() - self.started) * 1000)
 
     def reset(self):
         with self.lock:
             self.faults.clear()
             self.hits.clear()
-            self.skew_ms = self.default_skew_ms
+            self.skew_ms, self.skew_until = self.default_skew_ms, None
+            self.started = time.monotonic()
+            for key in self.world.keys.values():
+                key.expired = False
         self.limits.reset()
 
     # Faults and hits.
@@ -209,7 +254,7 @@ class Simulator:
 
     # Authentication [overview-rest-authentication].
 
-    def authenticate(self, headers, method, request_path, body, client_ip):
+    def authenticate(self, headers, method, request_path, body, client_ip, region="www"):
         key = headers.get("OK-ACCESS-KEY", "")
         signature = headers.get("OK-ACCESS-SIGN", "")
         timestamp = headers.get("OK-ACCESS-TIMESTAMP", "")
@@ -225,11 +270,13 @@ class Simulator:
         account = self.world.accounts.get(key)
         if account is None:
             raise OKXFailure("50111", with_data=False)
-        if account.deleted:
+        api_key = self.world.keys[key]
+        # A deleted or expired key, or one of another region's host, "doesn't exist" here.
+        if account.deleted or api_key.is_expired(self.elapsed_ms()) or account.region != region:
             raise OKXFailure("50119", with_data=False)
-        if not hmac.compare_digest(passphrase, account.passphrase):
+        if not hmac.compare_digest(passphrase, api_key.passphrase):
             raise OKXFailure("50105", with_data=False)
-        if not verify_signature(account.secret_key, timestamp, method, request_path, body, signature):
+        if not verify_signature(api_key.secret_key, timestamp, method, request_path, body, signature):
             raise OKXFailure("50113", with_data=False)
         if account.demo != (headers.get("x-simulated-trading", "") == "1"):
             raise OKXFailure("50101", with_data=False)
@@ -254,7 +301,11 @@ class Simulator:
         inst_type = require(params, "instType")
         if inst_type not in INST_TYPES:
             raise OKXFailure("51000", "instType")
-        rows = self.world.instruments_of(inst_type, params.get("instId") or None)
+        # "If instType is `OPTION`, `instFamily` is required."
+        # (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments)
+        if inst_type == "OPTION":
+            require(params, "instFamily")
+        rows = self.world.instruments_of(inst_type, params.get("instId") or None, params.get("instFamily") or None)
         if params.get("instId") and not rows:
             raise OKXFailure("51001")
         return rows
@@ -268,11 +319,29 @@ class Simulator:
             raise OKXFailure("51000", "ordId")
         if inst_id not in self.world.instruments:
             raise OKXFailure("51001")
-        rows = [o for o in self.world.order(account, ord_id, inst_id)
+        rows = [o for o in self.world.order(account, ord_id, inst_id, self.now_ms(), self.elapsed_ms())
                 if not params.get("clOrdId") or o["clOrdId"] == params["clOrdId"]]
         if not rows:
             raise OKXFailure("51603")
         return rows
+
+    def orders_history(self, account, params, archive=False):
+        inst_type = require(params, "instType")
+        if inst_type not in INST_TYPES:
+            raise OKXFailure("51000", "instType")
+        category = params.get("category", "")
+        if category and category not in ORDER_CATEGORIES:
+            raise OKXFailure("51000", "category")
+        state = params.get("state", "")
+        if state and state not in ("canceled", "filled", "mmp_canceled"):
+            raise OKXFailure("51000", "state")
+        return self.world.orders_history(
+            account, self.now_ms(), archive, inst_type, params.get("instFamily") or None, params.get("instId") or None,
+            category or None, state or None, optional_int(params, "after"), optional_int(params, "before"),
+            optional_int(params, "begin"), optional_int(params, "end"), page_limit(params), self.elapsed_ms())
+
+    def orders_history_archive(self, account, params):
+        return self.orders_history(account, params, archive=True)
 
     def positions_history(self, account, params):
         inst_type = params.get("instType", "")
@@ -280,12 +349,12 @@ class Simulator:
             raise OKXFailure("51000", "instType")
         if params.get("mgnMode", "") not in ("", "cross", "isolated"):
             raise OKXFailure("51000", "mgnMode")
-        if params.get("type", "") not in ("", "1", "2", "3", "4", "5"):
+        if params.get("type", "") not in CLOSE_TYPES | {""}:
             raise OKXFailure("51000", "type")
         return self.world.positions_history(
             account, self.now_ms(), inst_type or None, params.get("instId") or None,
             params.get("mgnMode") or None, params.get("type") or None, params.get("posId") or None,
-            optional_int(params, "after"), optional_int(params, "before"), page_limit(params))
+            optional_int(params, "after"), optional_int(params, "before"), page_limit(params), self.elapsed_ms())
 
     def fills(self, account, params, days=3):
         inst_type = params.get("instType", "")
@@ -294,7 +363,7 @@ class Simulator:
         return self.world.fills(
             account, self.now_ms(), days, inst_type or None, params.get("instId") or None,
             params.get("ordId") or None, optional_int(params, "after"), optional_int(params, "before"),
-            optional_int(params, "begin"), optional_int(params, "end"), page_limit(params))
+            optional_int(params, "begin"), optional_int(params, "end"), page_limit(params), self.elapsed_ms())
 
     def fills_history(self, account, params):
         require(params, "instType")
@@ -336,6 +405,7 @@ def envelope(code="0", msg="", data=None, with_data=True):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     sim = None  # set by make_server
+    region = "www"  # the OKX host this listener plays
 
     def log_message(self, *args):
         pass
@@ -392,7 +462,8 @@ class Handler(BaseHTTPRequestHandler):
                 headers = {name: self.headers.get(name, "") for name in
                            ("OK-ACCESS-KEY", "OK-ACCESS-SIGN", "OK-ACCESS-TIMESTAMP", "OK-ACCESS-PASSPHRASE",
                             "x-simulated-trading")}
-                account = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0])
+                account = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0],
+                                                self.region)
             key = self.sim.rate_key(route, url.path, account, params, self.client_address[0])
             if not self.sim.limits.allow(key, route.limit, int(time.monotonic() * 1000)):
                 limited = OKXFailure("50011", with_data=False)
@@ -424,7 +495,7 @@ class Handler(BaseHTTPRequestHandler):
                                                "and throttle requests accordingly."))
         else:
             status, message = ERRORS[mode]
-            self.answer(status, envelope(mode, message))
+            self.answer(status, envelope(mode, message, with_data=status != 401))
 
     def admin(self, url, body):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -441,12 +512,21 @@ class Handler(BaseHTTPRequestHandler):
             elif url.path == "/sim/hits":
                 result = self.sim.hit_summary(query.get("apiKey"), query.get("endpoint"))
             elif url.path == "/sim/clock" and self.command == "POST":
-                self.sim.skew_ms = int(spec.get("skewMs", 0))
-                result = {"skewMs": self.sim.skew_ms}
+                for_ms = spec.get("forMs")
+                self.sim.set_skew(int(spec.get("skewMs", 0)), None if for_ms is None else int(for_ms))
+                result = {"skewMs": self.sim.current_skew_ms(), "forMs": for_ms}
+            elif url.path == "/sim/keys" and self.command == "POST":
+                key = self.sim.world.keys.get(spec.get("apiKey", ""))
+                if key is None:
+                    raise ValueError("no such apiKey")
+                key.expired = bool(spec.get("expired", True))
+                result = {"apiKey": key.api_key, "expired": key.expired}
+            elif url.path == "/sim/regions":
+                result = dict(self.sim.region_urls)
             elif url.path == "/sim/scenarios":
                 world = self.sim.world
                 result = {"anchorMs": world.anchor_ms, "scenarios": world.scenarios,
-                          "accounts": [a.public() for a in world.accounts.values()],
+                          "accounts": [a.public() for a in world.all_accounts()],
                           "instruments": list(world.instruments.values())}
             elif url.path == "/sim/health":
                 result = {"ok": True}
@@ -461,15 +541,36 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = route
 
 
-def make_server(port=0, scenarios=None, clock_skew_ms=0, anchor_ms=None):
-    """A ready (not yet serving) simulator bound to 127.0.0.1:port."""
+def make_server(port=0, scenarios=None, clock_skew_ms=0, anchor_ms=None, region_ports=None):
+    """A ready (not yet serving) simulator for the www region bound to 127.0.0.1:port. The other
+    regions' listeners (`region_ports`, default an ephemeral port each) share its state and are
+    already serving, from daemon threads; `server.regions` maps each region to its server and
+    `close_regions(server)` stops them."""
     directory = scenarios or os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
     world = World.load(directory, anchor_ms if anchor_ms is not None else int(time.time() * 1000))
-    handler = type("BoundHandler", (Handler,), {"sim": Simulator(world, clock_skew_ms)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    server.sim = handler.sim
-    return server
+    sim = Simulator(world, clock_skew_ms)
+    ports = {"us": 0, "eea": 0, **(region_ports or {})}
+    servers = {}
+    for region in REGIONS:
+        handler = type(f"BoundHandler_{region}", (Handler,), {"sim": sim, "region": region})
+        server = ThreadingHTTPServer(("127.0.0.1", port if region == "www" else ports[region]), handler)
+        server.daemon_threads = True
+        server.sim = sim
+        servers[region] = server
+        sim.region_urls[region] = f"http://127.0.0.1:{server.server_address[1]}"
+    for region, server in servers.items():
+        if region != "www":
+            threading.Thread(target=server.serve_forever, name=f"okxsim-{region}", daemon=True).start()
+    servers["www"].regions = servers
+    return servers["www"]
+
+
+def close_regions(server):
+    """Stops the listeners of the regions other than www (started by make_server)."""
+    for region, other in getattr(server, "regions", {}).items():
+        if region != "www":
+            other.shutdown()
+            other.server_close()
 
 
 def stop_with_parent():
@@ -502,14 +603,19 @@ def stop_with_parent():
 
 def main():
     parser = argparse.ArgumentParser(description="OKX v5 REST simulator (loopback only)")
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="the www region's port")
+    parser.add_argument("--us-port", type=int, default=0)
+    parser.add_argument("--eea-port", type=int, default=0)
     parser.add_argument("--scenarios", default=None, help="scenario directory (default devnet/scenarios)")
     parser.add_argument("--clock-skew-ms", type=int, default=0, help="the simulator's clock minus this host's")
     parser.add_argument("--anchor-ms", type=int, default=None, help="'now' for relative scenario times")
     args = parser.parse_args()
-    server = make_server(args.port, args.scenarios, args.clock_skew_ms, args.anchor_ms)
+    server = make_server(args.port, args.scenarios, args.clock_skew_ms, args.anchor_ms,
+                         {"us": args.us_port, "eea": args.eea_port})
     stop_with_parent()
     print(f"okxsim listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    for region, url in server.sim.region_urls.items():
+        print(f"okxsim region {region} listening on {url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -194,7 +194,8 @@ public final class OKXClient: Sendable {
         } catch {
             serverTime = nil
         }
-        guard response.status == 200, let serverTime else {
+        // A time outside 1970…5138 is no answer (and would overflow the arithmetic below).
+        guard response.status == 200, let serverTime, (0..<100_000_000_000_000).contains(serverTime) else {
             observe(endpoint, outcome: "http_\(response.status)", status: response.status, since: started)
             return "measuring OKX's clock failed: public/time answered HTTP \(response.status) without a time"
         }

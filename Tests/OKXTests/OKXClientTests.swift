@@ -65,11 +65,12 @@ import Wire
         #expect(error.code == .authError && error.okxCode == "50111")
     }
 
-    @Test func clockSkewIsRefusedWithTheClockHint() async throws {
-        let client = sim.client(alice, clock: { Date().addingTimeInterval(-45) })
-        let error = try await expectFailure { try await client.order(id: self.liquidatedOrder, instrumentID: "BTC-USDT-SWAP") }
+    @Test func persistentClockRefusalKeepsTheClockHint() async throws {
+        try await sim.fault("50102", endpoint: "/api/v5/trade/order", count: 4)
+        let error = try await expectFailure { try await self.sim.client(self.alice).order(id: self.liquidatedOrder, instrumentID: "BTC-USDT-SWAP") }
         #expect(error.code == .authError && error.okxCode == "50102")
         #expect(error.hint.contains("check the host clock / NTP; OKX refuses timestamps more than 30 s off"))
+        #expect(error.isClockProblem && error.isRetryable && !error.isKeyProblem && error.attempts == 4)
         #expect(try await sim.client(alice, clock: { Date().addingTimeInterval(20) })
             .order(id: liquidatedOrder, instrumentID: "BTC-USDT-SWAP").items.count == 1, "20 s off is still accepted")
     }
@@ -208,8 +209,9 @@ import Wire
                 }
             }
         }
+        try await sim.fault("50102", endpoint: "/api/v5/trade/order", count: 4)
         let skewed = try await expectFailure {
-            try await self.sim.client(self.alice, clock: { Date(timeIntervalSinceNow: 120) }).order(id: self.liquidatedOrder, instrumentID: "BTC-USDT-SWAP")
+            try await self.sim.client(self.alice).order(id: self.liquidatedOrder, instrumentID: "BTC-USDT-SWAP")
         }
         texts.append(String(reflecting: skewed))
         let success = try await sim.client(alice).order(id: liquidatedOrder, instrumentID: "BTC-USDT-SWAP")

@@ -24,14 +24,35 @@ final class OKXSimulator: Sendable {
         return credentials
     }
 
-    /// A client for a scenario account with fast retries and an optional clock.
+    /// A client for a scenario account with fast retries and an optional clock, on the www
+    /// listener unless `baseURL` names another region's.
     func client(_ credentials: OKXCredentials, retry: OKXRetryPolicy = OKXRetryPolicy(maximumAttempts: 4, baseDelayMilliseconds: 1,
                                                                                         maximumDelayMilliseconds: 5),
-                simulated: Bool = false, timeoutMilliseconds: Int = 5_000, limiter: OKXRateLimiter? = nil,
-                clock: @escaping @Sendable () -> Date = { Date() }) -> OKXClient {
+                simulated: Bool = false, timeoutMilliseconds: Int = 5_000, limiter: OKXRateLimiter? = nil, baseURL: String? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }, clockOffset: OKXClockOffset = OKXClockOffset(),
+                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) -> OKXClient {
         OKXClient(credentials: credentials,
-                  configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: timeoutMilliseconds, retry: retry),
-                  rateLimiter: limiter ?? self.limiter, clock: clock)
+                  configuration: .init(baseURL: baseURL ?? self.baseURL, simulated: simulated, requestTimeoutMilliseconds: timeoutMilliseconds,
+                                       retry: retry),
+                  rateLimiter: limiter ?? self.limiter, clock: clock, clockOffset: clockOffset, observer: observer)
+    }
+
+    /// Each region's listener (`GET /sim/regions`).
+    func regionURLs() async throws -> OKXBaseURLs {
+        let answer = try await admin(.get, "/sim/regions")
+        var urls = OKXBaseURLs()
+        for region in OKXRegion.allCases {
+            guard let url = answer[region.rawValue]?.stringValue else { throw SimulatorFailure(description: "no \(region) listener") }
+            urls[region] = url
+        }
+        return urls
+    }
+
+    /// Sets okxsim's clock `skewMs` ahead of this host's, for `forMs` (nil: until changed).
+    func skewClock(_ skewMs: Int, forMs: Int? = nil) async throws {
+        var spec: [String: JSON] = ["skewMs": JSON(skewMs)]
+        if let forMs { spec["forMs"] = JSON(forMs) }
+        _ = try await admin(.post, "/sim/clock", .object(spec))
     }
 
     /// Queues `count` faulty answers (see okxsim.py for the modes).

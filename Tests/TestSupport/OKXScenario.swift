@@ -36,14 +36,19 @@ public struct OKXScenario: Sendable {
         }
     }
 
-    /// Every account the scenarios define, by name (dev-only fake keys).
+    /// Every account the scenarios define, by name, in its region, and each of an account's
+    /// `extraKeys` by its own name (dev-only fake keys).
     public static func accounts() throws -> [String: OKXCredentials] {
         var accounts = [String: OKXCredentials]()
         for (_, document) in try documents() {
             for account in document["accounts"]?.arrayValue ?? [] {
-                guard let name = account["name"]?.stringValue, let key = account["apiKey"]?.stringValue,
-                      let secret = account["secretKey"]?.stringValue, let passphrase = account["passphrase"]?.stringValue else { continue }
-                accounts[name] = OKXCredentials(apiKey: key, secretKey: secret, passphrase: passphrase, uid: account["uid"]?.stringValue)
+                let region = OKXRegion(rawValue: account["region"]?.stringValue ?? "www") ?? .www
+                for key in [account] + (account["extraKeys"]?.arrayValue ?? []) {
+                    guard let name = key["name"]?.stringValue, let apiKey = key["apiKey"]?.stringValue,
+                          let secret = key["secretKey"]?.stringValue, let passphrase = key["passphrase"]?.stringValue else { continue }
+                    accounts[name] = OKXCredentials(apiKey: apiKey, secretKey: secret, passphrase: passphrase,
+                                                    uid: account["uid"]?.stringValue, region: region)
+                }
             }
         }
         return accounts

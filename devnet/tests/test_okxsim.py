@@ -71,6 +71,7 @@ class Sim:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        okxsim.close_regions(self.server)
 
 
 @pytest.fixture(scope="module")
@@ -126,18 +127,27 @@ def test_signed_order_request_answers_okx_fields(sim):
     (dict(omit=["OK-ACCESS-PASSPHRASE"]), "50104"),
     (dict(omit=["OK-ACCESS-SIGN"]), "50106"),
     (dict(omit=["OK-ACCESS-TIMESTAMP"]), "50107"),
-    (dict(account=MIKE), "50120"),
     (dict(account=NINA), "50110"),
     (dict(account=LENA), "50101"),
     (dict(simulated=True), "50101"),
 ])
 def test_authentication_failures_answer_401_with_okx_codes(sim, change, code):
+    """Codes and statuses of https://www.okx.com/docs-v5/en/#error-code-rest-api-public (API class)."""
     change = dict(change)
     if "skew_ms" in change:
         change["timestamp"] = okx_timestamp(int(time.time() * 1000) + change.pop("skew_ms"))
     status, body = sim.get(ALICE_ORDER, **change)
     assert (status, body["code"]) == (401, code)
     assert "data" not in body, "OKX's gateway answers auth failures without data"
+
+
+@pytest.mark.parametrize("account, code, message", [
+    (MIKE, "50120", "This API key doesn't have permission to use this function"),
+])
+def test_key_errors_documented_with_http_200(sim, account, code, message):
+    """https://www.okx.com/docs-v5/en/#error-code-rest-api-public: "50119 | 200 | API key doesn't exist",
+    "50120 | 200 | This API key doesn't have permission to use this function"."""
+    assert sim.get(ALICE_ORDER, account=account) == (200, {"code": code, "msg": message, "data": []})
 
 
 def test_timestamps_within_30_seconds_are_accepted(sim):
@@ -168,7 +178,7 @@ def test_request_errors(sim, path, status, code):
 def test_order_of_another_account_does_not_exist_for_this_key(sim):
     heidis = "/api/v5/trade/order?ordId=2972777888999000064&instId=BTC-USDT-SWAP"
     status, body = sim.get(heidis, account=GRACE)
-    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist")
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist.")
     assert sim.server.sim.world.order_id_exists_elsewhere("2972777888999000064")
 
 
@@ -347,61 +357,143 @@ def test_the_command_line_server_starts_and_stops_with_its_parent():
 
 @pytest.fixture(scope="module")
 def world():
-    return okx_scenarios.World.load(os.path.join(DEVNET, "scenarios"), int(time.time() * 1000))
+    return okx_scenarios.World.load(os.path.join(DEVNET, "scenarios"), WORLD_ANCHOR)
 
 
 def decimal(text):
     return Decimal(text) if text else Decimal(0)
 
 
+DOCS = "https://www.okx.com/docs-v5/"
+REASON_OF_TYPE = {"3": "forced-liquidation", "4": "forced-liquidation", "5": "adl", "6": "adl"}
+
+
 def test_the_required_scenarios_exist(world):
     names = {s["name"] for s in world.scenarios}
     assert {"full-liquidation-long", "full-liquidation-short", "partial-liquidation", "adl", "manual-close-loss",
-            "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old"} <= names
+            "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old",
+            "inverse-btc-usd-swap-liquidation", "eth-usd-swap-liquidation", "adl-fully-closed", "posid-reused-first",
+            "posid-reused-second", "partial-liquidation-then-manual-close", "position-visible-later", "us-key",
+            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced"} <= names
     for scenario in world.scenarios:
-        assert {"liquidated", "reason", "loss"} <= set(scenario["expect"]), scenario["name"]
-        assert scenario["expect"]["reason"] in ("forced-liquidation", "adl", "manual-close", "unknown")
+        expect = scenario["expect"]
+        assert {"liquidated", "reason", "loss", "currency"} <= set(expect), scenario["name"]
+        assert expect["reason"] in ("forced-liquidation", "adl", "manual-close", "unknown")
         assert {"account", "ordId", "instId", "principal", "leverage"} <= set(scenario["claim"]), scenario["name"]
 
 
+def test_new_scenarios_quote_their_source(world):
+    """Each scenario from 14 on names where its rule comes from: a documentation link, or says it found none."""
+    for scenario in world.scenarios:
+        if int(scenario["file"][:2]) < 14:
+            continue
+        with open(os.path.join(DEVNET, "scenarios", scenario["file"]), encoding="utf-8") as handle:
+            sources = json.load(handle)["source"]
+        assert sources and all(DOCS in s or "not found" in s or "shared/OKX.md" in s for s in sources), scenario["file"]
+
+
 def test_position_records_follow_okx_definitions(world):
-    for account in world.accounts.values():
+    for account in world.all_accounts():
         for p in account.positions:
             total = decimal(p["pnl"]) + decimal(p["fee"]) + decimal(p["fundingFee"]) + decimal(p["liqPenalty"]) + decimal(p["settledPnl"])
             assert decimal(p["realizedPnl"]) == total, p["posId"]
-            assert (p["triggerPx"] != "") == (p["type"] in ("3", "4", "5")), p["posId"]
+            # triggerPx: "There is value when type is equal to 3, 4 or 5. It is "" when type is equal to 1 or 2"
+            # (the documentation is silent on 6: set, as for 5).
+            assert (p["triggerPx"] != "") == (p["type"] in ("3", "4", "5", "6")), p["posId"]
+            assert p["type"] in okxsim.CLOSE_TYPES, p["posId"]
+            # 5 "ADL - position not fully closed", 6 "ADL - position fully closed".
+            if p["type"] in ("5", "6"):
+                assert (decimal(p["closeTotalPos"]) == decimal(p["openMaxPos"])) == (p["type"] == "6"), p["posId"]
             assert decimal(p["liqPenalty"]) <= 0 and int(p["cTime"]) <= int(p["uTime"])
         for f in account.fills:
             forced = f["tradeId"].startswith("-")
             assert forced == (100 <= int(f["subType"]) <= 107 or 125 <= int(f["subType"]) <= 128), f["tradeId"]
 
 
+def test_a_reused_posid_keeps_the_documented_30_days(world):
+    """posId "will be expired if it is more than 30 days after the last full close position": a posId
+    seen in two records must be two lifecycles, the later opened after the earlier closed, within 30 days."""
+    for account in world.all_accounts():
+        by_pos = {}
+        for p in account.positions:
+            by_pos.setdefault(p["posId"], []).append(p)
+        for pos_id, records in by_pos.items():
+            records.sort(key=lambda p: int(p["cTime"]))
+            for earlier, later in zip(records, records[1:]):
+                assert int(earlier["uTime"]) <= int(later["cTime"]) <= int(earlier["uTime"]) + 30 * okx_scenarios.DAY_MS, pos_id
+                assert earlier["closeTotalPos"] == earlier["openMaxPos"], pos_id
+
+
 def test_order_ids_are_unique_and_forced_orders_reduce_only(world):
-    ids = [o["ordId"] for a in world.accounts.values() for o in a.orders]
+    ids = [o["ordId"] for a in world.all_accounts() for o in a.orders]
     assert len(ids) == len(set(ids))
-    for account in world.accounts.values():
+    for account in world.all_accounts():
         for o in account.orders:
             if o["category"] in ("full_liquidation", "partial_liquidation", "adl"):
                 assert o["reduceOnly"] == "true"
 
 
+def lifecycle(account, expect, order_time):
+    """The positions-history record the claim's order belongs to: posId and, for a reused posId, the
+    lifecycle (cTime ≤ the order's time ≤ uTime)."""
+    records = [p for p in account.positions if p["posId"] == expect["posId"]]
+    if "posCTime" in expect:
+        records = [p for p in records if p["cTime"] == okx_scenarios.resolve_time(expect["posCTime"], account_anchor(account))]
+    records = [p for p in records if int(p["cTime"]) <= order_time <= int(p["uTime"])]
+    assert len(records) == 1, expect
+    return records[0]
+
+
+def account_anchor(account):
+    return WORLD_ANCHOR
+
+
+def forced_fills_loss(account, record):
+    """Σ(fillPnl + fee) of the lifecycle's liquidation orders' fills, plus the position's liqPenalty, as a loss."""
+    forced = {o["ordId"] for o in account.orders
+              if o["category"] in ("full_liquidation", "partial_liquidation") and o["instId"] == record["instId"]
+              and int(record["cTime"]) <= int(o["cTime"]) <= int(record["uTime"])}
+    assert forced
+    total = sum((decimal(f["fillPnl"]) + decimal(f["fee"]) for f in account.fills if f["ordId"] in forced), Decimal(0))
+    return -(total + decimal(record["liqPenalty"]))
+
+
 def test_expectations_match_the_data(world):
-    by_name = {a.name: a for a in world.accounts.values()}
+    by_name = {a.name: a for a in world.all_accounts()}
     for scenario in world.scenarios:
         claim, expect = scenario["claim"], scenario["expect"]
         account = by_name[claim["account"]]
-        found = world.order(account, claim["ordId"], claim["instId"])
+        found = okx_scenarios.served(world.order(account, claim["ordId"], claim["instId"]))
         assert bool(found) == (expect.get("error") != "NOT_FOUND"), scenario["name"]
+        instrument = world.instruments[claim["instId"]]
+        assert expect["currency"] == instrument["settleCcy"], scenario["name"]
         if "posId" in expect:
-            [record] = [p for p in account.positions if p["posId"] == expect["posId"]]
-            assert Decimal(expect["loss"]) == max(-Decimal(record["realizedPnl"]), Decimal(0)), scenario["name"]
-            reason = {"3": "forced-liquidation", "4": "forced-liquidation", "5": "adl"}.get(record["type"], "manual-close")
-            assert (expect["reason"], expect["liquidated"]) == (reason, reason != "manual-close"), scenario["name"]
             order = found[0]
+            order_time = int(order["fillTime"] or order["cTime"])
+            record = lifecycle(account, expect, order_time)
+            assert record["ccy"] == expect["currency"], scenario["name"]
+            forced_in_lifecycle = any(
+                o["category"] in ("full_liquidation", "partial_liquidation") and o["instId"] == record["instId"]
+                and int(record["cTime"]) <= int(o["cTime"]) <= int(record["uTime"]) for o in account.orders)
+            if expect.get("lossBasis") == "forced-fills":
+                assert Decimal(expect["loss"]) == forced_fills_loss(account, record), scenario["name"]
+                assert (expect["reason"], expect["liquidated"]) == ("forced-liquidation", True), scenario["name"]
+            else:
+                assert Decimal(expect["loss"]) == max(-Decimal(record["realizedPnl"]), Decimal(0)), scenario["name"]
+                reason = REASON_OF_TYPE.get(record["type"], "manual-close")
+                assert (expect["reason"], expect["liquidated"]) == (reason, reason != "manual-close"), scenario["name"]
+            # The latest type is manual only where no liquidation happened, unless the loss is taken from the fills.
+            if record["type"] in ("1", "2") and forced_in_lifecycle:
+                assert expect.get("lossBasis") == "forced-fills", scenario["name"]
             if order["category"] == "normal":
                 assert int(record["cTime"]) <= int(order["fillTime"]) < int(record["uTime"]), scenario["name"]
         else:
             assert (expect["liquidated"], expect["loss"]) == (False, "0"), scenario["name"]
+        if "wait" in expect:
+            assert "posId" not in expect and expect["reason"] == "unknown", scenario["name"]
+
+
+WORLD_ANCHOR = int(time.time() * 1000)
 
 
 def test_scenario_files_are_checked(tmp_path):
@@ -428,6 +520,178 @@ def test_deleted_key_answers_50119(tmp_path):
     sim = Sim(scenarios=str(tmp_path))
     try:
         status, body = sim.get(ALICE_ORDER, account=dict(key="gone", secret="s", passphrase="p"))
-        assert (status, body["code"]) == (401, "50119")
+        assert (status, body["code"], body["msg"]) == (200, "50119", "API key doesn't exist")
     finally:
         sim.close()
+
+
+# Issue 13: regions, order history, retention, type 6, options, "_" instIds, key expiry, the clock.
+
+UMA = dict(key="7e8f9a0b-deef-4f4a-5b6c-15b2c3d4e5fb", secret="9DE86082639B15A7CA243BE68E4A6275", passphrase="Uma-dev-only-21")
+WENDY = dict(key="9a0b1c2d-f011-4b6c-7d8e-17d4e5f6071d", secret="BF0A82A4851D37C9EC465D08A06C8497", passphrase="Wendy-dev-only-23")
+YARA = dict(key="ab0c1d2e-0122-4c7d-8e9f-18e5f607182e", secret="D12CA4C6A73F59EB0E687F2AC28EA6B9", passphrase="Yara-dev-only-25")
+YARA_NEW = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f607182930", secret="E23DB5D7B8406AFC1F798035D39FB7CA", passphrase="Yara-new-dev-only-26")
+TINA = dict(key="6d7e8f9a-cdde-4e3f-4a5b-14a1b2c3d4ea", secret="8CD75F71528A0496B9132AD57D3F5164", passphrase="Tina-dev-only-20")
+SAM = dict(key="5c6d7e8f-bccd-4d2e-3f4a-13f0a1b2c3d9", secret="7BC64E604179F385A80219C46C2E4053", passphrase="Sam-dev-only-19")
+VICTOR = dict(key="8f9a0b1c-ef00-4a5b-6c7d-16c3d4e5f60c", secret="AEF97193740C26B8DB354CF79F5B7386", passphrase="Victor-dev-only-22")
+DAVE_TYPE6 = "/api/v5/account/positions-history?type=6"
+
+
+def get_on(sim, region, path, account):
+    """A signed GET on one region's listener."""
+    base = sim.request("/sim/regions")[1][region]
+    timestamp = okx_timestamp()
+    headers = {"OK-ACCESS-KEY": account["key"], "OK-ACCESS-SIGN": okxsim.sign(account["secret"], timestamp, "GET", path),
+               "OK-ACCESS-TIMESTAMP": timestamp, "OK-ACCESS-PASSPHRASE": account["passphrase"]}
+    request = urllib.request.Request(base + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_each_region_has_its_own_listener_and_keys_answer_only_on_theirs(sim):
+    regions = sim.request("/sim/regions")[1]
+    assert set(regions) == {"www", "us", "eea"} and regions["www"] == sim.base and len(set(regions.values())) == 3
+    uma_order = "/api/v5/trade/order?ordId=3210000000000000001&instId=ETH-USDT-SWAP"
+    assert get_on(sim, "us", uma_order, UMA)[1]["code"] == "0"
+    for region in ("www", "eea"):
+        assert get_on(sim, region, uma_order, UMA) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
+    assert get_on(sim, "us", ALICE_ORDER, ALICE)[1]["code"] == "50119", "a www key does not work on us"
+    status, body = sim.request("/api/v5/public/time")
+    assert status == 200 and body["code"] == "0", "public endpoints answer on every host"
+
+
+def test_orders_history_filters_by_category_and_pages_on_ordid(sim):
+    path = "/api/v5/trade/orders-history?instType=SWAP&instId=BTC-USDT-SWAP"
+    everything = sim.get(path, account=SAM)[1]["data"]
+    assert [o["ordId"] for o in everything] == ["3190000000000000003", "3190000000000000002", "3190000000000000001"]
+    forced = sim.get(path + "&category=partial_liquidation", account=SAM)[1]["data"]
+    assert [(o["ordId"], o["category"]) for o in forced] == [("3190000000000000002", "partial_liquidation")]
+    assert sim.get(path + "&category=full_liquidation", account=SAM)[1]["data"] == []
+    older = sim.get(path + "&after=3190000000000000003&limit=1", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in older] == ["3190000000000000002"]
+    newer = sim.get(path + "&before=3190000000000000001", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in newer] == ["3190000000000000003", "3190000000000000002"]
+    c_time = int(forced[0]["cTime"])
+    window = sim.get(path + f"&begin={c_time}&end={c_time}", account=SAM)[1]["data"]
+    assert [o["ordId"] for o in window] == ["3190000000000000002"]
+    assert sim.get("/api/v5/trade/orders-history?instId=BTC-USDT-SWAP", account=SAM)[1]["code"] == "50014"
+    assert sim.get(path + "&category=nope", account=SAM)[1]["code"] == "51000"
+
+
+def test_order_history_retention_as_documented(sim):
+    """orders-history: placed in the last 7 days; orders-history-archive: the last 3 months; trade/order:
+    this account keeps orders 30 days. Wendy's orders are 40 and 35 days old."""
+    recent = "/api/v5/trade/orders-history?instType=SWAP&instId=SOL-USDT-SWAP"
+    archive = "/api/v5/trade/orders-history-archive?instType=SWAP&instId=SOL-USDT-SWAP"
+    assert sim.get(recent, account=WENDY)[1]["data"] == []
+    assert [o["ordId"] for o in sim.get(archive, account=WENDY)[1]["data"]] == ["3230000000000000002", "3230000000000000001"]
+    status, body = sim.get("/api/v5/trade/order?ordId=3230000000000000001&instId=SOL-USDT-SWAP", account=WENDY)
+    assert (status, body["code"], body["msg"]) == (200, "51603", "Order does not exist.")
+    assert [o["ordId"] for o in sim.get("/api/v5/trade/orders-history?instType=SWAP&instId=BTC-USDT-SWAP", account=SAM)[1]["data"]]
+
+
+def test_canceled_orders_without_fills_are_kept_two_hours_and_never_archived(tmp_path):
+    order = {"instId": "BTC-USDT-SWAP", "side": "buy", "sz": "1", "state": "canceled", "accFillSz": "0", "category": "normal"}
+    (tmp_path / "a.json").write_text(json.dumps({
+        "instruments": [{"instId": "BTC-USDT-SWAP"}],
+        "accounts": [{"uid": "9", "apiKey": "k", "secretKey": "s", "passphrase": "p", "orders": [
+            dict(order, ordId="11", cTime="now-1h", uTime="now-1h"), dict(order, ordId="12", cTime="now-3h", uTime="now-3h"),
+            dict(order, ordId="13", cTime="now-3h", uTime="now-3h", state="filled", accFillSz="1")]}]}))
+    local = Sim(scenarios=str(tmp_path))
+    try:
+        key = dict(key="k", secret="s", passphrase="p")
+        recent = local.get("/api/v5/trade/orders-history?instType=SWAP", account=key)[1]["data"]
+        assert [o["ordId"] for o in recent] == ["13", "11"]
+        archived = local.get("/api/v5/trade/orders-history-archive?instType=SWAP", account=key)[1]["data"]
+        assert [o["ordId"] for o in archived] == ["13"]
+    finally:
+        local.close()
+
+
+def test_positions_history_knows_type_6(sim):
+    status, body = sim.get(DAVE_TYPE6, account=dict(key="d3f4a5b6-7c8d-4e9f-a0b1-04c5d6e7f8a4", secret="8C3DBF7152EA04F6B9C1E3A5D7F9B1C4",
+                                                    passphrase="Dave-dev-only-4"))
+    assert status == 200 and [p["type"] for p in body["data"]] == ["6"]
+    assert sim.get("/api/v5/account/positions-history?type=7")[1]["code"] == "51000"
+
+
+def test_options_need_instfamily_and_underscore_instids_are_served(sim):
+    option = "/api/v5/public/instruments?instType=OPTION&instId=BTC-USD-261225-100000-C"
+    status, body = sim.request(option)
+    assert (status, body["code"], body["msg"]) == (400, "50014", "Parameter instFamily can not be empty.")
+    [instrument] = sim.request(option + "&instFamily=BTC-USD")[1]["data"]
+    assert (instrument["optType"], instrument["settleCcy"], instrument["instFamily"]) == ("C", "BTC", "BTC-USD")
+    [um] = sim.request("/api/v5/public/instruments?instType=SWAP&instId=BTC-USD_UM-SWAP")[1]["data"]
+    assert (um["instFamily"], um["settleCcy"]) == ("BTC-USD_UM", "USD")
+    path = "/api/v5/trade/order?ordId=3220000000000000002&instId=BTC-USD_UM-SWAP"
+    [order] = sim.get(path, account=VICTOR)[1]["data"]
+    assert order["category"] == "full_liquidation"
+
+
+def test_an_expired_key_answers_50119_and_its_replacement_works(sim):
+    order = "/api/v5/trade/order?ordId=3250000000000000001&instId=BTC-USDT-SWAP"
+    assert sim.get(order, account=YARA) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "0"
+    assert sim.request("/sim/keys", "POST", {"apiKey": YARA_NEW["key"], "expired": True})[1]["expired"] is True
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "50119"
+    sim.request("/sim/reset", "POST", {})
+    assert sim.get(order, account=YARA_NEW)[1]["code"] == "0", "reset revives keys expired by /sim/keys"
+    assert sim.request("/sim/keys", "POST", {"apiKey": "nope"})[0] == 400
+
+
+def test_the_clock_can_be_skewed_for_a_while():
+    local = Sim()
+    try:
+        local.request("/sim/clock", "POST", {"skewMs": 45_000, "forMs": 400})
+        assert local.get(ALICE_ORDER)[1]["code"] == "50102"
+        ts = int(local.request("/api/v5/public/time")[1]["data"][0]["ts"])
+        assert abs(ts - (time.time() * 1000 + 45_000)) < 5_000, "public/time shows the skewed clock"
+        time.sleep(0.5)
+        assert local.get(ALICE_ORDER)[1]["code"] == "0", "the skew ends after forMs"
+    finally:
+        local.close()
+
+
+def test_a_record_becomes_visible_only_after_its_delay(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({
+        "instruments": [{"instId": "BTC-USDT-SWAP"}],
+        "accounts": [{"uid": "9", "apiKey": "k", "secretKey": "s", "passphrase": "p", "positionsHistory": [
+            {"instId": "BTC-USDT-SWAP", "mgnMode": "cross", "type": "2", "posId": "1", "cTime": "now-1h", "uTime": "now-1m",
+             "realizedPnl": "0", "visibleAfterMs": 600}]}]}))
+    local = Sim(scenarios=str(tmp_path))
+    try:
+        key = dict(key="k", secret="s", passphrase="p")
+        assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == []
+        time.sleep(0.7)
+        [record] = local.get("/api/v5/account/positions-history", account=key)[1]["data"]
+        assert "visibleAfterMs" not in record and "_meta" not in record
+        local.request("/sim/reset", "POST", {})
+        assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == [], "reset restarts the delay"
+    finally:
+        local.close()
+
+
+def test_scenario_20_hides_its_liquidation_for_a_minute(sim):
+    history = sim.get("/api/v5/account/positions-history?instId=BTC-USDT-SWAP", account=TINA)[1]["data"]
+    assert history == []
+    forced = sim.get("/api/v5/trade/orders-history?instType=SWAP&category=full_liquidation", account=TINA)[1]["data"]
+    assert forced == []
+    assert sim.get("/api/v5/trade/order?ordId=3200000000000000001&instId=BTC-USDT-SWAP", account=TINA)[1]["code"] == "0"
+
+
+def test_the_command_line_prints_every_region():
+    process = subprocess.Popen([sys.executable, os.path.join(DEVNET, "okxsim.py"), "--port", "0"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+        assert lines[0].startswith("okxsim listening on http://127.0.0.1:")
+        assert [line.split()[2] for line in lines[1:]] == ["www", "us", "eea"]
+        process.stdin.close()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
