@@ -17,6 +17,18 @@ enum OKXSim {
     static func faulty() throws -> ServerProcess { try faultyInstance.get() }
     private static let faultyInstance = Result { try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"]) }
 
+    /// The base URL of each region's listener (okxsim's `GET /sim/regions`): a key answers only on its own.
+    static func regionURLs(_ sim: ServerProcess) async throws -> [OKXRegion: String] {
+        let response = try await HTTPClient().send(HTTPRequest(method: .get, url: sim.baseURL + "/sim/regions"))
+        let json = try JSON(parsing: response.body)
+        var urls = [OKXRegion: String]()
+        for region in OKXRegion.allCases { urls[region] = json[region.rawValue]?.stringValue }
+        return urls
+    }
+
+    /// One limiter for every client of a suite, as in the keeper: OKX limits public endpoints per IP.
+    static let sharedLimiter = OKXRateLimiter()
+
     /// A client with fast retries against `baseURL`, with its own rate limiter.
     static func client(_ credentials: OKXCredentials, baseURL: String, simulated: Bool = false, maximumAttempts: Int = 4,
                        limiter: OKXRateLimiter = OKXRateLimiter()) -> OKXClient {

@@ -25,6 +25,12 @@ public struct OKXScenario: Sendable {
     public let wait: String?
     /// The position's settlement currency (`expect.currency`, default USDT): paid only from a pool in it.
     public let currency: String
+    /// The position becomes visible only after this long (`expect.visibleAfterMs`); before, `expect.waitBefore` holds.
+    public let waitBefore: String?
+    /// The claim's first key is refused with this OKX code (`expect.firstKeyError`), e.g. 50119 for an expired key…
+    public let firstKeyError: String?
+    /// …and the trader then registers this one (`expect.replacementKey`, an account's extra key).
+    public let replacement: OKXCredentials?
     public let credentials: OKXCredentials
 
     public static let directory = ReferencePython.repositoryRoot.appendingPathComponent("devnet/scenarios")
@@ -72,7 +78,13 @@ public struct OKXScenario: Sendable {
                 loss: try decimal(try text(expect?["loss"], "expect.loss")), posId: expect?["posId"]?.stringValue,
                 error: expect?["error"]?.stringValue, okxCode: expect?["okxCode"]?.stringValue, refusal: expect?["refusal"]?.stringValue,
                 maxClaimAgeDays: expect?["maxClaimAgeDays"]?.intValue, wait: expect?["wait"]?.stringValue,
-                currency: expect?["currency"]?.stringValue ?? "USDT", credentials: credentials)
+                currency: expect?["currency"]?.stringValue ?? "USDT", waitBefore: expect?["waitBefore"]?.stringValue,
+                firstKeyError: expect?["firstKeyError"]?.stringValue,
+                replacement: try expect?["replacementKey"]?.stringValue.map { name in
+                    guard let key = accounts[name] else { throw ScenarioError(description: "\(file): no key \(name)") }
+                    return key
+                },
+                credentials: credentials)
         }
     }
 
