@@ -88,7 +88,7 @@ func main() throws -> Int32 {
         print("profile-index: head \(report.head), new events \(report.newEvents)")
 
     case "verify-core":
-        let policy = try CoveragePolicy(poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000 * 1_000_000, coverADL: true, maxClaimAgeDays: 30)
+        let policy = try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000 * 1_000_000, coverADL: true, maxClaimAgeDays: 30)
         let scratch = options.values["scratch"] ?? NSTemporaryDirectory() + "lg-bench-verify-\(getpid())"
         defer { if options.values["scratch"] == nil { try? FileManager.default.removeItem(atPath: scratch) } }
         let okx = try options.string("okx"), scenarios = options.values["scenarios"] ?? "devnet/scenarios"

@@ -1,8 +1,11 @@
 import Foundation
 
-/// The insurance terms a verification applies (the `policy` section of the keeper's config).
-/// Chain amounts are pool units: integers, the pool token's smallest unit (`poolDecimals`).
+/// The insurance terms a verification applies (the `pool` and `policy` sections of the keeper's
+/// config). Chain amounts are pool units: integers, the pool asset's smallest unit (`poolDecimals`).
 public struct CoveragePolicy: Sendable, Equatable {
+    /// The currency the pool pays, uppercase as OKX writes it (`"USDT"`, `"ETH"`): a loss settled in
+    /// another currency is not covered, because nothing is converted at a guessed price.
+    public let currency: String
     /// Decimals of the pool's unit: an exchange amount `x` (settlement currency, e.g. USDT) is
     /// `x × 10^poolDecimals` pool units.
     public let poolDecimals: Int
@@ -15,17 +18,21 @@ public struct CoveragePolicy: Sendable, Equatable {
     /// Claims whose liquidation is older than this many days are refused.
     public let maxClaimAgeDays: Int
 
-    public init(poolDecimals: Int, coverageBps: Int, maxPayoutPerClaim: Decimal, coverADL: Bool, maxClaimAgeDays: Int) throws(VerificationError) {
+    public init(currency: String, poolDecimals: Int, coverageBps: Int, maxPayoutPerClaim: Decimal, coverADL: Bool, maxClaimAgeDays: Int) throws(VerificationError) {
+        guard (1...16).contains(currency.count), currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) }) else {
+            throw VerificationError(.invalidClaim, "currency must be an uppercase code such as USDT, not \"\(currency.prefix(20))\"")
+        }
         guard (0...30).contains(poolDecimals) else { throw VerificationError(.invalidClaim, "poolDecimals must be 0…30, not \(poolDecimals)") }
         guard (0...10_000).contains(coverageBps) else { throw VerificationError(.invalidClaim, "coverageBps must be 0…10000, not \(coverageBps)") }
         guard maxPayoutPerClaim >= 0, maxPayoutPerClaim == maxPayoutPerClaim.roundedDown(0) else {
             throw VerificationError(.invalidClaim, "maxPayoutPerClaim must be a whole number of pool units, not \(maxPayoutPerClaim)")
         }
         guard maxClaimAgeDays > 0 else { throw VerificationError(.invalidClaim, "maxClaimAgeDays must be positive, not \(maxClaimAgeDays)") }
-        self.init(checked: poolDecimals, coverageBps, maxPayoutPerClaim, coverADL, maxClaimAgeDays)
+        self.init(checked: currency, poolDecimals, coverageBps, maxPayoutPerClaim, coverADL, maxClaimAgeDays)
     }
 
-    private init(checked poolDecimals: Int, _ coverageBps: Int, _ maxPayoutPerClaim: Decimal, _ coverADL: Bool, _ maxClaimAgeDays: Int) {
+    private init(checked currency: String, _ poolDecimals: Int, _ coverageBps: Int, _ maxPayoutPerClaim: Decimal, _ coverADL: Bool, _ maxClaimAgeDays: Int) {
+        self.currency = currency
         self.poolDecimals = poolDecimals
         self.coverageBps = coverageBps
         self.maxPayoutPerClaim = maxPayoutPerClaim
@@ -33,9 +40,9 @@ public struct CoveragePolicy: Sendable, Equatable {
         self.maxClaimAgeDays = maxClaimAgeDays
     }
 
-    /// Terms for trying things out: 6 decimals (USDT-like), full coverage, 1,000,000 units of
-    /// the settlement currency per claim, ADL covered, 30 days.
-    public static let development = CoveragePolicy(checked: 6, 10_000, Decimal(1_000_000_000_000), true, 30)
+    /// Terms for trying things out: a USDT pool (6 decimals), full coverage, 1,000,000 USDT per
+    /// claim, ADL covered, 30 days.
+    public static let development = CoveragePolicy(checked: "USDT", 6, 10_000, Decimal(1_000_000_000_000), true, 30)
 }
 
 extension Decimal {

@@ -17,7 +17,7 @@ import Wire
     static let poolDecimals = 6
 
     static func policy(_ terms: (coverageBps: Int, maxPayoutUSDT: Decimal), maxClaimAgeDays: Int) throws -> CoveragePolicy {
-        try CoveragePolicy(poolDecimals: poolDecimals, coverageBps: terms.coverageBps, maxPayoutPerClaim: terms.maxPayoutUSDT * 1_000_000,
+        try CoveragePolicy(currency: "USDT", poolDecimals: poolDecimals, coverageBps: terms.coverageBps, maxPayoutPerClaim: terms.maxPayoutUSDT * 1_000_000,
                            coverADL: true, maxClaimAgeDays: maxClaimAgeDays)
     }
 

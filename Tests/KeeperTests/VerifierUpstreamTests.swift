@@ -25,7 +25,7 @@ import Wire
     func verify(_ scenario: OKXScenario, credentials: OKXCredentials? = nil, ordId: String? = nil, maximumAttempts: Int = 4,
                 scratch: Scratch) async throws -> VerificationOutcome {
         let sim = try OKXSim.faulty()
-        let policy = try CoveragePolicy(poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000_000_000, coverADL: true, maxClaimAgeDays: 30)
+        let policy = try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000_000_000, coverADL: true, maxClaimAgeDays: 30)
         let credentials = credentials ?? scenario.credentials
         return try await LiquidationVerifierTests.verifier(scratch, policy: policy).verify(
             VerificationRequest(ordId: ordId ?? scenario.ordId, instId: scenario.instId, principal: scenario.principal * 1_000_000),

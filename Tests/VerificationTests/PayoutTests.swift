@@ -4,7 +4,7 @@ import Verification
 
 @Suite struct PayoutTests {
     static func policy(bps: Int = 10_000, max: Decimal = 1_000_000_000_000, adl: Bool = true) throws -> CoveragePolicy {
-        try CoveragePolicy(poolDecimals: 6, coverageBps: bps, maxPayoutPerClaim: max, coverADL: adl, maxClaimAgeDays: 30)
+        try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: bps, maxPayoutPerClaim: max, coverADL: adl, maxClaimAgeDays: 30)
     }
     static let liquidated = Verdict(reason: .forcedLiquidation, liquidatedAt: 1)
 
@@ -34,7 +34,7 @@ import Verification
         #expect(again.refusal == "position-already-claimed" && again.amount == 0 && again.loss == 325)
         let gain = Payout(verdict: Self.liquidated, realizedPnl: 3, principal: 1_000_000_000, policy: policy, tooOld: false)
         #expect(gain.refusal == "no-loss" && gain.amount == 0 && gain.loss == 0)
-        #expect(throws: VerificationError.self) { try CoveragePolicy(poolDecimals: 6, coverageBps: 10_001, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 1) }
-        #expect(throws: VerificationError.self) { try CoveragePolicy(poolDecimals: 6, coverageBps: 1, maxPayoutPerClaim: Decimal(string: "1.5") ?? 0, coverADL: true, maxClaimAgeDays: 1) }
+        #expect(throws: VerificationError.self) { try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_001, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 1) }
+        #expect(throws: VerificationError.self) { try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 1, maxPayoutPerClaim: Decimal(string: "1.5") ?? 0, coverADL: true, maxClaimAgeDays: 1) }
     }
 }

@@ -48,7 +48,7 @@ import Verification
         #expect(verdict == Verdict(reason: .forcedLiquidation, liquidatedAt: 110 * Self.hour))
         #expect(VerdictRules.verdict(order: Self.order(.adl), position: nil).reason == .adl)
         #expect(VerdictRules.position(of: liquidationOrder, in: [Self.record(.liquidation)])?.posId == "p")
-        let policy = try CoveragePolicy(poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 30)
+        let policy = try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1, coverADL: true, maxClaimAgeDays: 30)
         #expect(!VerdictRules.isTooOld(verdict: verdict, order: liquidationOrder, now: 110 * Self.hour + 30 * 24 * Self.hour, policy: policy))
         #expect(VerdictRules.isTooOld(verdict: verdict, order: liquidationOrder, now: 110 * Self.hour + 30 * 24 * Self.hour + 1, policy: policy))
     }

@@ -5,7 +5,7 @@ import Wire
 
 @Suite struct VerificationResponseTests {
     @Test func liquidatedResponseHasTheSeedShapeAndSeals() throws {
-        let policy = try CoveragePolicy(poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000_000_000, coverADL: true, maxClaimAgeDays: 30)
+        let policy = try CoveragePolicy(currency: "USDT", poolDecimals: 6, coverageBps: 10_000, maxPayoutPerClaim: 1_000_000_000_000, coverADL: true, maxClaimAgeDays: 30)
         let record = PositionFacts(posId: "1752345678901234567", instId: "BTC-USDT-SWAP", marginMode: "isolated", direction: "long",
                                    close: .liquidation, openedAt: 1_762_000_000_000, closedAt: 1_762_050_000_000, realizedPnl: -325)
         let verdict = Verdict(reason: .forcedLiquidation, liquidatedAt: record.closedAt)
