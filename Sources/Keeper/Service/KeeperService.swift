@@ -26,6 +26,8 @@ public final class KeeperService {
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
+    /// The pool's asset once checked against `config.pool`.
+    private var poolAsset: PoolAsset?
     /// How often the signer's and the pool's balances are read (about a scrape interval), besides
     /// after every round in which a keeper transaction moved.
     static let balanceCheckInterval: TimeInterval = 15
@@ -97,10 +99,18 @@ public final class KeeperService {
     /// crash left unsent.
     public func start() async throws(KeeperError) {
         try await follower.start()
-        let asset = try await PoolAsset.check(reader, against: config.pool)
-        log("msg=\"pool asset checked\" currency=\(config.pool.currency) decimals=\(asset.decimals) token=\(asset.token?.checksummed ?? "native")")
+        try await checkPoolAsset()
         let resync = try await transactions.resync()
         log("msg=\"keeper started\" signer=\(transactions.signer.address.checksummed) next_nonce=\(resync.nextNonce) rebroadcast=\(resync.broadcast)")
+    }
+
+    /// Reads the pool's asset from the contract and refuses (`.config`) a `pool` section that
+    /// describes another; once per process. `run` calls it before it serves HTTP, `start` in any case.
+    public func checkPoolAsset() async throws(KeeperError) {
+        guard poolAsset == nil else { return }
+        let asset = try await PoolAsset.check(reader, against: config.pool)
+        poolAsset = asset
+        log("msg=\"pool asset checked\" currency=\(config.pool.currency) decimals=\(asset.decimals) token=\(asset.token?.checksummed ?? "native")")
     }
 
     /// One round of every duty, in dependency order. Returns what the follower reported.
