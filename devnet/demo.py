@@ -245,7 +245,7 @@ class Demo:
             time.sleep(1.0)
 
     def follow_log(self) -> None:
-        interesting = re.compile(r'msg=(indexed .*new_events=[1-9]|"claim moved"|"reorg|"keeper started"|"http listening")|level=(warn|error)')
+        interesting = re.compile(r'msg=(indexed .*new_events=[1-9]|"claim moved"|"reorg|"keeper started"|"pool asset checked"|"http listening")|level=(warn|error)')
         while True:
             lines = self.keeper_log.read_text(errors="replace").splitlines()
             for line in lines[self.shown:]:
