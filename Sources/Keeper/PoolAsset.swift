@@ -53,7 +53,7 @@ public struct PoolAsset: Sendable, Equatable {
     }
 
     /// A token's symbol is the token deployer's text: printable characters only, cut short.
-    static func printable(_ text: String) -> String {
+    public static func printable(_ text: String) -> String {
         let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x22 && !(0x7F...0x9F).contains($0.value) }))
         return kept.count > 16 ? String(kept.prefix(16)) + "…" : kept
     }

@@ -20,6 +20,8 @@ import Wire
         let harness = try SettlementHarness(pool: .usdt)
         defer { harness.stop() }
         let token = harness.devnet.deployment.asset
+        let probe = try await ChainProbe.run(rpc: harness.rpc, contract: try harness.contract, fromBlock: harness.devnet.deployment.deployBlock)
+        #expect(try probe.poolAsset.get() == PoolAsset(token: try Address(hex: token), symbol: "USDT", decimals: 6))
         let cases: [(name: String, pool: JSON, what: String)] = [
             ("eighteen.json", ["currency": "USDT", "decimals": 18], "USDT with 18 decimals"),
             ("usdc.json", ["currency": "USDC", "decimals": 6], "USDC"),
