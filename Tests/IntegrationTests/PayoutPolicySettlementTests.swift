@@ -36,7 +36,7 @@ import Wire
             // Later rounds of the same day (one every 250 ms) leave it waiting.
             try await Task.sleep(for: .seconds(1))
             let waiting = try #require(try harness.ledger().list(state: .awaitingLimit).first)
-            #expect(waiting.reason?.contains(binding == .keeper ? "daily limit 60000000000000000000" : "the contract's daily limit") == true,
+            #expect(waiting.reason?.contains(binding == .keeper ? "daily limit \(try harness.units(60))" : "the contract's daily limit") == true,
                     "\(waiting.reason ?? "")")
 
             // Midnight UTC on the chain: the next block opens a new day.
@@ -80,7 +80,7 @@ import Wire
             try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.paid) == 1 && $0.count(.awaitingFunds) == 1 })
             #expect(try await reader.poolBalance() == (try harness.units(975)))
             let waiting = try #require(try harness.ledger().list(state: .awaitingFunds).first)
-            #expect(waiting.reason?.contains("reserve 960000000000000000000") == true, "\(waiting.reason ?? "")")
+            #expect(waiting.reason?.contains("reserve \(try harness.units(960))") == true, "\(waiting.reason ?? "")")
 
             let alerts = try harness.database().fetchAll("SELECT body FROM alerts WHERE kind = 'pool_shortfall'").map { try JSON(parsing: try $0.get("body", as: String.self)) }
             #expect(alerts.count == 1)
