@@ -7,7 +7,7 @@ import Wire
 @testable import Store
 
 /// Issue 7's reconciliation on a devnode: mismatches injected the ways they happen — the owner
-/// acting as keeper, a database row altered, ETH reaching the pool without `deposit()`, the
+/// acting as keeper, a database row altered, USDT reaching the pool without `depositToken`, the
 /// keeper's key used elsewhere — are each found with their kind; alerts reach a webhook receiver
 /// that checks every signature, also across a keeper restart while it is down; and a new mismatch
 /// pauses payouts until `lg-keeper resume`.
