@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: LeverageGuard Keeper end to end on loopback — devnet and okxsim started, one
+# `make demo`: LeverageGuard Keeper end to end on loopback — devnet (a USDT pool) and okxsim started, one
 # verification per okxsim scenario, `lg-keeper run` settling traders' claims live (with a reorg),
 # each claim from request to payment, a /metrics excerpt, a clean reconciliation and the evidence.
 # The orchestration is devnet/demo.py (Python is demo infrastructure; the keeper is the Swift binary).

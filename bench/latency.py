@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "devnet"))
-from demo import PYTHON, Processes, rpc, scenario, wait_for, wei  # noqa: E402
+from demo import PYTHON, Processes, base_units, rpc, scenario, wait_for  # noqa: E402
 
 from eth_utils import event_abi_to_log_topic  # noqa: E402
 
@@ -72,7 +72,7 @@ def main() -> int:
     try:
         deployment_file = work / "deployment.json"
         processes.start([PYTHON, str(ROOT / "devnet" / "devnode.py"), "--port", "0", "--out", str(deployment_file),
-                         "--no-automine", "--block-time", str(args.block_time)], work / "devnode.log")
+                         "--no-automine", "--block-time", str(args.block_time), "--pool-token"], work / "devnode.log")
         wait_for(lambda: deployment_file.exists() and deployment_file.stat().st_size > 0, 120, "the devnode")
         deployment = json.loads(deployment_file.read_text())
         url = deployment["rpcUrl"]
@@ -89,7 +89,8 @@ def main() -> int:
                       "startBlock": deployment["deployBlock"], "confirmations": args.confirmations, "pollIntervalMs": 300},
             "signer": {"keyFile": str(key_file)},
             "okx": {"baseURL": okx_url, "timeoutMs": 5000},
-            "policy": {"poolDecimals": 18, "coverageBps": 5000, "maxPayoutPerClaim": "10", "dailyLimit": "1000",
+            "pool": {"currency": "USDT", "decimals": 6},
+            "policy": {"coverageBps": 5000, "maxPayoutPerClaim": "10", "dailyLimit": "1000",
                        "minPoolReserve": "0", "reviewAbove": "1000"},
             "store": {"path": str(work / "keeper.sqlite")},
             "evidence": {"dir": str(work / "evidence")},
@@ -110,7 +111,7 @@ def main() -> int:
             c = scenario(file)["claim"]
             out = subprocess.run([PYTHON, str(ROOT / "devnet" / "request_claim.py"), "--deployment", str(deployment_file),
                                   "--user", str(user), "--order-id", c["ordId"], "--inst-id", c["instId"],
-                                  "--principal", str(wei(c["principal"])), "--leverage", str(c["leverage"])],
+                                  "--principal", str(base_units(c["principal"], 6)), "--leverage", str(c["leverage"])],
                                  capture_output=True, text=True, check=True, cwd=ROOT).stdout
             block = int(re.search(r" block (\d+) ", out).group(1))
             requested[(deployment["users"][user]["address"].lower(), int(c["ordId"]))] = block

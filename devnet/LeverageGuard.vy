@@ -10,7 +10,12 @@
         still request claims, the keeper can still record verdicts, and the
         owner can still withdraw (within the daily withdrawal limit).
         Daily limits use UTC days: day = block.timestamp // 86400.
+        The pool pays in one asset fixed at deployment: an ERC-20 token (a
+        stablecoin such as USDT) or, for the zero address, the chain's native coin.
+        Tokens whose `transfer` returns nothing (mainnet USDT) are accepted.
 """
+
+from ethereum.ercs import IERC20
 
 SECONDS_PER_DAY: constant(uint256) = 86400
 
@@ -68,6 +73,9 @@ event DailyPayoutLimitChanged:
     current: uint256
 
 
+# The token the pool pays in; the zero address means the native coin.
+asset: public(immutable(address))
+
 owner: public(address)
 keeper: public(address)
 paused: public(bool)
@@ -84,13 +92,17 @@ withdrawnOnWithdrawDay: uint256
 
 
 @deploy
-def __init__(dailyWithdrawLimit: uint256):
+def __init__(poolAsset: address, dailyWithdrawLimit: uint256):
     """
     @notice The deployer becomes the owner. No keeper and a zero daily payout
             limit until the owner sets them, so nothing can be paid by default.
+    @param poolAsset The ERC-20 token the pool holds and pays, or the zero
+           address for the native coin; fixed for the contract's life.
     @param dailyWithdrawLimit Cap on the owner's withdrawals per UTC day; fixed
            for the contract's life so a stolen owner key cannot drain the pool.
     """
+    assert poolAsset == empty(address) or poolAsset.is_contract, "asset is not a contract"
+    asset = poolAsset
     self.owner = msg.sender
     self.dailyWithdrawLimit = dailyWithdrawLimit
 
@@ -101,6 +113,28 @@ def __init__(dailyWithdrawLimit: uint256):
 @view
 def _today() -> uint256:
     return block.timestamp // SECONDS_PER_DAY
+
+
+@internal
+@view
+def _pool_balance() -> uint256:
+    if asset == empty(address):
+        return self.balance
+    return staticcall IERC20(asset).balanceOf(self)
+
+
+@internal
+def _send(receiver: address, amount: uint256):
+    """
+    @dev Pays `amount` of the asset. A token's `transfer` that returns nothing
+         counts as success (`default_return_value`); one that returns False or
+         reverts fails the payment.
+    """
+    if asset == empty(address):
+        success: bool = raw_call(receiver, b"", value=amount, revert_on_failure=False)
+        assert success, "transfer failed"
+    else:
+        assert extcall IERC20(asset).transfer(receiver, amount, default_return_value=True), "transfer failed"
 
 
 @internal
@@ -178,7 +212,7 @@ def executePayout(user: address, orderId: uint256):
     assert claim.liquidated, "not liquidated"
     assert not claim.claimed, "already claimed"
     assert claim.amount > 0, "zero amount"
-    assert self.balance >= claim.amount, "insufficient pool"
+    assert self._pool_balance() >= claim.amount, "insufficient pool"
 
     today: uint256 = self._today()
     paid: uint256 = self.paidOnPayoutDay
@@ -192,8 +226,7 @@ def executePayout(user: address, orderId: uint256):
     self.claims[user][orderId].claimed = True
     log PayoutExecuted(user=user, orderId=orderId, amount=claim.amount)
 
-    success: bool = raw_call(user, b"", value=claim.amount, revert_on_failure=False)
-    assert success, "transfer failed"
+    self._send(user, claim.amount)
 
 
 # ---------------------------------------------------------------- views
@@ -231,13 +264,41 @@ def paidToday() -> uint256:
 # ---------------------------------------------------------------- pool and owner
 
 @external
+@view
+def poolBalance() -> uint256:
+    """
+    @notice What the pool holds, in the asset's smallest unit.
+    """
+    return self._pool_balance()
+
+
+@external
 @payable
 def deposit():
     """
-    @notice Add funds to the pool.
+    @notice Add native coin to a native-coin pool.
     """
+    assert asset == empty(address), "token pool: use depositToken"
     assert msg.value > 0, "zero deposit"
     log FundsDeposited(sender=msg.sender, amount=msg.value)
+
+
+@external
+@nonreentrant
+def depositToken(amount: uint256):
+    """
+    @notice Add `amount` of the pool's token, pulled from the caller, who must
+            have approved this contract for it first.
+    @dev The event reports what arrived, so that the pool's accounting holds
+         for a token that takes a fee on transfer.
+    """
+    assert asset != empty(address), "native pool: use deposit"
+    assert amount > 0, "zero deposit"
+    before: uint256 = staticcall IERC20(asset).balanceOf(self)
+    assert extcall IERC20(asset).transferFrom(msg.sender, self, amount, default_return_value=True), "transfer failed"
+    received: uint256 = staticcall IERC20(asset).balanceOf(self) - before
+    assert received > 0, "zero deposit"
+    log FundsDeposited(sender=msg.sender, amount=received)
 
 
 @external
@@ -248,7 +309,7 @@ def withdraw(amount: uint256):
     """
     self._only_owner()
     assert amount > 0, "zero amount"
-    assert self.balance >= amount, "insufficient pool"
+    assert self._pool_balance() >= amount, "insufficient pool"
 
     today: uint256 = self._today()
     withdrawn: uint256 = self.withdrawnOnWithdrawDay
@@ -260,8 +321,7 @@ def withdraw(amount: uint256):
     self.withdrawnOnWithdrawDay = withdrawn + amount
     log FundsWithdrawn(to=msg.sender, amount=amount)
 
-    success: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-    assert success, "transfer failed"
+    self._send(msg.sender, amount)
 
 
 @external

@@ -60,9 +60,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
 VAULT_KEY = "cd" * 32  # dev only
-ETHER = 10**18
+POOL_DECIMALS = 6  # the pool pays in USDT (devnode.py --pool-token)
+UNIT = 10**POOL_DECIMALS  # one USDT in base units
 COVERAGE_BPS = 5000
-MAX_PAYOUT = 50 * ETHER
+MAX_PAYOUT = 50 * UNIT
 CRASH_POINTS = ["beforeCommit", "afterCommit", "beforeBroadcast", "afterBroadcast",
                 "beforeReceipt", "afterReceipt", "afterFinal", "afterVerdict"]
 RPC_FAULTS = [  # (kind, extra settings) for faultproxy
@@ -131,27 +132,28 @@ class Claim:
     user: int
     order_id: int
     inst_id: str
-    principal: int  # wei
+    principal: int  # USDT base units
     leverage: int
     kind: str
     loss: str  # decimal, settlement currency
     liquidated: bool
-    amount: int  # expected payout, wei
+    amount: int  # expected payout, USDT base units
     tx_hash: str | None = None
     filed_at_head: int = -1
     filings: int = 0
 
 
-def decimal_wei(text: str) -> int:
+def decimal_units(text: str) -> int:
+    """A decimal USDT amount ("0.125") in base units."""
     whole, _, fraction = text.partition(".")
-    return int(whole) * ETHER + int((fraction + "0" * 18)[:18] or 0)
+    return int(whole) * UNIT + int((fraction + "0" * POOL_DECIMALS)[:POOL_DECIMALS] or 0)
 
 
 def expected_amount(liquidated: bool, loss: str, principal: int) -> int:
     """docs/EVIDENCE.md § Payout: ⌊min(loss, principal, maxPayoutPerClaim) × coverageBps / 10000⌋."""
     if not liquidated:
         return 0
-    return min(decimal_wei(loss), principal, MAX_PAYOUT) * COVERAGE_BPS // 10000
+    return min(decimal_units(loss), principal, MAX_PAYOUT) * COVERAGE_BPS // 10000
 
 
 def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> tuple[list[Claim], list[dict]]:
@@ -182,7 +184,7 @@ def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> 
         # order and closes ten minutes after it, so no two of an account's positions overlap.
         order_ms = 3 * 86_400_000 + slot * 20 * 60_000
         loss = f"{rng.randint(5, 600) / 1000:.3f}"
-        principal = rng.randint(10, 400) * 10**15
+        principal = rng.randint(10, 400) * UNIT // 1000  # 0.01 to 0.4 USDT
         leverage = rng.choice([5, 10, 20, 50])
         account = accounts[user]
         account["orders"].append({
@@ -285,7 +287,7 @@ class Chaos:
         self.claims, self.accounts = make_world(self.rng, self.args.claims, users, self.work / "scenarios")
         deployment_file = self.work / "deployment.json"
         node = self.start([PYTHON, str(HERE / "devnode.py"), "--port", "0", "--out", str(deployment_file),
-                           "--users", str(users + 1), "--no-automine"], "devnode.log")
+                           "--users", str(users + 1), "--no-automine", "--pool-token"], "devnode.log")
         self.listening("devnode.log", r"devnode listening on (http://\S+)", node)
         self.deployment = json.loads(deployment_file.read_text())
         self.node = self.deployment["rpcUrl"]
@@ -310,7 +312,8 @@ class Chaos:
                       "rescanIntervalSeconds": 2, "requestTimeoutMs": 2000},
             "signer": {"keyFile": str(key_file)},
             "okx": {"baseURL": self.okx, "timeoutMs": 2000},
-            "policy": {"poolDecimals": 18, "coverageBps": COVERAGE_BPS, "maxPayoutPerClaim": "50", "dailyLimit": "10000",
+            "pool": {"currency": "USDT", "decimals": POOL_DECIMALS},
+            "policy": {"coverageBps": COVERAGE_BPS, "maxPayoutPerClaim": "50", "dailyLimit": "10000",
                        "minPoolReserve": "0", "reviewAbove": "10000", "coverADL": True, "maxClaimAgeDays": 30},
             "store": {"path": str(self.db_path)},
             "evidence": {"dir": str(self.work / "evidence")},
@@ -721,7 +724,7 @@ def report(chaos: Chaos, result: dict, failures: list[str], duration: float, set
     lines = [
         f"claims            {len(claims)} from {chaos.args.users} users ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
         f"liquidated        {len(liquidated)} expected, paid exactly once with the expected amount: {result.get('paid', '?')} "
-        f"({sum(c.amount for c in liquidated) / ETHER:.6f} ETH)",
+        f"({sum(c.amount for c in liquidated) / UNIT:.6f} USDT)",
         f"not liquidated    {len(claims) - len(liquidated)} expected, recorded on-chain as not liquidated: {result.get('rejected', '?')}",
         f"double payments   {result.get('double', '?')}",
         f"filings           {f.filings} claims filed, {f.refilings} filed again after a reorg removed them",

@@ -16,6 +16,7 @@ import vyper
 
 DEVNET_DIR = Path(__file__).resolve().parent
 CONTRACT_PATH = DEVNET_DIR / "LeverageGuard.vy"
+STABLECOIN_PATH = DEVNET_DIR / "TestStablecoin.vy"
 ABI_PATH = DEVNET_DIR.parent / "abi" / "LeverageGuard.json"
 
 

@@ -3,11 +3,12 @@
 
     demo.py --keeper .build/debug/lg-keeper [--work DIR]
 
-1. starts the devnet (py-evm behind JSON-RPC, LeverageGuard deployed) and okxsim (OKX v5);
+1. starts the devnet (py-evm behind JSON-RPC, LeverageGuard deployed with a USDT pool: the
+   test stablecoin of TestStablecoin.vy, `devnode.py --pool-token`) and okxsim (OKX v5);
 2. runs one `lg-keeper verify` per okxsim scenario and prints the verdicts;
 3. registers five traders' OKX keys in the keeper's vault and starts `lg-keeper run`;
 4. the traders file claims on-chain while the keeper indexes them live, verifies them on OKX,
-   writes each verdict and evidence root on-chain and pays the liquidated ones;
+   writes each verdict and evidence root on-chain and pays the liquidated ones in USDT;
 5. a chain reorganisation removes a claim the keeper had indexed; the keeper undoes it and
    settles the claim once it is filed again on the canonical chain;
 6. prints each claim from request to payment, where the evidence files are (one checked against
@@ -30,6 +31,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from eth_utils import keccak
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -102,16 +105,19 @@ def scenario(file: str) -> dict:
     return {"file": file, "name": document["name"], "claim": claim, "account": account, "expect": document["expect"]}
 
 
-def wei(amount: str) -> int:
+def base_units(amount: str, decimals: int) -> int:
+    """A decimal amount such as "12.5" in base units of an asset with `decimals`."""
     whole, _, fraction = amount.partition(".")
-    return int(whole) * 10**18 + int((fraction + "0" * 18)[:18] or 0)
+    return int(whole) * 10**decimals + int((fraction + "0" * decimals)[:decimals] or 0)
 
 
-def eth(amount_wei: int | str | None) -> str:
-    if amount_wei is None:
+def whole_units(amount: int | str | None, decimals: int, symbol: str = "") -> str:
+    """Base units as a decimal amount ("12.5"), followed by `symbol` when given."""
+    if amount is None:
         return "-"
-    value = int(amount_wei)
-    return f"{value // 10**18}.{value % 10**18:018d}".rstrip("0").rstrip(".") + " ETH"
+    value = int(amount)
+    text = f"{value // 10**decimals}.{value % 10**decimals:0{decimals}d}".rstrip("0").rstrip(".") if decimals else str(value)
+    return f"{text} {symbol}".rstrip()
 
 
 class Demo:
@@ -133,9 +139,11 @@ class Demo:
     def start_chain_and_exchange(self) -> None:
         step("Starting the devnet (py-evm behind JSON-RPC, LeverageGuard compiled by Vyper and deployed) and okxsim (OKX v5)")
         deployment = self.work / "deployment.json"
-        self.processes.start([PYTHON, str(HERE / "devnode.py"), "--port", "0", "--out", str(deployment)], self.work / "devnode.log")
+        self.processes.start([PYTHON, str(HERE / "devnode.py"), "--port", "0", "--out", str(deployment), "--pool-token"],
+                             self.work / "devnode.log")
         wait_for(lambda: deployment.exists() and deployment.stat().st_size > 0, 120, "the devnode")
         self.deployment = json.loads(deployment.read_text())
+        self.symbol, self.decimals = self.deployment["assetSymbol"], self.deployment["assetDecimals"]
         self.deployment_file = deployment
         self.rpc_url = self.deployment["rpcUrl"]
         okx_log = self.work / "okxsim.log"
@@ -143,10 +151,20 @@ class Demo:
         found = wait_for(lambda: re.search(r"listening on (http://127\.0\.0\.1:\d+)", okx_log.read_text()), 60, "okxsim")
         self.okx_url = found.group(1)
         print(f"devnet {self.rpc_url} chain {self.deployment['chainId']}, contract {self.deployment['contract']} (block {self.deployment['deployBlock']})")
+        print(f"pool asset {self.symbol} ({self.decimals} decimals, token {self.deployment['asset']}): "
+              f"{self.money(self.pool_balance())} in the pool")
         print(f"okxsim {self.okx_url}")
         # Blocks keep coming, as on a real chain: the keeper waits for 2 confirmations.
         self.mining.set()
         threading.Thread(target=self.mine_forever, daemon=True).start()
+
+    def money(self, amount: int | str | None) -> str:
+        return whole_units(amount, self.decimals, self.symbol)
+
+    def pool_balance(self) -> int:
+        """The contract's poolBalance(): what the pool holds of its asset, in base units."""
+        selector = "0x" + keccak(b"poolBalance()")[:4].hex()
+        return int(rpc(self.rpc_url, "eth_call", [{"to": self.deployment["contract"], "data": selector}, "latest"]), 16)
 
     def mine_forever(self) -> None:
         while True:
@@ -161,7 +179,7 @@ class Demo:
     def verify_every_scenario(self) -> None:
         step("The verification core: one `lg-keeper verify` per okxsim scenario (the trader's own OKX key, read-only)")
         files = sorted(p.name for p in (HERE / "scenarios").glob("[0-9]*.json"))
-        print(f"{DIM}{'scenario':30} {'verdict':14} {'reason':20} {'loss':>8} {'payout':>9}  evidence root (default policy: 50% of min(loss, principal, 10)){RESET}")
+        print(f"{DIM}{'scenario':30} {'verdict':14} {'reason':20} {'loss':>8} {'payout':>9}  evidence root (default policy: 50% of min(loss, principal, 10), in USDT){RESET}")
         for file in files:
             s = scenario(file)
             env = dict(self.env, LGK_OKX_API_KEY=s["account"]["apiKey"], LGK_OKX_SECRET_KEY=s["account"]["secretKey"],
@@ -182,7 +200,7 @@ class Demo:
             position = response["normalized"]["position"]
             payout = response["normalized"]["payout"]
             verdict = "LIQUIDATED" if position["liquidated"] else "not liquidated"
-            shown = eth(payout["amount"]).removesuffix(" ETH") if not payout.get("refusal") else payout["refusal"]
+            shown = whole_units(payout["amount"], self.decimals) if not payout.get("refusal") else payout["refusal"]
             print(f"{s['name']:30} {verdict:14} {position.get('reason') or '':20} {payout['loss']:>8} {shown:>9}  {root}")
 
     # -- 3 --------------------------------------------------------------------------------------
@@ -197,7 +215,8 @@ class Demo:
                       "startBlock": self.deployment["deployBlock"], "confirmations": 2, "pollIntervalMs": 300},
             "signer": {"keyFile": str(key_file)},
             "okx": {"baseURL": self.okx_url, "timeoutMs": 5000},
-            "policy": {"poolDecimals": 18, "coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "100",
+            "pool": {"currency": self.symbol, "decimals": self.decimals},
+            "policy": {"coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "100",
                        "minPoolReserve": "0", "reviewAbove": "100"},
             "store": {"path": str(self.work / "keeper.sqlite")},
             "evidence": {"dir": str(self.work / "evidence")},
@@ -228,7 +247,7 @@ class Demo:
             time.sleep(1.0)
 
     def follow_log(self) -> None:
-        interesting = re.compile(r'msg=(indexed .*new_events=[1-9]|"claim moved"|"reorg|"keeper started"|"http listening")|level=(warn|error)')
+        interesting = re.compile(r'msg=(indexed .*new_events=[1-9]|"claim moved"|"reorg|"keeper started"|"pool asset checked"|"http listening")|level=(warn|error)')
         while True:
             lines = self.keeper_log.read_text(errors="replace").splitlines()
             for line in lines[self.shown:]:
@@ -241,9 +260,9 @@ class Demo:
         s = scenario(file)
         c = s["claim"]
         out = subprocess.run([PYTHON, str(HERE / "request_claim.py"), "--deployment", str(self.deployment_file), "--user", str(user),
-                              "--order-id", c["ordId"], "--inst-id", c["instId"], "--principal", str(wei(c["principal"])),
+                              "--order-id", c["ordId"], "--inst-id", c["instId"], "--principal", str(base_units(c["principal"], self.decimals)),
                               "--leverage", str(c["leverage"])], capture_output=True, text=True, check=True).stdout
-        print(f"trader {user} files a claim: order {c['ordId']} {c['instId']} principal {c['principal']} ETH ×{c['leverage']} ({s['name']}) — {out.strip().splitlines()[-1]}", flush=True)
+        print(f"trader {user} files a claim: order {c['ordId']} {c['instId']} principal {c['principal']} {self.symbol} ×{c['leverage']} ({s['name']}) — {out.strip().splitlines()[-1]}", flush=True)
         return out
 
     # -- 5 --------------------------------------------------------------------------------------
@@ -280,7 +299,7 @@ class Demo:
             shown = json.loads(self.lgk("claims", "show", claim["user"], claim["orderId"], "--config", str(self.config)).stdout)
             path = " → ".join([shown["history"][0]["detail"].get("from", "requested")] +
                               [h["detail"]["to"] for h in shown["history"] if h["kind"] == "claim.transition"])
-            verdict = {"paid": f"paid {eth(shown['amount'])}", "rejected": "recorded on-chain as not liquidated",
+            verdict = {"paid": f"paid {self.money(shown['amount'])}", "rejected": "recorded on-chain as not liquidated",
                        "failed": f"failed: {shown.get('reason')}"}[shown["state"]]
             print(f"{shown['user'][:10]}… order {shown['orderId']}: {path}  ⇒ {verdict}")
             print(f"   {DIM}request tx {shown['requestTx'][:18]}… block {shown['requestBlock']}, evidence root {str(shown['evidenceRoot'])[:18]}…{RESET}")
@@ -303,6 +322,8 @@ class Demo:
                 print(f"  {line}")
         with urllib.request.urlopen(f"{self.http}/readyz", timeout=10) as response:
             print(f"  GET /readyz → {response.status} {response.read().decode()}")
+
+        print(f"the pool now holds {self.money(self.pool_balance())}")
 
         step("Reconciliation: every claim against getClaim, events against decisions, paidToday, pool balance")
         result = self.lgk("reconcile", "--config", str(self.config), check=False)

@@ -65,16 +65,41 @@ class DevAccounts:
 
 
 @dataclass(frozen=True)
+class PoolAsset:
+    """What the pool pays in: the native coin, or a token deployed for the devnet."""
+
+    symbol: str
+    decimals: int
+    is_token: bool
+
+    def units(self, whole: int) -> int:
+        """`whole` coins or tokens in the asset's smallest unit."""
+        return whole * 10**self.decimals
+
+
+NATIVE_ETH = PoolAsset(symbol="ETH", decimals=18, is_token=False)
+TEST_USDT = PoolAsset(symbol="USDT", decimals=6, is_token=True)  # TestStablecoin.vy
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
 class DevnetSettings:
-    """Balances and limits of a fresh devnet (all in wei)."""
+    """Balances (wei) and the pool's funding and limits (whole units of the pool's asset).
+
+    With a token pool the owner and every user also hold that token: the owner to fund the
+    pool, the users to have something a payout visibly adds to.
+    """
 
     user_count: int = 5
     owner_balance: int = 10_000 * ETHER
     keeper_balance: int = 100 * ETHER
     user_balance: int = 100 * ETHER
-    pool_deposit: int = 1_000 * ETHER
-    daily_payout_limit: int = 100 * ETHER
-    daily_withdraw_limit: int = 100 * ETHER
+    pool_asset: PoolAsset = NATIVE_ETH
+    pool_deposit: int = 1_000
+    daily_payout_limit: int = 100
+    daily_withdraw_limit: int = 100
+    owner_token_balance: int = 1_000_000
+    user_token_balance: int = 10_000
 
     def genesis_alloc(self, accounts: DevAccounts) -> dict[bytes, int]:
         alloc = {accounts.owner.raw_address: self.owner_balance, accounts.keeper.raw_address: self.keeper_balance}
@@ -84,10 +109,13 @@ class DevnetSettings:
 
 @dataclass(frozen=True)
 class Deployment:
-    """Where LeverageGuard lives on this devnet."""
+    """Where LeverageGuard lives on this devnet, and what its pool pays in."""
 
     contract: str
     deploy_block: int
+    asset: str = ZERO_ADDRESS  # the token's address; zero for the native coin
+    asset_symbol: str = NATIVE_ETH.symbol
+    asset_decimals: int = NATIVE_ETH.decimals
 
 
 class DeploymentError(RuntimeError):
@@ -132,25 +160,54 @@ def transact(chain: DevChain, account: DevAccount, to: Optional[bytes], data: by
     return block
 
 
+def deploy_stablecoin(chain: DevChain, compiled: CompiledContract, accounts: DevAccounts, settings: DevnetSettings) -> bytes:
+    """Deploy TestStablecoin from the owner and mint the owner's and every user's balance; returns its address."""
+    owner, asset = accounts.owner, settings.pool_asset
+    nonce = chain.pending_nonce(owner.raw_address)
+    transact(chain, owner, None, compiled.bytecode)
+    token = generate_contract_address(owner.raw_address, nonce)
+    mint = "mint(address,uint256)"
+    transact(chain, owner, token, encode_call(mint, ["address", "uint256"], [owner.address, asset.units(settings.owner_token_balance)]))
+    for user in accounts.users:
+        transact(chain, owner, token, encode_call(mint, ["address", "uint256"], [user.address, asset.units(settings.user_token_balance)]))
+    return token
+
+
 def deploy_leverage_guard(
-    chain: DevChain, compiled: CompiledContract, accounts: DevAccounts, settings: DevnetSettings
+    chain: DevChain, compiled: CompiledContract, accounts: DevAccounts, settings: DevnetSettings,
+    stablecoin: Optional[CompiledContract] = None,
 ) -> Deployment:
     """Deploy from the owner, set the keeper, fund the pool, set the daily payout limit.
 
-    The chain must be automining.
+    A token pool (`settings.pool_asset.is_token`) first deploys `stablecoin` (TestStablecoin) and
+    mints balances; the owner then funds the pool with `approve` + `depositToken`. The chain must
+    be automining.
     """
-    owner = accounts.owner
-    creation = compiled.bytecode + abi_encode(["uint256"], [settings.daily_withdraw_limit])
+    owner, asset = accounts.owner, settings.pool_asset
+    token: Optional[bytes] = None
+    if asset.is_token:
+        if stablecoin is None:
+            raise DeploymentError("a token pool needs the compiled TestStablecoin")
+        token = deploy_stablecoin(chain, stablecoin, accounts, settings)
+    token_address = to_checksum_address(token) if token else ZERO_ADDRESS
+    creation = compiled.bytecode + abi_encode(
+        ["address", "uint256"], [token_address, asset.units(settings.daily_withdraw_limit)])
     nonce = chain.pending_nonce(owner.raw_address)
     deploy_block = transact(chain, owner, None, creation)
     contract = generate_contract_address(owner.raw_address, nonce)
     transact(chain, owner, contract, encode_call("setKeeper(address)", ["address"], [accounts.keeper.address]))
-    transact(chain, owner, contract, encode_call("deposit()", [], []), value=settings.pool_deposit)
+    deposit = asset.units(settings.pool_deposit)
+    if token:
+        transact(chain, owner, token, encode_call("approve(address,uint256)", ["address", "uint256"], [contract, deposit]))
+        transact(chain, owner, contract, encode_call("depositToken(uint256)", ["uint256"], [deposit]))
+    else:
+        transact(chain, owner, contract, encode_call("deposit()", [], []), value=deposit)
     transact(
         chain, owner, contract,
-        encode_call("setDailyPayoutLimit(uint256)", ["uint256"], [settings.daily_payout_limit]),
+        encode_call("setDailyPayoutLimit(uint256)", ["uint256"], [asset.units(settings.daily_payout_limit)]),
     )
-    return Deployment(contract=to_checksum_address(contract), deploy_block=deploy_block.number)
+    return Deployment(contract=to_checksum_address(contract), deploy_block=deploy_block.number, asset=token_address,
+                      asset_symbol=asset.symbol, asset_decimals=asset.decimals)
 
 
 def deployment_document(rpc_url: str, chain_id: int, deployment: Deployment, accounts: DevAccounts) -> dict:
@@ -160,6 +217,9 @@ def deployment_document(rpc_url: str, chain_id: int, deployment: Deployment, acc
         "chainId": chain_id,
         "contract": deployment.contract,
         "deployBlock": deployment.deploy_block,
+        "asset": deployment.asset,
+        "assetSymbol": deployment.asset_symbol,
+        "assetDecimals": deployment.asset_decimals,
         "owner": accounts.owner.to_json(),
         "keeper": accounts.keeper.to_json(),
         "users": [user.to_json() for user in accounts.users],

@@ -2,10 +2,12 @@
 """devnode: a local py-evm chain behind Ethereum JSON-RPC over HTTP, with LeverageGuard deployed.
 
     devnode.py --port P --out FILE [--host 127.0.0.1] [--block-time S] [--max-logs N]
-               [--no-automine] [--finality-depth N] [--users N] [--verbose]
+               [--no-automine] [--finality-depth N] [--users N] [--pool-token] [--verbose]
 
 At start it deploys LeverageGuard from the owner account, sets the keeper,
-funds the pool and sets the daily payout limit. Once the server listens it
+funds the pool and sets the daily payout limit. The pool pays in ETH, or with
+--pool-token in USDT: a 6-decimal test stablecoin (TestStablecoin.vy) deployed
+first, 1,000,000 USDT minted to the owner and 10,000 to each user. Once the server listens it
 writes the deployment file (atomically) and prints one line:
 
     devnode listening on http://127.0.0.1:PORT chainId=ID
@@ -140,6 +142,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="the 'safe' and 'finalized' tags lag the head by N blocks (default 0)")
     parser.add_argument("--users", type=int, default=None, metavar="N",
                         help="fund N user accounts (default 5; labels user-0 … user-N-1, so the first five never change)")
+    parser.add_argument("--pool-token", action="store_true",
+                        help="the pool pays in USDT (a 6-decimal test stablecoin deployed first) instead of ETH")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
     args = parser.parse_args(argv)
     args.host = _loopback_host(parser, args.host)
@@ -183,20 +187,24 @@ def _remove_if_ours(path: Path, rpc_url: str) -> None:
         pass
 
 
-def start_chain(args: argparse.Namespace, compiled=None):
+def start_chain(args: argparse.Namespace, compiled=None, stablecoin=None):
     """A fresh chain with LeverageGuard deployed and configured; returns (chain, deployment, accounts).
 
-    `compiled` (a contract.CompiledContract) skips compiling LeverageGuard.vy again.
+    `compiled` and `stablecoin` (contract.CompiledContract) skip compiling LeverageGuard.vy and
+    TestStablecoin.vy again.
     """
-    from contract import compile_contract
-    from deployment import DevAccounts, DevnetSettings, deploy_leverage_guard
+    from contract import STABLECOIN_PATH, compile_contract
+    from deployment import NATIVE_ETH, TEST_USDT, DevAccounts, DevnetSettings, deploy_leverage_guard
     from devchain import DevChain
 
     users = getattr(args, "users", None)
-    settings = DevnetSettings() if users is None else DevnetSettings(user_count=users)
+    pool_token = getattr(args, "pool_token", False)
+    settings = DevnetSettings(user_count=5 if users is None else users, pool_asset=TEST_USDT if pool_token else NATIVE_ETH)
     accounts = DevAccounts.generate(settings.user_count)
     chain = DevChain(settings.genesis_alloc(accounts), automine=True, finality_depth=args.finality_depth)
-    deployment = deploy_leverage_guard(chain, compiled or compile_contract(), accounts, settings)
+    if pool_token and stablecoin is None:
+        stablecoin = compile_contract(STABLECOIN_PATH)
+    deployment = deploy_leverage_guard(chain, compiled or compile_contract(), accounts, settings, stablecoin)
     chain.automine = not args.no_automine
     return chain, deployment, accounts
 

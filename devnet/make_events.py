@@ -5,7 +5,8 @@
                    [--users I,J,…] [--mine N]
 
 Sends N requestClaim transactions (order ids B, B+1, …, spread over the users round-robin) and
-N deposits, K transactions per block (automine is switched off while they are sent and mined
+N deposits (a token pool, `--pool-token`: `approve` then `depositToken`, two transactions each;
+an ETH pool: `deposit()` with value), K transactions per block (automine is switched off while they are sent and mined
 with evm_mine, then restored). `--mine N` then mines N empty blocks. Prints one JSON line:
 {"head": H, "claims": [...], "txs": count}.
 """
@@ -17,10 +18,13 @@ import json
 import sys
 from pathlib import Path
 
+from eth_abi import encode as abi_encode
 from eth_account import Account
+from eth_utils import function_signature_to_4byte_selector
 from web3 import HTTPProvider, Web3
 
 ABI_PATH = Path(__file__).resolve().parent.parent / "abi" / "LeverageGuard.json"
+APPROVE = "approve(address,uint256)"
 INSTRUMENTS = ["BTC-USDT-SWAP", "ETH-USDT-SWAP", "SOL-USDT-SWAP"]
 
 
@@ -90,10 +94,20 @@ def main(argv=None) -> int:
         claims.append({"user": user.address.lower(), "orderId": order})
         jobs.append((user, contract.functions.requestClaim(order, inst, principal, leverage).build_transaction(
             {"from": user.address, "gas": 300_000, "nonce": 0, **fees})))
+    token = deployment.get("asset", "0x" + "00" * 20)
+    token_pool = int(token, 16) != 0
+    unit = 10 ** deployment.get("assetDecimals", 18)
     for n in range(args.deposits):
         user = users[n % len(users)]
-        jobs.append((user, {"from": user.address, "to": deployment["contract"], "value": 10**14 * (n + 1), "gas": 100_000,
-                            "data": contract.functions.deposit()._encode_transaction_data()}))
+        amount = unit // 10_000 * (n + 1)
+        if token_pool:
+            approve = function_signature_to_4byte_selector(APPROVE) + abi_encode(["address", "uint256"], [deployment["contract"], amount])
+            jobs.append((user, {"from": user.address, "to": token, "value": 0, "gas": 100_000, "data": approve}))
+            jobs.append((user, {"from": user.address, "to": deployment["contract"], "value": 0, "gas": 150_000,
+                                "data": contract.functions.depositToken(amount)._encode_transaction_data()}))
+        else:
+            jobs.append((user, {"from": user.address, "to": deployment["contract"], "value": amount, "gas": 100_000,
+                                "data": contract.functions.deposit()._encode_transaction_data()}))
 
     w3.provider.make_request("evm_setAutomine", [False])
     try:

@@ -17,9 +17,11 @@ public struct ChainProbe: Sendable {
     public let chainID: UInt64
     public let head: UInt64
     public let contractCodeSize: Int
+    /// What the pool pays in, or why it could not be read (no code, a contract without `asset()`).
+    public let poolAsset: Result<PoolAsset, KeeperError>
     public let claimRequests: [ClaimRequest]
 
-    /// Reads chain id, head, the contract's code and its `ClaimRequested` logs from `fromBlock` on.
+    /// Reads chain id, head, the contract's code, its pool asset and its `ClaimRequested` logs from `fromBlock` on.
     public static func run(rpc: JSONRPCClient, contract: Address, fromBlock: UInt64) async throws -> ChainProbe {
         let chainID = try await rpc.chainID()
         let head = try await rpc.blockNumber()
@@ -34,6 +36,8 @@ public struct ChainProbe: Sendable {
                                 leverage: try decoded.value("leverage").asUInt(), blockNumber: log.blockNumber,
                                 transactionHash: log.transactionHash, logIndex: log.logIndex)
         }
-        return ChainProbe(chainID: chainID, head: head, contractCodeSize: code.count, claimRequests: requests)
+        let asset: Result<PoolAsset, KeeperError>
+        do { asset = .success(try await PoolAsset.read(ContractReader(rpc: rpc, contract: contract))) } catch { asset = .failure(error) }
+        return ChainProbe(chainID: chainID, head: head, contractCodeSize: code.count, poolAsset: asset, claimRequests: requests)
     }
 }

@@ -67,9 +67,38 @@ extension OKXConfig {
     }
 }
 
-/// `policy`: payout rules. Amounts are decimal strings in pool units, stored in base units.
+/// `pool`: what the pool pays in. Checked at start against the contract's `asset()` (and a
+/// token's `symbol()` and `decimals()`): a keeper never pays from a pool it misreads.
+public struct PoolConfig: Sendable, Equatable {
+    /// The settlement currency the pool pays, as OKX writes it (`"USDT"`, `"ETH"`): only a loss
+    /// in this currency is covered; nothing is converted.
+    public var currency: String
+    /// Decimals of the pool's asset: the policy's amounts are written in whole units and kept in base units.
+    public var decimals: Int
+    /// Whether the file names the currency: a native-coin pool must (the default is a token's).
+    public var currencyIsExplicit: Bool
+
+    public init(currency: String, decimals: Int, currencyIsExplicit: Bool = true) {
+        self.currency = currency
+        self.decimals = decimals
+        self.currencyIsExplicit = currencyIsExplicit
+    }
+
+    init(_ r: inout ConfigReader) throws(KeeperError) {
+        let named = try r.string("currency")
+        currency = named ?? "USDT"
+        currencyIsExplicit = named != nil
+        guard (1...16).contains(currency.count), currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) }) else {
+            throw KeeperError(.config, "pool.currency must be an uppercase currency code such as \"USDT\" or \"ETH\", not \"\(ConfigReader.excerpt(currency))\"")
+        }
+        decimals = try r.integer("decimals", default: 6, in: 0...30)
+        try r.finish()
+    }
+}
+
+/// `policy`: payout rules. Amounts are decimal strings in whole units of the pool's asset,
+/// stored in its base units (`pool.decimals`).
 public struct PolicyConfig: Sendable {
-    public var poolDecimals: Int
     public var coverageBps: Int
     public var maxPayoutPerClaim: UInt256
     public var dailyLimit: UInt256
@@ -78,8 +107,10 @@ public struct PolicyConfig: Sendable {
     public var coverADL: Bool
     public var maxClaimAgeDays: Int
     public var denylist: [Address]
-    init(_ r: inout ConfigReader) throws(KeeperError) {
-        poolDecimals = try r.integer("poolDecimals", default: 18, in: 0...36)
+    init(_ r: inout ConfigReader, poolDecimals: Int) throws(KeeperError) {
+        if r.take("poolDecimals") != nil {
+            throw KeeperError(.config, "policy.poolDecimals moved to pool.decimals (with pool.currency): move it there")
+        }
         coverageBps = try r.integer("coverageBps", default: 5_000, in: 0...10_000)
         maxPayoutPerClaim = try r.amount("maxPayoutPerClaim", decimals: poolDecimals, default: "10")
         dailyLimit = try r.amount("dailyLimit", decimals: poolDecimals, default: "100")

@@ -9,6 +9,7 @@ public struct Config: Sendable {
     public var chain: ChainConfig
     public var signer: SignerConfig
     public var okx: OKXConfig
+    public var pool: PoolConfig
     public var policy: PolicyConfig
     public var fees: FeesConfig
     public var store: StoreConfig
@@ -43,7 +44,8 @@ public struct Config: Sendable {
         let chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r) }
         let signer = try section("signer") { r throws(KeeperError) in try SignerConfig(&r) }
         let okx = try section("okx") { r throws(KeeperError) in try OKXConfig(&r) }
-        let policy = try section("policy") { r throws(KeeperError) in try PolicyConfig(&r) }
+        let pool = try section("pool") { r throws(KeeperError) in try PoolConfig(&r) }
+        let policy = try section("policy") { r throws(KeeperError) in try PolicyConfig(&r, poolDecimals: pool.decimals) }
         let fees = try section("fees") { r throws(KeeperError) in try FeesConfig(&r) }
         let store = try section("store") { r throws(KeeperError) in try StoreConfig(&r) }
         let evidence = try section("evidence") { r throws(KeeperError) in try EvidenceConfig(&r) }
@@ -52,7 +54,7 @@ public struct Config: Sendable {
         let reconcile = try section("reconcile") { r throws(KeeperError) in try ReconcileConfig(&r) }
         let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
         try root.finish()
-        return Config(chain: chain, signer: signer, okx: okx, policy: policy, fees: fees, store: store, evidence: evidence,
+        return Config(chain: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
                       http: http, alerts: alerts, reconcile: reconcile, vault: vault)
     }
 }

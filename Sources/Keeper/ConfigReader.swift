@@ -174,6 +174,12 @@ struct ConfigReader {
         return previous[b.count]
     }
 
+    /// Text from the file echoed in an error: control characters dropped, cut to 40 characters.
+    static func excerpt(_ text: String) -> String {
+        let printable = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }))
+        return printable.count > 40 ? printable.prefix(40) + "…" : printable
+    }
+
     /// 64 hex digits (a raw private key) or a long mixed string are never configuration values.
     static func looksLikeSecret(_ text: String) -> Bool {
         let body = text.hasPrefix("0x") ? text.dropFirst(2) : Substring(text)

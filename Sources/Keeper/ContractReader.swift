@@ -71,10 +71,60 @@ public struct ContractReader: Sendable {
         return try Self.decoding("paidToday") { try output.first?.asUInt() ?? .zero }
     }
 
-    /// The pool: the contract's own balance.
-    public func poolBalance() async throws(KeeperError) -> UInt256 {
-        do { return try await rpc.balance(of: contract) } catch {
-            throw KeeperError(.unavailable, "eth_getBalance of the pool: \(error)")
+    /// What the pool holds of its asset (`poolBalance()`: a token balance or the contract's own
+    /// native balance), in the asset's smallest unit.
+    public func poolBalance(block: BlockTag = .latest) async throws(KeeperError) -> UInt256 {
+        let output = try await call(LeverageGuardContract.poolBalance, [], block: block)
+        return try Self.decoding("poolBalance") { try output.first?.asUInt() ?? .zero }
+    }
+
+    /// The token the pool pays in (`asset()`), nil for the native coin. A contract without
+    /// `asset()` (deployed before pools had an asset) is a configuration error, not an outage.
+    public func asset() async throws(KeeperError) -> Address? {
+        let function = LeverageGuardContract.asset
+        let data: [UInt8]
+        do { data = try function.encodeCall([]) } catch { throw KeeperError(.software, "encoding asset: \(error)") }
+        let output: [UInt8]
+        do { output = try await rpc.call(CallRequest(to: contract, data: data), block: .latest) } catch {
+            guard error.revertData != nil else { throw KeeperError(.unavailable, "eth_call asset: \(error)") }
+            throw KeeperError(.config, "the contract at \(contract.checksummed) reverts asset(): it is not a LeverageGuard with a pool asset (check chain.contract)")
+        }
+        guard output.count == 32 else {
+            throw KeeperError(.config, "the contract at \(contract.checksummed) answers asset() with \(output.count) bytes: it is not a LeverageGuard with a pool asset (check chain.contract)")
+        }
+        let address = try Self.decoding("asset") { try function.decodeOutput(output).first?.asAddress() }
+        guard let address, address != Address.zero else { return nil }
+        return address
+    }
+
+    /// A token's `symbol()`: an ABI string, or a `bytes32` as some early tokens (MKR) answer.
+    public func symbol(of token: Address) async throws(KeeperError) -> String {
+        let output = try await rawCall(ERC20.symbol, at: token)
+        do { if let text = try ERC20.symbol.decodeOutput(output).first?.asString() { return text } } catch {
+            // Not an ABI string: early tokens (MKR) answer a bytes32, read below.
+        }
+        guard output.count == 32 else { throw KeeperError(.badData, "the token \(token.checksummed) answers symbol() with \(output.count) bytes, neither a string nor a bytes32") }
+        return String(decoding: output.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// A token's `decimals()`.
+    public func decimals(of token: Address) async throws(KeeperError) -> Int {
+        let output = try await rawCall(ERC20.decimals, at: token)
+        let value = try Self.decoding("decimals of \(token.checksummed)") { try ERC20.decimals.decodeOutput(output).first?.asUInt() ?? .zero }
+        guard let decimals = Int(value.description), decimals <= 255 else {
+            throw KeeperError(.badData, "the token \(token.checksummed) answers decimals() with \(value)")
+        }
+        return decimals
+    }
+
+    private func rawCall(_ function: ABIFunction, at target: Address) async throws(KeeperError) -> [UInt8] {
+        let data: [UInt8]
+        do { data = try function.encodeCall([]) } catch { throw KeeperError(.software, "encoding \(function.name): \(error)") }
+        do { return try await rpc.call(CallRequest(to: target, data: data), block: .latest) } catch {
+            if error.revertData != nil {
+                throw KeeperError(.config, "the pool's token \(target.checksummed) reverts \(function.name)(): it is not an ERC-20 token the keeper can check")
+            }
+            throw KeeperError(.unavailable, "eth_call \(function.name) of \(target.checksummed): \(error)")
         }
     }
 

@@ -4,14 +4,14 @@ import Verification
 import Wire
 
 extension CoveragePolicy {
-    /// The insurance terms of the `policy` section.
-    public init(config: PolicyConfig) throws(KeeperError) {
+    /// The insurance terms of the `pool` and `policy` sections.
+    public init(pool: PoolConfig, policy config: PolicyConfig) throws(KeeperError) {
         let maxPayout: Decimal
         do { maxPayout = try PoolUnits.decimal(config.maxPayoutPerClaim) } catch {
             throw KeeperError(.config, "policy.maxPayoutPerClaim: \(error.message)")
         }
         do {
-            try self.init(currency: "USDT" /* MERGE: pool.currency */, poolDecimals: config.poolDecimals, coverageBps: config.coverageBps, maxPayoutPerClaim: maxPayout,
+            try self.init(currency: pool.currency, poolDecimals: pool.decimals, coverageBps: config.coverageBps, maxPayoutPerClaim: maxPayout,
                           coverADL: config.coverADL, maxClaimAgeDays: config.maxClaimAgeDays)
         } catch {
             throw KeeperError(.config, "policy: \(error.message)")
@@ -19,10 +19,18 @@ extension CoveragePolicy {
     }
 }
 
+extension PoolConfig {
+    /// Every key at its default: a USDT pool, 6 decimals (not explicit: a native pool refuses it).
+    public static func defaults() throws(KeeperError) -> PoolConfig {
+        try ConfigReader.parse(.object([:]), path: "pool") { r throws(KeeperError) in try PoolConfig(&r) }
+    }
+}
+
 extension PolicyConfig {
-    /// Every key at its default (as if the section were `{}`), for commands run without a configuration file.
-    public static func defaults() throws(KeeperError) -> PolicyConfig {
-        try ConfigReader.parse(.object([:]), path: "policy") { r throws(KeeperError) in try PolicyConfig(&r) }
+    /// Every key at its default (as if the section were `{}`), amounts in base units of `pool`'s
+    /// asset, for commands run without a configuration file.
+    public static func defaults(pool: PoolConfig) throws(KeeperError) -> PolicyConfig {
+        try ConfigReader.parse(.object([:]), path: "policy") { r throws(KeeperError) in try PolicyConfig(&r, poolDecimals: pool.decimals) }
     }
 }
 
@@ -50,6 +58,16 @@ public enum PoolUnits {
             throw KeeperError(.badData, "\(text) pool units exceed what a decimal holds exactly")
         }
         return value
+    }
+
+    /// Base units as whole units of the asset, exactly: 12500000 with 6 decimals is `"12.5"`.
+    public static func text(_ amount: UInt256, decimals: Int) -> String {
+        let digits = amount.description
+        guard decimals > 0 else { return digits }
+        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
+        let whole = padded.dropLast(decimals)
+        let fraction = padded.suffix(decimals).reversed().drop { $0 == "0" }.reversed()
+        return fraction.isEmpty ? String(whole) : "\(whole).\(String(fraction))"
     }
 
     /// A human amount such as `"325"` or `"12.5"` (the token, like the config's amounts) in pool units.

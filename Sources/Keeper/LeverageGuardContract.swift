@@ -56,6 +56,21 @@ public enum LeverageGuardContract {
         ]),
     ], stateMutability: .view)
     public static let paidToday = ABIFunction(name: "paidToday", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
+    /// The token the pool pays in; the zero address for the native coin (fixed at deployment).
+    public static let asset = ABIFunction(name: "asset", inputs: [], outputs: [p("", .address)], stateMutability: .view)
+    /// What the pool holds of its asset, in the asset's smallest unit.
+    public static let poolBalance = ABIFunction(name: "poolBalance", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
+    /// Native-coin pools only: adds `msg.value`.
+    public static let deposit = ABIFunction(name: "deposit", inputs: [], stateMutability: .payable)
+    /// Token pools only: pulls `amount` with `transferFrom` (approve first).
+    public static let depositToken = ABIFunction(name: "depositToken", inputs: [p("amount", .uint(256))])
 
-    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday]
+    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday, asset, poolBalance, deposit, depositToken]
+}
+
+/// The ERC-20 reads the keeper makes of a token pool's asset, to check it against `pool.currency`
+/// and `pool.decimals` (EIP-20: `symbol` and `decimals` are optional there, so both can fail).
+public enum ERC20 {
+    public static let symbol = ABIFunction(name: "symbol", inputs: [], outputs: [ABIParameter(name: "", type: .string)], stateMutability: .view)
+    public static let decimals = ABIFunction(name: "decimals", inputs: [], outputs: [ABIParameter(name: "", type: .uint(8))], stateMutability: .view)
 }

@@ -29,6 +29,14 @@ enum ProbeCommand {
         print("chain id        \(probe.chainID)")
         print("head block      \(probe.head)")
         print("contract        \(contract.checksummed) (\(probe.contractCodeSize) bytes of code)")
+        switch probe.poolAsset {
+        case .success(let asset) where asset.token == nil:
+            print("pool asset      the chain's native coin (\(asset.decimals) decimals)")
+        case .success(let asset):
+            print("pool asset      \(PoolAsset.printable(asset.symbol ?? "")) (token \(asset.token?.checksummed ?? ""), \(asset.decimals) decimals)")
+        case .failure(let error):
+            print("pool asset      unknown: \(error.message)")
+        }
         print("claim requests  \(probe.claimRequests.count) since block \(fromBlock)")
         for request in probe.claimRequests {
             print("  block \(request.blockNumber) tx \(request.transactionHash) log \(request.logIndex): user \(request.user.checksummed) "

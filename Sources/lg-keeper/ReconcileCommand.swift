@@ -16,7 +16,9 @@ enum ReconcileCommand {
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 3))
-        let reconciler = Reconciler(database: database, reader: ContractReader(rpc: rpc, contract: config.chain.contract),
+        let reader = ContractReader(rpc: rpc, contract: config.chain.contract)
+        _ = try await KeeperFailure.map { () async throws(KeeperError) in try await PoolAsset.check(reader, against: config.pool) }
+        let reconciler = Reconciler(database: database, reader: reader,
                                     chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch)
         let mismatches = try await KeeperFailure.map { () async throws(KeeperError) in try await reconciler.run() }
         if arguments.flag("json") {

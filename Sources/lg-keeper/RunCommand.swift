@@ -18,6 +18,8 @@ enum RunCommand {
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
         let service = try KeeperFailure.map { () throws(KeeperError) in try KeeperService(config: config, log: log) }
+        // A pool the configuration misdescribes stops the keeper before it serves anything.
+        try await KeeperFailure.map { () async throws(KeeperError) in try await service.checkPoolAsset() }
         let server = try KeeperFailure.map { () throws(KeeperError) in
             HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))
         }

@@ -84,9 +84,10 @@ enum VerifyCommand {
             let path = arguments.value("config") ?? (FileManager.default.fileExists(atPath: Config.defaultPath) ? Config.defaultPath : nil)
             let config = try path.map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path) } }
             let okx = try config?.okx ?? KeeperFailure.map { () throws(KeeperError) in try OKXConfig.defaults() }
-            let policyConfig = try config?.policy ?? KeeperFailure.map { () throws(KeeperError) in try PolicyConfig.defaults() }
+            let pool = try config?.pool ?? KeeperFailure.map { () throws(KeeperError) in try PoolConfig.defaults() }
+            let policyConfig = try config?.policy ?? KeeperFailure.map { () throws(KeeperError) in try PolicyConfig.defaults(pool: pool) }
             self.config = config
-            policy = try KeeperFailure.map { () throws(KeeperError) in try CoveragePolicy(config: policyConfig) }
+            policy = try KeeperFailure.map { () throws(KeeperError) in try CoveragePolicy(pool: pool, policy: policyConfig) }
             okxURLOverride = arguments.value("okx-url")
             baseURLs = okx.baseURLs
             if let url = okxURLOverride, !(url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost")) {

@@ -8,7 +8,7 @@ import Wire
 
 /// `lg-keeper run` against a devnode and okxsim: users file claims for okxsim's scenarios; the
 /// keeper verifies each with the user's key from the vault, writes the verdict on-chain and pays
-/// the liquidated ones. Expected verdicts and losses come from devnet/scenarios.
+/// the liquidated ones in USDT (devnode `--pool-token`). Expected verdicts and losses come from devnet/scenarios.
 @Suite(.serialized) struct ClaimSettlementTests {
     /// (scenario file, devnet user index, the state the claim must end in)
     static let cases: [(file: String, user: Int, state: ClaimState)] = [
@@ -28,6 +28,10 @@ import Wire
             try harness.requestClaim(user: user, scenario: s)
         }
 
+        var usdtBefore = [Int: UInt256]()
+        for (_, user, _) in Self.cases { usdtBefore[user] = try await harness.assetBalance(of: try harness.userAddress(user)) }
+        let poolBefore = try await harness.assetBalance(of: try harness.contract)
+
         let keeper = try harness.startKeeper()
         try await harness.waitForClaims(seconds: 150) { claims in claims.count == Self.cases.count && claims.allSatisfy(\.state.isFinal) }
         let stopped = keeper.terminate()
@@ -36,6 +40,8 @@ import Wire
         let database = try harness.database()
         let ledger = ClaimLedger(database: database)
         let reader = try harness.reader
+        #expect(harness.devnet.isTokenPool && harness.devnet.deployment.assetSymbol == "USDT")
+        var paidTotal = UInt256.zero
         for (file, user, state) in Self.cases {
             let s = try SettlementHarness.scenario(file)
             let address = try harness.userAddress(user)
@@ -45,17 +51,24 @@ import Wire
             let onChain = try await reader.claim(user: address, orderID: orderID)
             switch state {
             case .paid:
-                let expected = try harness.expectedWei(s)
+                let expected = try harness.expectedAmount(s)
                 #expect(onChain.verified && onChain.liquidated && onChain.claimed, "\(file)")
                 #expect(onChain.amount == expected, "\(file)")
                 #expect(claim.amount == expected, "\(file)")
                 #expect(onChain.evidenceRoot == claim.evidenceRoot, "\(file)")
+                // Paid in USDT: the user's token balance grew by exactly the amount.
+                let usdt = try await harness.assetBalance(of: address)
+                #expect(usdt == (usdtBefore[user] ?? .zero) &+ expected, "\(file): USDT \(usdt)")
+                paidTotal = paidTotal &+ expected
             case .rejected:
                 #expect(onChain.verified && !onChain.liquidated && !onChain.claimed && onChain.amount == .zero, "\(file)")
             default:
                 #expect(!onChain.verified, "\(file)")
             }
+            if state != .paid { #expect(try await harness.assetBalance(of: address) == usdtBefore[user], "\(file): no USDT moved") }
         }
+        #expect(paidTotal > .zero)
+        #expect(try await reader.poolBalance() == poolBefore &- paidTotal, "the pool's USDT went down by what was paid")
         // Exactly one verifyPayout per decided claim, one executePayout per paid claim, none reverted.
         #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify'", as: Int.self) == 4)
         #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'execute'", as: Int.self) == 2)
@@ -86,7 +99,7 @@ import Wire
         try harness.requestClaim(user: 0, scenario: opening)
         _ = try ReferencePython.runDevnetScript("request_claim.py", ["--deployment", harness.devnet.deploymentFile, "--user", "0",
                                                                      "--order-id", liquidationOrder, "--inst-id", opening.instId,
-                                                                     "--principal", NSDecimalNumber(decimal: opening.principal * pow(10, 18)).stringValue,
+                                                                     "--principal", try harness.units(opening.principal).description,
                                                                      "--leverage", String(opening.leverage)])
         let keeper = try harness.startKeeper()
         let settled = try await harness.waitForClaims(seconds: 90) { $0.count == 2 && $0.allSatisfy(\.state.isFinal) }
@@ -97,7 +110,7 @@ import Wire
         let ledger = try harness.ledger()
         let first = try #require(try ledger.claim(user: user, orderID: try UInt256(decimal: opening.ordId)))
         let second = try #require(try ledger.claim(user: user, orderID: try UInt256(decimal: liquidationOrder)))
-        let expected = try harness.expectedWei(opening)
+        let expected = try harness.expectedAmount(opening)
         #expect(first.state == .paid && first.amount == expected)
         #expect(first.positionID == opening.posId && second.positionID == opening.posId)
         #expect(second.state == .rejected && second.amount == .zero && second.liquidated == true, "\(second.state) \(second.reason ?? "")")

@@ -92,7 +92,7 @@ import Wire
             let onChain = try await reader.claim(user: address, orderID: orderID)
             #expect(verified[key] == 1, "\(file): \(verified[key] ?? 0) PayoutVerified events")
             if s.liquidated {
-                let expected = try harness.expectedWei(s)
+                let expected = try harness.expectedAmount(s)
                 #expect(claim.state == .paid, "\(file): \(claim.state.rawValue) \(claim.reason ?? "")")
                 #expect(onChain.verified && onChain.liquidated && onChain.claimed && onChain.amount == expected, "\(file): \(onChain)")
                 #expect(executed[key] == 1, "\(file): \(executed[key] ?? 0) PayoutExecuted events")

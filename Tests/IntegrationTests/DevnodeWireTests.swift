@@ -120,5 +120,6 @@ import Wire
         #expect(request.instrument == "ETH-USDT-SWAP")
         #expect(request.principal == (try UInt256(decimal: "1500000000000000000")))
         #expect(request.leverage == UInt256(25))
+        #expect(try probe.poolAsset.get() == PoolAsset(token: nil, symbol: nil, decimals: 18), "the shared devnode's pool pays in ETH")
     }
 }

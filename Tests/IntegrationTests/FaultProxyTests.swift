@@ -15,7 +15,7 @@ import Wire
         let clean: [EventRow]
 
         init() throws {
-            devnet = try Devnet()
+            devnet = try Devnet(arguments: ["--pool-token"])
             proxy = try ServerProcess(script: "faultproxy.py", arguments: ["--upstream", devnet.rpcURL])
             harness = try IndexerHarness(devnet: devnet)
             try harness.makeEvents(claims: 18, deposits: 6, perBlock: 3, orderBase: 7_000)

@@ -10,7 +10,7 @@ import Wire
 /// four logs (`--max-logs 4`, Infura-style -32005 with a suggested range), so every test also
 /// exercises the adaptive range; its `finalized` tag lags the head by two blocks. Serialized: the tests mine, snapshot and revert.
 @Suite(.serialized) struct LogFollowerTests {
-    static let sharedDevnet = Result { try Devnet(arguments: ["--max-logs", "4", "--finality-depth", "2"]) }
+    static let sharedDevnet = Result { try Devnet(arguments: ["--max-logs", "4", "--finality-depth", "2", "--pool-token"]) }
     let harness: IndexerHarness
 
     init() throws {

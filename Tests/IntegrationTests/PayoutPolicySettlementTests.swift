@@ -13,7 +13,6 @@ import Wire
 @Suite(.serialized) struct PayoutPolicySettlementTests {
     /// Liquidated scenarios of three different OKX accounts, one per devnet user.
     static let liquidations = ["01-full-liquidation-long.json", "02-full-liquidation-short.json", "03-partial-liquidation.json"]
-    static let ether = UInt256(1_000_000_000_000_000_000)
 
     /// Which daily limit is the tighter one: the keeper's `policy.dailyLimit` (60), or the contract's
     /// `dailyPayoutLimit`, lowered by its owner to 60 below a keeper limit of 1000.
@@ -26,18 +25,18 @@ import Wire
     func theDailyLimitDefersTheOverflowToTheNextChainDay(binding: BindingLimit) async throws {
         let harness = try SettlementHarness(policy: ["dailyLimit": binding == .keeper ? "60" : "1000"])
         defer { harness.stop() }
-        if binding == .contract { try await harness.ownerTransaction("setDailyPayoutLimit", [.uint(Self.ether &* UInt256(60))]) }
+        if binding == .contract { try await harness.ownerTransaction("setDailyPayoutLimit", [.uint(try harness.units(60))]) }
         let claims = try fileClaims(harness, Self.liquidations)
         let reader = try harness.reader
 
         let stopped = try await whileKeeperRuns(harness) {
             try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.paid) == 2 && $0.count(.awaitingLimit) == 1 })
             let day = try await reader.chainDay()
-            #expect(try await reader.paidToday() == Self.ether &* UInt256(50))
+            #expect(try await reader.paidToday() == (try harness.units(50)))
             // Later rounds of the same day (one every 250 ms) leave it waiting.
             try await Task.sleep(for: .seconds(1))
             let waiting = try #require(try harness.ledger().list(state: .awaitingLimit).first)
-            #expect(waiting.reason?.contains(binding == .keeper ? "daily limit 60000000000000000000" : "the contract's daily limit") == true,
+            #expect(waiting.reason?.contains(binding == .keeper ? "daily limit \(try harness.units(60))" : "the contract's daily limit") == true,
                     "\(waiting.reason ?? "")")
 
             // Midnight UTC on the chain: the next block opens a new day.
@@ -55,7 +54,7 @@ import Wire
 
         for (user, s) in claims {
             let claim = try #require(try harness.claim(user: user, s))
-            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedAmount(s))
             #expect(claim.state == .paid && onChain.claimed, "\(s.file)")
             #expect(claim.amount == expected && onChain.amount == expected, "\(s.file)")
         }
@@ -79,9 +78,9 @@ import Wire
 
         let stopped = try await whileKeeperRuns(harness) {
             try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.paid) == 1 && $0.count(.awaitingFunds) == 1 })
-            #expect(try await reader.poolBalance() == Self.ether &* UInt256(975))
+            #expect(try await reader.poolBalance() == (try harness.units(975)))
             let waiting = try #require(try harness.ledger().list(state: .awaitingFunds).first)
-            #expect(waiting.reason?.contains("reserve 960000000000000000000") == true, "\(waiting.reason ?? "")")
+            #expect(waiting.reason?.contains("reserve \(try harness.units(960))") == true, "\(waiting.reason ?? "")")
 
             let alerts = try harness.database().fetchAll("SELECT body FROM alerts WHERE kind = 'pool_shortfall'").map { try JSON(parsing: try $0.get("body", as: String.self)) }
             #expect(alerts.count == 1)
@@ -92,13 +91,13 @@ import Wire
             }
             #expect(delivered, "the webhook received no signed pool_shortfall alert")
 
-            try await harness.ownerTransaction("deposit", value: Self.ether &* UInt256(10))
+            try await harness.ownerDeposit(try harness.units(10))
             try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.paid) == 2 })
-            #expect(try await reader.poolBalance() == Self.ether &* UInt256(960), "paid down to the reserve, not below")
+            #expect(try await reader.poolBalance() == (try harness.units(960)), "paid down to the reserve, not below")
         }
 
         for (user, s) in claims {
-            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+            let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedAmount(s))
             #expect(onChain.claimed && onChain.amount == expected, "\(s.file)")
         }
         try expectSettledOnce(harness, verified: 2, paid: 2, log: stopped.stderr)
@@ -135,7 +134,7 @@ import Wire
         }
 
         let paid = try #require(try harness.claim(user: approved.user, approved.scenario))
-        let expected = try harness.expectedWei(approved.scenario)
+        let expected = try harness.expectedAmount(approved.scenario)
         #expect(paid.review == .approved && paid.amount == expected)
         #expect(try await harness.onChainClaim(user: approved.user, approved.scenario).claimed)
 
@@ -209,7 +208,7 @@ import Wire
         #expect(try verify.get("attempts", as: Int.self) == 2)
 
         let (user, s) = claims[0]
-        let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedWei(s))
+        let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedAmount(s))
         #expect(onChain.verified && onChain.claimed && onChain.amount == expected)
         #expect(try await rpc.transactionCount(of: keeperAddress, block: .latest) == 2, "one verifyPayout and one executePayout, nothing else")
         try expectSettledOnce(harness, verified: 1, paid: 1, log: stopped.stderr)

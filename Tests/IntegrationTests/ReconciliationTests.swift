@@ -7,12 +7,11 @@ import Wire
 @testable import Store
 
 /// Issue 7's reconciliation on a devnode: mismatches injected the ways they happen — the owner
-/// acting as keeper, a database row altered, ETH reaching the pool without `deposit()`, the
+/// acting as keeper, a database row altered, USDT reaching the pool without `depositToken`, the
 /// keeper's key used elsewhere — are each found with their kind; alerts reach a webhook receiver
 /// that checks every signature, also across a keeper restart while it is down; and a new mismatch
 /// pauses payouts until `lg-keeper resume`.
 @Suite(.serialized) struct ReconciliationTests {
-    static let oneEther = UInt256(1_000_000_000_000_000_000)
 
     /// One `lg-keeper reconcile --json` pass after `index --once` caught the index up: its exit
     /// status and the mismatches it reported, as "kind subject".
@@ -45,7 +44,7 @@ import Wire
         try harness.requestClaim(user: 1, scenario: s)
         let owner = harness.devnet.deployment.owner, user = try harness.userAddress(1), orderID = try UInt256(decimal: s.ordId)
         try await harness.callContract("setKeeper", [.address(try Address(hex: owner.address))], as: owner.privateKey)
-        try await harness.callContract("verifyPayout", [.address(user), .uint(orderID), .uint(oneEther), .bool(true),
+        try await harness.callContract("verifyPayout", [.address(user), .uint(orderID), .uint(try harness.units(1)), .bool(true),
                                                         .bytes32(try Hash(hex: String(repeating: "11", count: 32)))], as: owner.privateKey)
         if pay { try await harness.callContract("executePayout", [.address(user), .uint(orderID)], as: owner.privateKey) }
         return subject(user, s)
@@ -95,8 +94,8 @@ import Wire
         expected.insert("claim_state \(ours)")
         #expect(try Self.reconcile(harness) == Pass(status: 1, found: expected))
 
-        // (c) A deposit the keeper did not see: ETH reaches the pool with no FundsDeposited.
-        try await harness.depositWithoutEvent(Self.oneEther, as: harness.devnet.deployment.users[2].privateKey)
+        // (c) A deposit the keeper did not see: USDT reaches the pool by a plain transfer, with no FundsDeposited.
+        try await harness.depositWithoutEvent(try harness.units(1), as: harness.devnet.deployment.users[2].privateKey)
         expected.insert("pool_balance pool")
         #expect(try Self.reconcile(harness) == Pass(status: 1, found: expected))
 
@@ -131,7 +130,7 @@ import Wire
         var keeper = try harness.startKeeper()
         defer { _ = keeper.terminate() }
         try #require(try await Self.waitForPasses(harness, 1, after: 0), "the keeper never reconciled")
-        try await harness.depositWithoutEvent(Self.oneEther, as: harness.devnet.deployment.users[2].privateKey)
+        try await harness.depositWithoutEvent(try harness.units(1), as: harness.devnet.deployment.users[2].privateKey)
         let first = try await harness.waitUntil(seconds: 30) { try await receiver.received().count >= 1 }
         try #require(first, "no alert reached the receiver")
 
@@ -176,7 +175,7 @@ import Wire
         defer { _ = keeper.terminate() }
         try #require(try await Self.waitForPasses(harness, 1, after: 0), "the keeper never reconciled")
         #expect(try KeeperControl.state(database).paused == false)
-        try await harness.depositWithoutEvent(Self.oneEther, as: harness.devnet.deployment.users[2].privateKey)
+        try await harness.depositWithoutEvent(try harness.units(1), as: harness.devnet.deployment.users[2].privateKey)
         try #require(try await harness.waitUntil(seconds: 30) { try KeeperControl.state(database).paused }, "the mismatch did not pause the keeper")
 
         // A liquidated claim is verified, but while paused no executePayout is sent.
@@ -193,7 +192,7 @@ import Wire
         #expect(resumed.status == 0 && resumed.stdout.contains("resumed by test"), "\(resumed.stdout) \(resumed.stderr)")
         // The pool mismatch is still there, but it is not new: the keeper stays resumed and pays.
         try #require(try await harness.waitForClaims(seconds: 30) { $0.first?.state == .paid }, "the claim was not paid after resume")
-        let onChain = try await harness.reader.claim(user: user, orderID: orderID), expected = try harness.expectedWei(s)
+        let onChain = try await harness.reader.claim(user: user, orderID: orderID), expected = try harness.expectedAmount(s)
         #expect(onChain.claimed && onChain.amount == expected)
         #expect(try KeeperControl.state(database).paused == false)
         #expect(try Self.count(database, "SELECT count(*) FROM open_mismatches WHERE key = 'pool_balance:pool'") == 1)

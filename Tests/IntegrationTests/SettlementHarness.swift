@@ -11,6 +11,17 @@ import Wire
 final class SettlementHarness: @unchecked Sendable {
     static let vaultKey = String(repeating: "ab", count: 32)
 
+    /// What the devnode's pool pays in, and the `pool` section that says so.
+    enum Pool {
+        /// devnode.py `--pool-token`: TestStablecoin (USDT, 6 decimals), as `make demo` runs it.
+        case usdt
+        /// No flag: the native coin, ETH with 18 decimals.
+        case eth
+
+        var devnetArguments: [String] { self == .usdt ? ["--pool-token"] : [] }
+        var section: JSON { self == .usdt ? ["currency": "USDT", "decimals": 6] : ["currency": "ETH", "decimals": 18] }
+    }
+
     let devnet: Devnet
     let okx: ServerProcess
     let dir: String
@@ -22,11 +33,13 @@ final class SettlementHarness: @unchecked Sendable {
     private(set) var secrets = [String]()
     let coverageBps: Int
     let maxPayoutPerClaim: Decimal
+    /// The configuration written to `configPath`, for variants (`writeConfig`).
+    let configDocument: [String: JSON]
 
     /// `policy` and `sections` override the defaults below key by key (a section replaces its default whole).
-    init(devnetArguments: [String] = [], okxArguments: [String] = [], policy: [String: JSON] = [:], sections: [String: JSON] = [:],
+    init(pool: Pool = .usdt, devnetArguments: [String] = [], okxArguments: [String] = [], policy: [String: JSON] = [:], sections: [String: JSON] = [:],
          environment: [String: String] = [:]) throws {
-        devnet = try Devnet(arguments: devnetArguments)
+        devnet = try Devnet(arguments: pool.devnetArguments + devnetArguments)
         do {
             okx = try ServerProcess(script: "okxsim.py", arguments: ["--port", "0"] + okxArguments)
         } catch {
@@ -38,7 +51,7 @@ final class SettlementHarness: @unchecked Sendable {
         let keyFile = "\(dir)/keeper.key"
         _ = FileManager.default.createFile(atPath: keyFile, contents: Data(devnet.deployment.keeper.privateKey.utf8), attributes: [.posixPermissions: 0o600])
 
-        var policySection: [String: JSON] = ["poolDecimals": 18, "coverageBps": 5_000, "maxPayoutPerClaim": "50", "dailyLimit": "100",
+        var policySection: [String: JSON] = ["coverageBps": 5_000, "maxPayoutPerClaim": "50", "dailyLimit": "100",
                                              "minPoolReserve": "0", "reviewAbove": "100"]
         policySection.merge(policy) { _, new in new }
         coverageBps = policySection["coverageBps"]?.intValue ?? 5_000
@@ -48,6 +61,7 @@ final class SettlementHarness: @unchecked Sendable {
                       "startBlock": JSON(Int(devnet.deployment.deployBlock)), "confirmations": 0, "pollIntervalMs": 200],
             "signer": ["keyFile": .string(keyFile)],
             "okx": ["baseURL": .string(okx.baseURL), "timeoutMs": 5_000],
+            "pool": pool.section,
             "policy": .object(policySection),
             "store": ["path": .string("\(dir)/keeper.sqlite")],
             "evidence": ["dir": .string("\(dir)/evidence")],
@@ -58,8 +72,19 @@ final class SettlementHarness: @unchecked Sendable {
         ]
         config.merge(sections) { _, new in new }
         configPath = "\(dir)/keeper.json"
+        configDocument = config
         try Data(JSON.object(config).serialized()).write(to: URL(fileURLWithPath: configPath))
         self.environment = ["LGK_VAULT_KEY": Self.vaultKey].merging(environment) { _, new in new }
+    }
+
+    /// Writes the harness's configuration with `sections` replaced (a nil value removes the section)
+    /// to `name` in the scratch directory; returns its path.
+    func writeConfig(_ name: String, _ sections: [String: JSON?]) throws -> String {
+        var config = configDocument
+        for (key, value) in sections { config[key] = value }
+        let path = "\(dir)/\(name)"
+        try Data(JSON.object(config).serialized()).write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     func stop() {
@@ -83,11 +108,18 @@ final class SettlementHarness: @unchecked Sendable {
         guard added.status == 0 else { throw ScenarioError(description: "keys add exited \(added.status): \(added.stderr)") }
     }
 
-    /// devnet user `user` files a claim on-chain for `scenario`'s order, principal and leverage.
+    /// `whole` units of the pool's asset (USDT or ETH) in its base units.
+    func units(_ whole: Decimal) throws -> UInt256 {
+        var amount = whole * pow(10, devnet.deployment.assetDecimals), rounded = Decimal()
+        NSDecimalRound(&rounded, &amount, 0, .down)
+        return try UInt256(decimal: NSDecimalNumber(decimal: rounded).stringValue)
+    }
+
+    /// devnet user `user` files a claim on-chain for `scenario`'s order, principal (in the pool's
+    /// asset, as the contract keeps it) and leverage.
     func requestClaim(user: Int, scenario s: OKXScenario) throws {
-        let wei = NSDecimalNumber(decimal: s.principal * pow(10, 18)).stringValue
         _ = try ReferencePython.runDevnetScript("request_claim.py", ["--deployment", devnet.deploymentFile, "--user", String(user),
-                                                                     "--order-id", s.ordId, "--inst-id", s.instId, "--principal", wei,
+                                                                     "--order-id", s.ordId, "--inst-id", s.instId, "--principal", try units(s.principal).description,
                                                                      "--leverage", String(s.leverage)])
     }
 
@@ -124,11 +156,35 @@ final class SettlementHarness: @unchecked Sendable {
         try await transact(as: privateKey, to: try contract, value: value, data: try abi.function(function).encodeCall(arguments))
     }
 
-    /// Adds `wei` to the pool without `deposit()`, so that no `FundsDeposited` is logged: the
-    /// transaction creates a contract whose constructor self-destructs with the pool as beneficiary.
-    func depositWithoutEvent(_ wei: UInt256, as privateKey: String) async throws {
+    /// The pool's token; nil for an ETH pool.
+    var token: Address? { get throws { devnet.isTokenPool ? try Address(hex: devnet.deployment.asset) : nil } }
+
+    /// What `address` holds of the pool's asset: its USDT (`balanceOf`) or its ETH.
+    func assetBalance(of address: Address) async throws -> UInt256 {
+        guard let token = try token else { return try await rpc.balance(of: address) }
+        let output = try await rpc.call(CallRequest(to: token, data: try ABIFunction(signature: "balanceOf(address)").encodeCall([.address(address)])))
+        return try ABIFunction(name: "balanceOf", inputs: [], outputs: [ABIParameter(name: "", type: .uint(256))]).decodeOutput(output)[0].asUInt()
+    }
+
+    /// Adds `amount` to the pool without `deposit()`/`depositToken`, so that no `FundsDeposited` is
+    /// logged: a token pool gets a plain `transfer` to the contract; an ETH pool a contract whose
+    /// constructor self-destructs with the pool as beneficiary.
+    func depositWithoutEvent(_ amount: UInt256, as privateKey: String) async throws {
+        if let token = try token {
+            try await transact(as: privateKey, to: token, data: try ABIFunction(signature: "transfer(address,uint256)").encodeCall([.address(try contract), .uint(amount)]))
+            return
+        }
         let initCode = [0x73] + (try contract).bytes + [0xFF]  // PUSH20 pool; SELFDESTRUCT
-        try await transact(as: privateKey, to: nil, value: wei, data: initCode)
+        try await transact(as: privateKey, to: nil, value: amount, data: initCode)
+    }
+
+    /// The owner adds `amount` to the pool as an operator would: `approve` + `depositToken` for a
+    /// token pool, `deposit()` with value for an ETH pool.
+    func ownerDeposit(_ amount: UInt256) async throws {
+        guard let token = try token else { return try await ownerTransaction("deposit", value: amount) }
+        try await transact(as: devnet.deployment.owner.privateKey, to: token,
+                           data: try ABIFunction(signature: "approve(address,uint256)").encodeCall([.address(try contract), .uint(amount)]))
+        try await ownerTransaction("depositToken", [.uint(amount)])
     }
 
     /// Polls `done` every 300 ms until it holds or `seconds` pass; returns whether it held.
@@ -163,12 +219,10 @@ final class SettlementHarness: @unchecked Sendable {
         try await callContract(function, arguments, as: devnet.deployment.owner.privateKey, value: value)
     }
 
-    /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in wei, rounded down.
-    func expectedWei(_ s: OKXScenario) throws -> UInt256 {
-        var amount = min(s.loss, s.principal, maxPayoutPerClaim) * Decimal(coverageBps) / 10_000 * pow(10, 18)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &amount, 0, .down)
-        return try UInt256(decimal: NSDecimalNumber(decimal: rounded).stringValue)
+    /// DESIGN.md §7's payout: min(loss, principal, maxPayoutPerClaim) × coverageBps / 10 000, in the
+    /// pool asset's base units, rounded down.
+    func expectedAmount(_ s: OKXScenario) throws -> UInt256 {
+        try units(min(s.loss, s.principal, maxPayoutPerClaim) * Decimal(coverageBps) / 10_000)
     }
 
     /// The files under the scratch directory holding any of `secrets`, or of `others` (relative paths).

@@ -10,7 +10,7 @@ import Wire
 /// keeper's account, settled exactly once through crashes, node refusals, stuck fees and reorgs.
 /// Serialized: every test sends from the keeper's account, and some stop automine or revert the chain.
 @Suite(.serialized) struct TxManagerDevnetTests {
-    static let sharedDevnet = Result { try Devnet() }
+    static let sharedDevnet = Result { try Devnet(arguments: ["--pool-token"]) }
     let h: TxManagerHarness
 
     init() throws {

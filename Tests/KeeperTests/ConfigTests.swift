@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Ethereum
 @testable import Keeper
+import Verification
 
 @Suite struct ConfigTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -23,7 +24,8 @@ import Testing
         #expect(config.chain.confirmations == 12)
         #expect(config.chain.maxBlockRange == 500)
         #expect(config.store.path == "var/keeper.sqlite")
-        #expect(config.policy.maxPayoutPerClaim == (try UInt256(decimal: "10000000000000000000")))
+        #expect(config.pool == PoolConfig(currency: "USDT", decimals: 6, currencyIsExplicit: true))
+        #expect(config.policy.maxPayoutPerClaim == (try UInt256(decimal: "10000000")), "10 USDT in base units (pool.decimals 6)")
         #expect(config.fees.maxFeePerGas == (try UInt256(decimal: "200000000000")))
         #expect(config.signer.passwordEnv == "LGK_KEYSTORE_PASSWORD")
         #expect(config.http.listen == "127.0.0.1:9464")
@@ -35,6 +37,32 @@ import Testing
         #expect(config.chain.useFinalizedTag == false)
         #expect(config.okx.baseURL == "https://www.okx.com")
         #expect(config.reconcile.pauseOnMismatch)
+        #expect(config.pool == PoolConfig(currency: "USDT", decimals: 6, currencyIsExplicit: false))
+        #expect(config.policy.dailyLimit == UInt256(100_000_000), "100 USDT in base units")
+    }
+
+    @Test func policyAmountsAreReadWithThePoolsDecimals() throws {
+        let config = try Config.parse(Self.minimal(root: #", "pool": {"currency": "ETH", "decimals": 18}, "policy": {"dailyLimit": "1.5"}"#))
+        #expect(config.pool == PoolConfig(currency: "ETH", decimals: 18, currencyIsExplicit: true))
+        #expect(config.policy.dailyLimit == (try UInt256(decimal: "1500000000000000000")))
+        let policy = try CoveragePolicy(pool: config.pool, policy: config.policy)
+        #expect(policy.currency == "ETH" && policy.poolDecimals == 18)
+    }
+
+    @Test func poolDecimalsInThePolicySectionNamesItsNewPlace() {
+        let error = Self.error(Self.minimal(root: #", "policy": {"poolDecimals": 18}"#))
+        #expect(error?.code == .config)
+        #expect(error?.message == "policy.poolDecimals moved to pool.decimals (with pool.currency): move it there")
+    }
+
+    @Test(arguments: [
+        (#"{"currency": "usdt"}"#, #"pool.currency must be an uppercase currency code such as "USDT" or "ETH", not "usdt""#),
+        (#"{"currency": ""}"#, #"pool.currency must be an uppercase currency code such as "USDT" or "ETH", not """#),
+        (#"{"decimals": 31}"#, "pool.decimals must be between 0 and 30, not 31"),
+        (#"{"currency": "USDT", "decimal": 6}"#, "unknown key pool.decimal — did you mean decimals?"),
+    ])
+    func badPoolValuesAreNamed(section: String, message: String) {
+        #expect(Self.error(Self.minimal(root: #", "pool": \#(section)"#))?.message == message)
     }
 
     @Test func unknownKeyIsNamedWithASuggestion() {
@@ -61,7 +89,7 @@ import Testing
     @Test func badValuesElsewhereAreNamed() {
         #expect(Self.error(Self.minimal(root: #", "policy": {"dailyLimit": 100}"#))?.message.hasPrefix("policy.dailyLimit must be a decimal string") == true)
         #expect(Self.error(Self.minimal(root: #", "policy": {"dailyLimit": "1.2.3"}"#))?.message.hasPrefix("policy.dailyLimit must be a non-negative decimal") == true)
-        #expect(Self.error(Self.minimal(root: #", "policy": {"poolDecimals": 2, "dailyLimit": "1.234"}"#))?.message == "policy.dailyLimit has 3 decimals; at most 2 are meaningful")
+        #expect(Self.error(Self.minimal(root: #", "pool": {"decimals": 2}, "policy": {"dailyLimit": "1.234"}"#))?.message == "policy.dailyLimit has 3 decimals; at most 2 are meaningful")
         #expect(Self.error(Self.minimal(root: #", "signer": {"passwordEnv": "hunter2 secret"}"#))?.message.hasPrefix("signer.passwordEnv must name an environment variable") == true)
         let key = "0x" + String(repeating: "ab", count: 32)
         #expect(Self.error(Self.minimal(root: #", "signer": {"keyFile": "\#(key)"}"#))?.message.contains("looks like a private key") == true)

@@ -29,20 +29,25 @@ import Testing
     }
 
     @Test func countsClaimsByStateAndSumsTheDaysPayouts() throws {
-        let report = try DailyReport.read(try fixture().database, day: "2026-11-20")
+        let report = try DailyReport.read(try fixture().database, day: "2026-11-20", currency: "USDT", decimals: 2)
         #expect(report.claimsByState == ["paid": 3])
         #expect(report.payouts.map(\.amount) == [300, 200, 50])
         #expect(report.total == UInt256(550))
-        #expect(report.csv.hasSuffix("total,payouts,550,\ntotal,payout_count,3,\n"))
-        #expect(try DailyReport.read(try fixture().database, day: "2026-11-21").claimsByState == ["requested": 1])
+        #expect(report.csv.hasPrefix("kind,key,value,at\npool,currency,USDT,\npool,decimals,2,\n"))
+        #expect(report.csv.hasSuffix("total,payouts,550,\ntotal,payout_count,3,\ntotal,payouts_value,5.5,\n"))
+        #expect(report.json["payoutTotalValue"]?.stringValue == "5.5")
+        #expect(report.json["payouts"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == ["3", "2", "0.5"])
+        #expect(report.json["currency"]?.stringValue == "USDT")
+        #expect(try DailyReport.read(try fixture().database, day: "2026-11-21", currency: "USDT", decimals: 2).claimsByState == ["requested": 1])
     }
 
     @Test func svgDrawsOneBarPerHourScaledToThePeak() throws {
-        let svg = try DailyReport.read(try fixture().database, day: "2026-11-20").svg
+        let svg = try DailyReport.read(try fixture().database, day: "2026-11-20", currency: "USDT", decimals: 2).svg
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.components(separatedBy: "<rect ").count - 1 == 24)
         #expect(svg.contains("<title>03:00 500.0</title>"))  // 300 + 200, the peak: full height
         #expect(svg.contains("y=\"20.0\" width=\"16\" height=\"160.0\""))
         #expect(svg.contains("<title>17:00 50.0</title>"))
+        #expect(svg.contains("3 payouts, total 5.5 USDT"))
     }
 }

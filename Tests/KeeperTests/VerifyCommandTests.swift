@@ -24,7 +24,8 @@ import Wire
         try """
         {"chain": {"rpcUrls": ["http://127.0.0.1:1"], "chainId": 1337, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3"},
          "okx": {"baseURL": "\(okxURL)"},
-         "policy": {"poolDecimals": 6, "coverageBps": 10000, "maxPayoutPerClaim": "1000000"},
+         "pool": {"currency": "USDT", "decimals": 6},
+         "policy": {"coverageBps": 10000, "maxPayoutPerClaim": "1000000"},
          "store": {"path": "\(scratch.database)"}, "evidence": {"dir": "\(scratch.evidence)"}}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path

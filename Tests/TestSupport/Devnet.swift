@@ -12,6 +12,10 @@ public final class Devnet: @unchecked Sendable {
         public let chainId: UInt64
         public let contract: String
         public let deployBlock: UInt64
+        /// The pool's token (`--pool-token`: TestStablecoin, USDT), or the zero address for ETH.
+        public let asset: String
+        public let assetSymbol: String
+        public let assetDecimals: Int
         public let owner: Account
         public let keeper: Account
         public let users: [Account]
@@ -19,6 +23,8 @@ public final class Devnet: @unchecked Sendable {
 
     public let deployment: Deployment
     public var rpcURL: String { deployment.rpcUrl }
+    /// Whether the pool pays in a token (devnode.py `--pool-token`) rather than ETH.
+    public var isTokenPool: Bool { deployment.asset.dropFirst(2).contains { $0 != "0" } }
     /// The deployment file, for scripts that take `--deployment FILE`.
     public let deploymentFile: String
     private let server: ServerProcess

@@ -1,7 +1,9 @@
-"""Shared fixtures: one devnode subprocess for the session, snapshot isolation per test.
+"""Shared fixtures: devnode subprocesses for the session, snapshot isolation per test.
 
-Every test that uses `devnode` runs between evm_snapshot and evm_revert, so each
-one sees the freshly deployed chain whatever ran before it.
+`devnode` is a USDT pool (`--pool-token`), as `make demo` runs it; `native_devnode`
+is an ETH pool, for what only a native-coin pool shows. Every test that uses a node
+runs between evm_snapshot and evm_revert, so each one sees the freshly deployed
+chain whatever ran before it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from web3 import HTTPProvider, Web3
 DEVNET_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DEVNET_DIR))
 
-from contract import ABI_PATH, compile_contract  # noqa: E402  (needs the path above)
+from contract import ABI_PATH, STABLECOIN_PATH, compile_contract  # noqa: E402  (needs the path above)
 
 STARTUP_TIMEOUT_S = 60
 ETHER = 10**18
@@ -61,6 +63,14 @@ class Devnode:
     def account(self, role: str, index: int = 0):
         entry = self.deployment["users"][index] if role == "user" else self.deployment[role]
         return Account.from_key(entry["privateKey"])
+
+    @property
+    def is_token_pool(self) -> bool:
+        return int(self.deployment["asset"], 16) != 0
+
+    def units(self, whole: int) -> int:
+        """`whole` coins or tokens of the pool's asset in its smallest unit."""
+        return whole * 10 ** self.deployment["assetDecimals"]
 
 
 @contextlib.contextmanager
@@ -107,18 +117,21 @@ def _wait_for_file(out: Path, process: subprocess.Popen, log: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def devnode(tmp_path_factory) -> Iterator[Devnode]:
-    """The default devnode, shared by the session (tests are isolated by snapshots)."""
-    with run_devnode(tmp_path_factory.mktemp("devnode")) as node:
+    """The default devnode, a USDT pool, shared by the session (tests are isolated by snapshots)."""
+    with run_devnode(tmp_path_factory.mktemp("devnode"), "--pool-token") as node:
         yield node
 
 
-@pytest.fixture(autouse=True)
-def isolated(request) -> Iterator[None]:
-    """Run each test against a snapshot of its module's devnode, then revert it."""
-    if "devnode" not in request.fixturenames:
-        yield
-        return
-    node: Devnode = request.getfixturevalue("devnode")
+@pytest.fixture(scope="session")
+def native_devnode(tmp_path_factory) -> Iterator[Devnode]:
+    """A devnode whose pool pays in ETH, shared by the session."""
+    with run_devnode(tmp_path_factory.mktemp("native-devnode")) as node:
+        yield node
+
+
+@contextlib.contextmanager
+def snapshot_of(node: Devnode) -> Iterator[None]:
+    """Run the body against a snapshot of `node`, then revert it (and its automine setting)."""
     snapshot = node.result("evm_snapshot")
     try:
         yield
@@ -127,10 +140,26 @@ def isolated(request) -> Iterator[None]:
         assert node.result("evm_revert", snapshot) is True
 
 
+@pytest.fixture(autouse=True)
+def isolated(request) -> Iterator[None]:
+    """Run each test against snapshots of the devnodes it uses, then revert them."""
+    with contextlib.ExitStack() as stack:
+        for name in ("devnode", "native_devnode"):
+            if name in request.fixturenames:
+                stack.enter_context(snapshot_of(request.getfixturevalue(name)))
+        yield
+
+
 @pytest.fixture(scope="session")
 def compiled():
     """LeverageGuard.vy compiled in this process, once."""
     return compile_contract()
+
+
+@pytest.fixture(scope="session")
+def stablecoin_compiled():
+    """TestStablecoin.vy compiled in this process, once."""
+    return compile_contract(STABLECOIN_PATH)
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +176,12 @@ def w3(devnode) -> Web3:
 def guard(devnode, w3, abi):
     """The deployed LeverageGuard as a web3 contract."""
     return w3.eth.contract(address=devnode.deployment["contract"], abi=abi)
+
+
+@pytest.fixture
+def usdt(devnode, w3, stablecoin_compiled):
+    """The USDT pool's token (TestStablecoin) as a web3 contract."""
+    return w3.eth.contract(address=devnode.deployment["asset"], abi=stablecoin_compiled.abi)
 
 
 def transact(w3: Web3, account, call, *, value: int = 0, legacy: bool = False, wait: bool = True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import requests
@@ -55,9 +56,10 @@ def sign_request_claim(devnode, guard, user, order_id: int, **kwargs) -> bytes:
 
 # ---------------------------------------------------------------- deployment file and startup
 
-def test_deployment_file_describes_a_configured_contract(devnode, w3, guard):
+def test_deployment_file_describes_a_configured_contract(devnode, w3, guard, usdt):
     deployment = devnode.deployment
-    assert set(deployment) == {"rpcUrl", "chainId", "contract", "deployBlock", "owner", "keeper", "users"}
+    assert set(deployment) == {"rpcUrl", "chainId", "contract", "deployBlock", "asset", "assetSymbol", "assetDecimals",
+                               "owner", "keeper", "users"}
     assert devnode.stdout_line == f"devnode listening on {devnode.url} chainId={deployment['chainId']}"
     assert deployment["rpcUrl"].startswith("http://127.0.0.1:")
     assert w3.eth.chain_id == deployment["chainId"]
@@ -73,8 +75,27 @@ def test_deployment_file_describes_a_configured_contract(devnode, w3, guard):
     assert w3.eth.get_code(deployment["contract"], deployment["deployBlock"] - 1) == b""
     assert guard.functions.owner().call() == deployment["owner"]["address"]
     assert guard.functions.keeper().call() == deployment["keeper"]["address"]
-    assert guard.functions.dailyPayoutLimit().call() == 100 * ETHER
-    assert w3.eth.get_balance(guard.address) == 1000 * ETHER
+    # --pool-token: the pool pays in USDT, funded with 1,000 of the owner's 1,000,000; users hold 10,000 each.
+    usdt_unit = 10**6
+    assert (deployment["asset"], deployment["assetSymbol"], deployment["assetDecimals"]) == (usdt.address, "USDT", 6)
+    assert is_checksum_address(deployment["asset"])
+    assert guard.functions.asset().call() == usdt.address
+    assert guard.functions.dailyPayoutLimit().call() == 100 * usdt_unit
+    assert guard.functions.dailyWithdrawLimit().call() == 100 * usdt_unit
+    assert guard.functions.poolBalance().call() == usdt.functions.balanceOf(guard.address).call() == 1_000 * usdt_unit
+    assert w3.eth.get_balance(guard.address) == 0
+    assert usdt.functions.balanceOf(deployment["owner"]["address"]).call() == 999_000 * usdt_unit
+    assert all(usdt.functions.balanceOf(user["address"]).call() == 10_000 * usdt_unit for user in deployment["users"])
+    assert usdt.functions.totalSupply().call() == 1_050_000 * usdt_unit
+    assert w3.eth.get_code(usdt.address, deployment["deployBlock"] - 1) != b"", "the token exists before the pool"
+
+
+def test_without_pool_token_the_pool_pays_in_eth(native_devnode):
+    deployment, w3 = native_devnode.deployment, native_devnode.web3()
+    assert (deployment["asset"], deployment["assetSymbol"], deployment["assetDecimals"]) == ("0x" + "00" * 20, "ETH", 18)
+    assert w3.eth.get_balance(deployment["contract"]) == 1000 * ETHER
+    # blocks: deploy, setKeeper, deposit, setDailyPayoutLimit
+    assert w3.eth.block_number == deployment["deployBlock"] + 3
 
 
 # ---------------------------------------------------------------- blocks
@@ -82,7 +103,8 @@ def test_deployment_file_describes_a_configured_contract(devnode, w3, guard):
 def test_web3_reads_blocks_by_number_tag_and_hash(devnode, w3):
     assert w3.is_connected()
     latest = w3.eth.get_block("latest")
-    assert latest["number"] == w3.eth.block_number == devnode.deployment["deployBlock"] + 3
+    # after the deployment: setKeeper, approve, depositToken, setDailyPayoutLimit
+    assert latest["number"] == w3.eth.block_number == devnode.deployment["deployBlock"] + 4
     by_number = w3.eth.get_block(latest["number"])
     by_hash = w3.eth.get_block(latest["hash"])
     assert by_number == by_hash == latest
@@ -429,9 +451,13 @@ def test_evm_mine_count_and_increase_time(devnode, w3):
     head = w3.eth.get_block("latest")
     assert devnode.result("evm_mine", 3) == "0x0"
     assert w3.eth.block_number == head["number"] + 3
+    # Blocks mined faster than one a second run ahead of the wall clock (each is at least a second
+    # after its parent), so the jump is measured from the wall clock, as the node applies it.
+    before = int(time.time())
     devnode.result("evm_increaseTime", 86400)
     devnode.result("evm_mine")
-    assert w3.eth.get_block("latest")["timestamp"] >= head["timestamp"] + 86400
+    latest = w3.eth.get_block("latest")["timestamp"]
+    assert latest >= before + 86400 and latest > head["timestamp"]
 
 
 def test_fee_history_shape(devnode, w3, guard):

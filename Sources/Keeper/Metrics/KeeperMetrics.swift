@@ -30,7 +30,8 @@ public enum KeeperMetrics {
         m.declare("lgk_tx_oldest_pending_age_seconds", .gauge, help: "Age of the oldest unconfirmed keeper transaction.")
         m.declare("lgk_nonce_gap", .gauge, help: "The signer's pending nonce minus the keeper's next stored nonce.")
         m.declare("lgk_signer_balance_wei", .gauge, help: "The keeper signer's balance, in wei.")
-        m.declare("lgk_pool_balance", .gauge, help: "The pool's balance (the contract's), in pool base units.")
+        m.declare("lgk_pool_balance", .gauge, help: "What the pool holds of its asset (poolBalance()), in the asset's base units (pool.decimals), by pool.currency.",
+                  labels: ["currency"])
         m.declare("lgk_daily_payout_limit", .gauge, help: "The keeper's own daily payout limit (policy.dailyLimit), in pool base units.")
         m.declare("lgk_daily_payout_used", .gauge, help: "Pool base units paid or being paid today (UTC, chain time) by the keeper.")
         m.declare("lgk_reconcile_runs_total", .counter, help: "Reconciliation passes.")

@@ -18,11 +18,14 @@ public struct DailyReport: Sendable, Equatable {
     public let day: String
     public let claimsByState: [String: Int]
     public let payouts: [Payout]
+    /// What the pool pays in (`pool.currency`) and its decimals: amounts are in its base units.
+    public let currency: String
+    public let decimals: Int
 
     public var total: UInt256 { payouts.reduce(.zero) { $0.addingReportingOverflow($1.amount).partialValue } }
 
-    /// `day` is `YYYY-MM-DD`.
-    public static func read(_ db: Database, day: String) throws(KeeperError) -> DailyReport {
+    /// `day` is `YYYY-MM-DD`; `currency` and `decimals` are the pool's (`pool` section).
+    public static func read(_ db: Database, day: String, currency: String, decimals: Int) throws(KeeperError) -> DailyReport {
         guard day.count == 10, day.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil else {
             throw KeeperError(.config, "--day must be YYYY-MM-DD, not \(day)")
         }
@@ -40,23 +43,28 @@ public struct DailyReport: Sendable, Equatable {
                 """, [day]) {
                 payouts.append(Payout(subject: try row.get("subject"), amount: try UInt256(decimal: try row.get("amount", as: String.self)), at: try row.get("at")))
             }
-            return DailyReport(day: day, claimsByState: byState, payouts: payouts)
+            return DailyReport(day: day, claimsByState: byState, payouts: payouts, currency: currency, decimals: decimals)
         }
     }
 
+    /// Amounts twice: `amount` in base units (exact, for machines) and `value` in whole units of `currency`.
     public var json: JSON {
-        ["day": .string(day), "claimsByState": .object(claimsByState.mapValues { JSON($0) }),
-         "payouts": .array(payouts.map { ["claim": .string($0.subject), "amount": .string($0.amount.description), "at": .string($0.at)] }),
-         "payoutCount": JSON(payouts.count), "payoutTotal": .string(total.description)]
+        ["day": .string(day), "currency": .string(currency), "decimals": JSON(decimals), "claimsByState": .object(claimsByState.mapValues { JSON($0) }),
+         "payouts": .array(payouts.map {
+             ["claim": .string($0.subject), "amount": .string($0.amount.description), "value": .string(PoolUnits.text($0.amount, decimals: decimals)), "at": .string($0.at)]
+         }),
+         "payoutCount": JSON(payouts.count), "payoutTotal": .string(total.description), "payoutTotalValue": .string(PoolUnits.text(total, decimals: decimals))]
     }
 
-    /// `kind,key,value` rows: one per state, one per payout, and the totals.
+    /// `kind,key,value` rows: the pool's currency and decimals, one per state, one per payout (base
+    /// units), and the totals.
     public var csv: String {
-        var lines = ["kind,key,value,at"]
+        var lines = ["kind,key,value,at", "pool,currency,\(currency),", "pool,decimals,\(decimals),"]
         for (state, count) in claimsByState.sorted(by: { $0.key < $1.key }) { lines.append("claims,\(state),\(count),") }
         for payout in payouts { lines.append("payout,\(payout.subject),\(payout.amount),\(payout.at)") }
         lines.append("total,payouts,\(total),")
         lines.append("total,payout_count,\(payouts.count),")
+        lines.append("total,payouts_value,\(PoolUnits.text(total, decimals: decimals)),")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -69,7 +77,7 @@ public struct DailyReport: Sendable, Equatable {
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" font-family="sans-serif" font-size="10">
             <title>LeverageGuard payouts per hour, \(day) (UTC)</title>
-            <text x="40" y="14" font-size="12">Payouts per hour, \(day) UTC — \(payouts.count) payouts, total \(total) base units</text>
+            <text x="40" y="14" font-size="12">Payouts per hour, \(day) UTC — \(payouts.count) payouts, total \(PoolUnits.text(total, decimals: decimals)) \(currency)</text>
             <line x1="40" y1="\(20 + Int(chart))" x2="\(40 + 24 * 20)" y2="\(20 + Int(chart))" stroke="black"/>
 
             """

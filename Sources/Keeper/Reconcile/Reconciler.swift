@@ -104,10 +104,7 @@ public struct Reconciler {
                 }
             }
             if let indexedThrough, indexedThrough >= 0 {
-                let balance: UInt256
-                do { balance = try await reader.rpc.balance(of: reader.contract, block: .number(UInt64(indexedThrough))) } catch {
-                    throw KeeperError(.unavailable, "eth_getBalance of the pool: \(error)")
-                }
+                let balance = try await reader.poolBalance(block: .number(UInt64(indexedThrough)))
                 let (afterPayouts, short1) = deposits.subtractingReportingOverflow(payouts)
                 let (expected, short2) = afterPayouts.subtractingReportingOverflow(withdrawals)
                 if short1 || short2 || expected != balance {

@@ -28,6 +28,8 @@ public final class KeeperService {
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
+    /// The pool's asset once checked against `config.pool`.
+    private var poolAsset: PoolAsset?
     /// How often the signer's and the pool's balances are read (about a scrape interval), besides
     /// after every round in which a keeper transaction moved.
     static let balanceCheckInterval: TimeInterval = 15
@@ -59,7 +61,7 @@ public final class KeeperService {
         let path = config.store.path
         let archiveDatabase: Database
         do { archiveDatabase = try Database(path: path) } catch { throw KeeperError(.store, "cannot open \(path) for evidence: \(error.message)") }
-        let coverage = try CoveragePolicy(config: config.policy)
+        let coverage = try CoveragePolicy(pool: config.pool, policy: config.policy)
         let verifier = LiquidationVerifier(policy: coverage,
                                            archive: EvidenceArchive(files: EvidenceFiles(root: config.evidence.dir), database: archiveDatabase))
         let vaultConfig = config.vault
@@ -95,11 +97,22 @@ public final class KeeperService {
         }
     }
 
-    /// Prepares the loop: checks the chain, resumes the cursor, settles what a crash left unsent.
+    /// Prepares the loop: checks the chain and the pool's asset, resumes the cursor, settles what a
+    /// crash left unsent.
     public func start() async throws(KeeperError) {
         try await follower.start()
+        try await checkPoolAsset()
         let resync = try await transactions.resync()
         log("msg=\"keeper started\" signer=\(transactions.signer.address.checksummed) next_nonce=\(resync.nextNonce) rebroadcast=\(resync.broadcast)")
+    }
+
+    /// Reads the pool's asset from the contract and refuses (`.config`) a `pool` section that
+    /// describes another; once per process. `run` calls it before it serves HTTP, `start` in any case.
+    public func checkPoolAsset() async throws(KeeperError) {
+        guard poolAsset == nil else { return }
+        let asset = try await PoolAsset.check(reader, against: config.pool)
+        poolAsset = asset
+        log("msg=\"pool asset checked\" currency=\(config.pool.currency) decimals=\(asset.decimals) token=\(asset.token?.checksummed ?? "native")")
     }
 
     /// One round of every duty, in dependency order. Returns what the follower reported.
@@ -156,7 +169,7 @@ public final class KeeperService {
             throw KeeperError(.unavailable, "eth_getBalance of the signer: \(error)")
         }
         metrics.set("lgk_signer_balance_wei", to: Double(balance.description) ?? 0)
-        metrics.set("lgk_pool_balance", to: Double(try await reader.poolBalance().description) ?? 0)
+        metrics.set("lgk_pool_balance", [config.pool.currency], to: Double(try await reader.poolBalance().description) ?? 0)
         guard balance < config.alerts.minSignerBalance else { return }
         try IndexStore.wrap {
             try session.store.database.transaction { db in
