@@ -55,6 +55,8 @@ public struct PolicyConfig: Sendable {
     public var coverADL: Bool
     public var maxClaimAgeDays: Int
     public var denylist: [Address]
+    /// How long an undecided verification is checked again before it goes to an operator (`held_review`).
+    public var decisionWindowHours: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         poolDecimals = try r.integer("poolDecimals", default: 18, in: 0...36)
         coverageBps = try r.integer("coverageBps", default: 5_000, in: 0...10_000)
@@ -69,6 +71,7 @@ public struct PolicyConfig: Sendable {
             list.append(try ConfigReader.address(text, "policy.denylist[\(index)]"))
         }
         denylist = list
+        decisionWindowHours = try r.integer("decisionWindowHours", default: 24, in: 1...720)
         try r.finish()
     }
 }

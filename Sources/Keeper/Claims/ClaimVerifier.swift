@@ -18,10 +18,16 @@ public struct ClaimVerdict: Sendable, Equatable {
 
 /// What one verification attempt of a claim came to.
 public enum VerificationAttempt: Sendable, Equatable {
+    /// Complete and consistent: may be written on-chain.
     case verdict(ClaimVerdict)
-    /// Rate limit, 5xx, timeout: try again later.
+    /// Incomplete history, a position not yet closed or visible, an unknown type, contradicting
+    /// answers: check again, within `policy.decisionWindowHours`, then hold for an operator.
+    case undecided(String)
+    /// The trader's key is expired, revoked, wrong or lacks Read: park in `needs_key` until a new key.
+    case keyInvalid(String)
+    /// Rate limit, 5xx, timeout, 50102 still failing: try again later.
     case transient(String)
-    /// Authentication refused, order not found, other 4xx: retrying cannot help.
+    /// Order not found or not the key's own: retrying cannot help.
     case permanent(String)
 }
 

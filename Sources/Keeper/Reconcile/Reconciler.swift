@@ -15,15 +15,19 @@ public struct Reconciler {
     let chainID: UInt64
     let confirmations: UInt64
     let pauseOnMismatch: Bool
+    /// The keeper's signer: a transaction it sent is its own even when the database that stored it
+    /// was lost. Nil when unknown (then only stored transactions count as the keeper's).
+    let signer: Address?
     let metrics: MetricsRegistry?
 
     public init(database: Database, reader: ContractReader, chainID: UInt64, confirmations: UInt64, pauseOnMismatch: Bool,
-                metrics: MetricsRegistry? = nil) {
+                signer: Address? = nil, metrics: MetricsRegistry? = nil) {
         self.database = database
         self.reader = reader
         self.chainID = chainID
         self.confirmations = confirmations
         self.pauseOnMismatch = pauseOnMismatch
+        self.signer = signer
         self.metrics = metrics
     }
 
@@ -65,8 +69,9 @@ public struct Reconciler {
             }
         }
         // The keeper's decisions are the transactions it signed: an event emitted by any other
-        // transaction is another signer's, even when the keeper has since adopted its verdict.
-        let sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
+        // transaction is another signer's, even when the keeper has since adopted its verdict. One
+        // not in the database is the keeper's if its sender is the signer (a database lost and rebuilt).
+        var sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
         let events = try IndexStore.wrap {
             try database.fetchAll("SELECT name, user, order_id, tx_hash, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
         }
@@ -82,6 +87,7 @@ public struct Reconciler {
                 let (subject, txHash) = try IndexStore.wrap {
                     ("\(try row.get("user", as: String.self))/\(try row.get("order_id", as: String.self))", try row.get("tx_hash", as: String.self))
                 }
+                if !sentByKeeper.contains(txHash), try await sentBySigner(txHash) { sentByKeeper.insert(txHash) }
                 let foreign = !sentByKeeper.contains(txHash)
                 let state = byKey[subject]?.state.rawValue ?? "unknown to the keeper"
                 if name == "PayoutExecuted" {
@@ -137,6 +143,16 @@ public struct Reconciler {
 
         try record(found, unchecked: unchecked)
         return found
+    }
+
+    /// Whether the transaction `hash` was sent by the keeper's signer, by the node's record of it.
+    private func sentBySigner(_ hash: String) async throws(KeeperError) -> Bool {
+        guard let signer else { return false }
+        let transaction: TransactionInfo?
+        do { transaction = try await reader.rpc.transaction(try Hash(hex: hash)) } catch {
+            throw KeeperError(.unavailable, "eth_getTransactionByHash \(hash): \(error)")
+        }
+        return transaction?.from == signer
     }
 
     /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
