@@ -522,8 +522,9 @@ extension ClaimPipeline {
             throw KeeperError(.software, "cannot seal the rejection of claim \(claim.subject): \(error.message)")
         }
         let receipt = try archive.store(sealed, wallet: claim.user.description.lowercased(), refusing: [])
+        let refusal = "rejected by operator \(claim.reviewBy ?? "?")" + (claim.reviewNote.map { ": \($0)" } ?? "")
         return ClaimVerdict(amount: .zero, liquidated: claim.liquidated ?? false, evidenceID: receipt.evidenceId, evidenceRoot: receipt.root,
-                            refusal: "rejected-by-operator", positionID: claim.positionID)
+                            refusal: refusal, positionID: claim.positionID)
     }
 }
 

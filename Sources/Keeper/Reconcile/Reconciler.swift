@@ -31,7 +31,8 @@ public struct Reconciler {
         self.metrics = metrics
     }
 
-    /// States in which the keeper's verdict is on-chain and confirmed.
+    /// States in which the keeper's verdict is on-chain and confirmed (`held_review` only once the
+    /// chain holds a verdict: a claim may also be held before it is written).
     static let verifiedStates: Set<ClaimState> = [.verified, .rejected, .awaitingLimit, .awaitingFunds, .heldReview, .executePending, .paid]
     /// States in which the keeper has sent nothing for the claim.
     static let untouchedStates: Set<ClaimState> = [.requested, .needsKey, .verifying]
@@ -57,8 +58,10 @@ public struct Reconciler {
         let onChainClaims = try await reader.claims(read.map { (user: $0.user, orderID: $0.orderID) }, block: atHead)
         let onChainBySubject = Dictionary(zip(read.map(\.subject), onChainClaims), uniquingKeysWith: { first, _ in first })
 
+        // A claim held for review before its verdict was written has nothing on-chain yet.
+        let heldBeforeVerdict = Set(claims.filter { $0.state == .heldReview && onChainBySubject[$0.subject]?.verified == false }.map(\.subject))
         var claimedOnChain = Set<String>()
-        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed {
+        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed && !heldBeforeVerdict.contains(claim.subject) {
             let (mismatch, onChain) = Self.compare(claim, onChainBySubject[claim.subject])
             if let mismatch { found.append(mismatch) }
             if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
@@ -102,7 +105,7 @@ public struct Reconciler {
         }
         if indexComplete {
             for claim in claims {
-                if Self.verifiedStates.contains(claim.state), !verifiedEvents.contains(claim.subject) {
+                if Self.verifiedStates.contains(claim.state), !heldBeforeVerdict.contains(claim.subject), !verifiedEvents.contains(claim.subject) {
                     found.append(Mismatch(.missingEvent, claim.subject, "the keeper recorded a confirmed verdict but no PayoutVerified event is indexed"))
                 }
                 if claim.state == .paid, !executedEvents.contains(claim.subject) {
