@@ -6,6 +6,23 @@ import Vault
 import Verification
 import Wire
 
+/// What the pipeline asks of verification: the user's key, and one attempt with it. `ClaimVerifier`
+/// in production; tests stand in for the verdict engine's outcomes with a double.
+public protocol ClaimVerifying: Sendable {
+    func key(for claim: Claim) -> ClaimVerifier.KeyLookup
+    /// The alias the vault holds the claim's key under, for the operator.
+    func keyAlias(for claim: Claim) throws(KeeperError) -> String
+    func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt
+}
+
+extension ClaimVerifier: ClaimVerifying {
+    public func keyAlias(for claim: Claim) throws(KeeperError) -> String {
+        do { return try vault().credentials(wallet: claim.user.description).alias } catch {
+            throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
+        }
+    }
+}
+
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
 /// find the user's key, verify on OKX, record the verdict on-chain, check the payout policy, pay.
 ///
@@ -49,13 +66,13 @@ public final class ClaimPipeline {
     let ledger: ClaimLedger
     let reader: ContractReader
     let transactions: TxManager
-    let verifier: ClaimVerifier
+    let verifier: any ClaimVerifying
     /// Where an operator's rejection is sealed into evidence.
     let archive: EvidenceArchive?
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
 
-    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: ClaimVerifier,
+    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
@@ -242,7 +259,7 @@ extension ClaimPipeline {
 
     /// The alias the vault holds the claim's key under, for the operator; "?" when it cannot be read now.
     private func keyAlias(of claim: Claim) -> String {
-        do { return try verifier.vault().credentials(wallet: claim.user.description).alias } catch {
+        do { return try verifier.keyAlias(for: claim) } catch {
             log("level=warn msg=\"cannot read the key's alias\" claim=\(claim.subject) error=\"\(error.message)\"")
             return "?"
         }
