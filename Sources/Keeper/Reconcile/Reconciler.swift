@@ -66,19 +66,16 @@ public struct Reconciler {
             if let mismatch { found.append(mismatch) }
             if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
         }
-        for claim in claims where Self.untouchedStates.contains(claim.state) {
-            if onChainBySubject[claim.subject]?.verified == true {
-                found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict"))
-            }
-        }
         // The keeper's decisions are the transactions it signed: an event emitted by any other
         // transaction is another signer's, even when the keeper has since adopted its verdict. One
         // not in the database is the keeper's if its sender is the signer (a database lost and rebuilt).
         var sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
         let events = try IndexStore.wrap {
-            try database.fetchAll("SELECT name, user, order_id, tx_hash, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
+            try database.fetchAll("SELECT name, user, order_id, tx_hash, block_number, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
         }
         var verifiedEvents = Set<String>(), executedEvents = Set<String>()
+        // The block of each PayoutExecuted the keeper sent, by claim.
+        var executedByKeeperAt = [String: UInt64]()
         var deposits = UInt256.zero, withdrawals = UInt256.zero, payouts = UInt256.zero
         for row in events {
             let (name, data) = try IndexStore.wrap { (try row.get("name", as: String.self), try JSON(parsing: try row.get("data", as: String.self))) }
@@ -96,6 +93,7 @@ public struct Reconciler {
                 if name == "PayoutExecuted" {
                     payouts = try Self.add(payouts, amount)
                     executedEvents.insert(subject)
+                    if !foreign { executedByKeeperAt[subject] = try IndexStore.wrap { try row.get("block_number", as: UInt64.self) } }
                     if foreign { found.append(Mismatch(.foreignPayout, subject, "PayoutExecuted of \(amount) by \(txHash), which the keeper did not send; the claim is \(state)")) }
                 } else {
                     verifiedEvents.insert(subject)
@@ -104,6 +102,14 @@ public struct Reconciler {
             }
         }
         if indexComplete {
+            // A claim the keeper has not acted on (yet) with a verdict on-chain but no PayoutVerified
+            // indexed. With the event indexed, its sender decides (above): the keeper's own verdict
+            // is adopted by the pipeline, as after a reorg or with a database rebuilt from the chain.
+            for claim in claims where Self.untouchedStates.contains(claim.state) && !verifiedEvents.contains(claim.subject) {
+                if onChainBySubject[claim.subject]?.verified == true {
+                    found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict and no PayoutVerified is indexed"))
+                }
+            }
             for claim in claims {
                 if Self.verifiedStates.contains(claim.state), !heldBeforeVerdict.contains(claim.subject), !verifiedEvents.contains(claim.subject) {
                     found.append(Mismatch(.missingEvent, claim.subject, "the keeper recorded a confirmed verdict but no PayoutVerified event is indexed"))
@@ -136,7 +142,21 @@ public struct Reconciler {
         for claim in claims where claimedOnChain.contains(claim.subject) && (claim.state == .paid || claim.state == .executePending) && claim.payoutDay == day {
             paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero)
         }
-        if paidByKeeper != paidOnChain {
+        // A claim the keeper paid but has not adopted yet (re-indexed after a reorg, or rebuilt from
+        // the chain) counts on the day of its PayoutExecuted; without that event indexed the day's
+        // total cannot be compared in this pass.
+        var paidTodayChecked = true
+        for claim in claims where Self.untouchedStates.contains(claim.state) {
+            guard let onChain = onChainBySubject[claim.subject], onChain.claimed else { continue }
+            guard let block = executedByKeeperAt[claim.subject] else {
+                paidTodayChecked = false
+                continue
+            }
+            if try await reader.chainDay(block: .number(block)) == day { paidByKeeper = try Self.add(paidByKeeper, onChain.amount) }
+        }
+        if !paidTodayChecked {
+            unchecked.insert(.paidToday)
+        } else if paidByKeeper != paidOnChain {
             found.append(Mismatch(.paidToday, "day \(day)", "the keeper paid \(paidByKeeper) today; the contract's paidToday() is \(paidOnChain)"))
         }
 
