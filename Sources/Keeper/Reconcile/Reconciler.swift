@@ -149,7 +149,8 @@ public struct Reconciler {
         for claim in claims where Self.untouchedStates.contains(claim.state) {
             guard let onChain = onChainBySubject[claim.subject], onChain.claimed else { continue }
             guard let block = executedByKeeperAt[claim.subject] else {
-                paidTodayChecked = false
+                // Paid by another signer (its event indexed: foreign_payout), or not indexed yet.
+                if !executedEvents.contains(claim.subject) { paidTodayChecked = false }
                 continue
             }
             if try await reader.chainDay(block: .number(block)) == day { paidByKeeper = try Self.add(paidByKeeper, onChain.amount) }
