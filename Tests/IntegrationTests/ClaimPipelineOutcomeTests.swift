@@ -85,25 +85,34 @@ import Wire
         defer { f.harness.stop() }
         let hour: Int64 = 3_600_000
         f.verifier.lookup.withLock { $0 = .found(f.scenario.credentials) }
-        f.verifier.script.withLock { $0 = Array(repeating: .attempt(.undecided("positions-history has no closed record of the position yet")), count: 3) }
-
+        f.verifier.script.withLock {
+            $0 = [.attempt(.transient("RATE_LIMIT on account/positions-history"))]
+                + Array(repeating: .attempt(.undecided("positions-history has no closed record of the position yet")), count: 3)
+        }
         try await f.pipeline.pass()
         var claim = try f.claim()
-        #expect(claim.state == .verifying && claim.undecidedSince == Self.start && claim.attempts == 0)
-        #expect(claim.nextAttemptAt == Self.start + 60_000, "the first recheck within 60 s")
+        #expect(claim.state == .verifying && claim.attempts == 1 && claim.nextAttemptAt == Self.start + 2_000)
+
+        // The first undecided answer opens the decision window; OKX answered, so the transient streak is over.
+        let t0 = Self.start + 2_000
+        f.set(t0)
+        try await f.pipeline.pass()
+        claim = try f.claim()
+        #expect(claim.state == .verifying && claim.undecidedSince == t0 && claim.attempts == 0)
+        #expect(claim.nextAttemptAt == t0 + 60_000, "the first recheck within 60 s")
         #expect(claim.reason == "positions-history has no closed record of the position yet")
         #expect(try await f.pipeline.pass().examined == 0, "not before its recheck")
 
         // The same answer a minute later: rescheduled, twice as far, without a new audit row.
         let transitions = try f.audits("claim.transition")
-        f.set(Self.start + 60_000)
+        f.set(t0 + 60_000)
         try await f.pipeline.pass()
         claim = try f.claim()
-        #expect(claim.state == .verifying && claim.nextAttemptAt == Self.start + 120_000)
+        #expect(claim.state == .verifying && claim.nextAttemptAt == t0 + 120_000)
         #expect(try f.audits("claim.transition") == transitions)
 
         // The window (24 h by default) is over: held for an operator, never a verdict by itself.
-        f.set(Self.start + 24 * hour)
+        f.set(t0 + 24 * hour)
         try await f.pipeline.pass()
         claim = try f.claim()
         #expect(claim.state == .heldReview, "\(claim.state.rawValue)")
@@ -111,7 +120,7 @@ import Wire
         #expect(claim.amount == nil && claim.evidenceRoot == nil)
         #expect(try await f.harness.rpc.transactionCount(of: try Address(hex: f.harness.devnet.deployment.keeper.address), block: .latest) == 0,
                 "nothing was written on-chain")
-        #expect(f.verifier.asked.withLock { $0 } == 3)
+        #expect(f.verifier.asked.withLock { $0 } == 4)
 
         // Nothing to approve: the refusal says what to do. `claims retry` checks it again.
         let approve = try f.lg(["claims", "approve", claim.user.description, claim.orderID.description, "--by", "erin"])

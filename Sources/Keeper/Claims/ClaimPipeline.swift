@@ -286,7 +286,7 @@ extension ClaimPipeline {
 
     /// An incomplete or inconsistent picture: nothing is written on-chain. The claim is checked
     /// again until `decisionWindowMilliseconds` after the first undecided answer, then held for an
-    /// operator with the reason. Uses no attempt.
+    /// operator with the reason. Uses no attempt, and ends a streak of transient failures.
     private func undecided(_ claim: Claim, why: String, now: Int64) throws(KeeperError) -> Bool {
         switch Self.undecidedStep(since: claim.undecidedSince, now: now, settings: settings) {
         case .hold(let since):
@@ -300,7 +300,8 @@ extension ClaimPipeline {
                 try ledger.reschedule(claim, at: at)
                 return false
             }
-            try ledger.transition(claim, to: .verifying, .init(reason: .some(why), nextAttemptAt: at, undecidedSince: .some(since)),
+            // OKX answered: a streak of transient failures before this answer is over.
+            try ledger.transition(claim, to: .verifying, .init(reason: .some(why), attempts: 0, nextAttemptAt: at, undecidedSince: .some(since)),
                                   why: "undecided, checked again in \(at - now) ms")
             return true
         }
