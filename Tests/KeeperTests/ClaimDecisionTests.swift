@@ -111,6 +111,14 @@ import Wire
         #expect(try JSON(parsing: try audit.get("detail", as: String.self))["resumed"]?.intValue == 2)
     }
 
+    @Test func theDecisionWindowIsConfiguredInWholeHoursAndDefaultsToADay() throws {
+        #expect(try Config.parse(ConfigTests.minimal()).policy.decisionWindowHours == 24)
+        #expect(try Config.parse(ConfigTests.minimal(root: #", "policy": {"decisionWindowHours": 6}"#)).policy.decisionWindowHours == 6)
+        #expect(ConfigTests.error(ConfigTests.minimal(root: #", "policy": {"decisionWindowHours": 0}"#))?.message
+                == "policy.decisionWindowHours must be between 1 and 720, not 0")
+        #expect(try Config.load(path: ConfigTests.examplePath).policy.decisionWindowHours == 24)
+    }
+
     @Test func anAdoptedVerdictFindsItsPositionIdentityInTheEvidence() {
         let lifecycle: JSON = ["normalized": ["position": ["posId": "307173036051017730", "positionId": "307173036051017730@1730000000000"]]]
         #expect(ClaimPipeline.positionIdentity(in: lifecycle) == "307173036051017730@1730000000000")
