@@ -77,6 +77,45 @@ import Wire
         #expect(try harness.database().fetchOne("SELECT count(*) FROM audit_log WHERE kind = 'claims.key_added'", as: Int.self) == 1)
     }
 
+    /// The keeper's verifyPayout waits in the pool when another transaction signed with the keeper's
+    /// key takes its nonce: the job is dropped, which is not the claim's fault. The verdict is issued
+    /// again at a new nonce, and the claim is paid.
+    @Test(.timeLimit(.minutes(3))) func aVerdictWhoseNonceAnotherTransactionTookIsIssuedAgain() async throws {
+        let s = try SettlementHarness.scenario(Self.liquidation)
+        let harness = try SettlementHarness()
+        defer { harness.stop() }
+        try harness.addKey(user: 0, scenario: s)
+        try harness.requestClaim(user: 0, scenario: s)
+        let rpc = harness.rpc
+        let database = try harness.database()
+        try await rpc.setAutomine(false)
+        let stopped = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitUntil(seconds: 60) {
+                try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify' AND sent_at IS NOT NULL", as: Int.self) == 1
+            }, "no verifyPayout was sent")
+            // The same key signs a transfer at nonce 0 with higher fees: it replaces the verdict in the pool.
+            let key = try PrivateKey(hex: harness.devnet.deployment.keeper.privateKey)
+            let gwei = UInt256(1_000_000_000)
+            let other = try EIP1559Transaction(chainId: harness.devnet.deployment.chainId, nonce: 0, maxPriorityFeePerGas: gwei &* UInt256(50),
+                                               maxFeePerGas: gwei &* UInt256(500), gasLimit: 21_000, to: key.address, value: UInt256(1)).signed(with: key)
+            _ = try await rpc.sendRawTransaction(other.rawBytes)
+            try await rpc.mine()
+            try await rpc.setAutomine(true)
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.first?.state == .paid })
+        }
+        let claim = try #require(try harness.claim(user: 0, s))
+        #expect(try claim.attempts == 0 && claim.amount == harness.expectedWei(s), "\(stopped.stderr.suffix(2_000))")
+        let rows = try database.fetchAll("SELECT action, generation, nonce, state FROM txs ORDER BY nonce").map {
+            "\(try $0.get("action", as: String.self)) \(try $0.get("generation", as: Int.self)) \(try $0.get("nonce", as: Int.self)) \(try $0.get("state", as: String.self))"
+        }
+        #expect(rows == ["verify 0 0 dropped", "verify 1 1 confirmed", "execute 0 2 confirmed"], "\(rows)")
+        let reissued = try database.fetchAll("SELECT detail FROM audit_log WHERE kind = 'claim.reissue'").map { try JSON(parsing: try $0.get(0, as: String.self)) }
+        #expect(reissued.count == 1 && reissued.first?["action"]?.stringValue == "verify", "\(reissued)")
+        let onChain = try await harness.onChainClaim(user: 0, s)
+        #expect(onChain.verified && onChain.claimed && onChain.amount == claim.amount)
+        #expect(try AuditLog.verify(database).broken == nil)
+    }
+
     /// What the reorg tests share: user 0's claim for scenario 01, filed with a transaction signed
     /// here so that the very same bytes can be mined again after the reorg, settled by the keeper.
     struct Settled {
