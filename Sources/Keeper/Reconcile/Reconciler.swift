@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Store
+import Synchronization
 import Wire
 
 /// The chain-versus-database pass (issue 7): every claim the keeper touched against `getClaim`,
@@ -18,6 +19,8 @@ public struct Reconciler {
     /// The keeper's signer: a transaction it sent is its own even when the database that stored it
     /// was lost. Nil when unknown (then only stored transactions count as the keeper's).
     let signer: Address?
+    /// Transactions found to be the signer's, kept across passes so that each is asked about once.
+    private let signersTransactions = KnownTransactions()
     let metrics: MetricsRegistry?
 
     public init(database: Database, reader: ContractReader, chainID: UInt64, confirmations: UInt64, pauseOnMismatch: Bool,
@@ -172,11 +175,14 @@ public struct Reconciler {
     /// Whether the transaction `hash` was sent by the keeper's signer, by the node's record of it.
     private func sentBySigner(_ hash: String) async throws(KeeperError) -> Bool {
         guard let signer else { return false }
+        if signersTransactions.hashes.withLock({ $0.contains(hash) }) { return true }
         let transaction: TransactionInfo?
         do { transaction = try await reader.rpc.transaction(try Hash(hex: hash)) } catch {
             throw KeeperError(.unavailable, "eth_getTransactionByHash \(hash): \(error)")
         }
-        return transaction?.from == signer
+        guard transaction?.from == signer else { return false }
+        signersTransactions.hashes.withLock { _ = $0.insert(hash) }
+        return true
     }
 
     /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
@@ -246,4 +252,9 @@ public struct Reconciler {
         guard !overflow else { throw KeeperError(.badData, "amounts overflow uint256") }
         return sum
     }
+}
+
+/// Transaction hashes, shared by the copies of a `Reconciler`.
+final class KnownTransactions: Sendable {
+    let hashes = Mutex<Set<String>>([])
 }
