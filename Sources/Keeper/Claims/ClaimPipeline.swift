@@ -25,6 +25,8 @@ extension ClaimVerifier: ClaimVerifying {
 
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
 /// find the user's key, verify on OKX, record the verdict on-chain, check the payout policy, pay.
+/// Nothing uncertain is written: an undecided claim is checked again for the decision window, then
+/// held for an operator, as is a verdict above `reviewAbove`, before `verifyPayout`.
 ///
 /// Every step that writes a transaction goes through `TxManager.submit`, which commits the signed
 /// transaction and the claim's new state together before broadcasting; every other step is one
