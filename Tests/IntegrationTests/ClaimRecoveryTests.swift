@@ -234,7 +234,10 @@ extension ClaimRecoveryTests {
     func signedRequest(_ harness: SettlementHarness, _ s: OKXScenario) async throws -> [UInt8] {
         let key = try PrivateKey(hex: harness.devnet.deployment.users[0].privateKey)
         let abi = try ContractABI(json: Data(contentsOf: ReferencePython.repositoryRoot.appendingPathComponent("abi/LeverageGuard.json")))
-        let principal = try UInt256(decimal: NSDecimalNumber(decimal: s.principal * pow(10, 18)).stringValue)
+        // In pool base units, as the harness files claims: pool.decimals (or the older policy.poolDecimals).
+        let config = try JSON(parsing: String(decoding: try Data(contentsOf: URL(fileURLWithPath: harness.configPath)), as: UTF8.self))
+        let decimals = config["pool"]?["decimals"]?.intValue ?? config["policy"]?["poolDecimals"]?.intValue ?? 18
+        let principal = try UInt256(decimal: NSDecimalNumber(decimal: s.principal * pow(10, decimals)).stringValue)
         let data = try abi.function("requestClaim").encodeCall([.uint(try UInt256(decimal: s.ordId)), .string(s.instId), .uint(principal),
                                                                  .uint(UInt256(UInt64(s.leverage)))])
         let nonce = try await harness.rpc.transactionCount(of: key.address, block: .pending)
