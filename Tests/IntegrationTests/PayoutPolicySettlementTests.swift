@@ -193,7 +193,11 @@ import Wire
             try await Task.sleep(for: .seconds(1.5))  // reconciliation passes run on the rebuilt database
         }
         #expect(try harness.claim(user: rejected.user, rejected.scenario)?.state == .rejected)
-        #expect(try harness.claim(user: approved.user, approved.scenario)?.state == .paid)
+        let adopted = try #require(try harness.claim(user: approved.user, approved.scenario))
+        #expect(adopted.state == .paid && adopted.amount == paid.amount)
+        // The evidence files survived the database: the adopted verdict finds its evidence and position there.
+        #expect(adopted.evidenceID == paid.evidenceID && adopted.positionID == paid.positionID && adopted.positionID != nil,
+                "\(adopted.evidenceID ?? "-") \(adopted.positionID ?? "-")")
         let database = try harness.database()
         #expect(try database.fetchOne("SELECT count(*) FROM txs", as: Int.self) == 0, "the rebuilt keeper sent nothing: \(rebuilt.stderr.suffix(2_000))")
         let executed = try await CrashSafetyTests.eventCounts(LeverageGuardContract.payoutExecuted, harness: harness, contract: try harness.contract)

@@ -407,14 +407,16 @@ extension ClaimPipeline {
         return true
     }
 
-    /// The local evidence row whose root is `root`, and the position identity it covers: from the
-    /// row (recorded with the verdict), else from the document's `normalized.position`.
+    /// The local evidence whose root is `root`, and the position identity it covers: from the
+    /// `evidence` row (the identity recorded with the verdict), else from the document's
+    /// `normalized.position`; with no row (a database rebuilt from the chain), from the evidence
+    /// files, whose names carry the root's first 16 hex digits.
     func localEvidence(root: Hash) throws(KeeperError) -> (evidenceID: String, positionID: String?)? {
         let row = try IndexStore.wrap {
             try ledger.database.fetchOne("SELECT evidence_id, position_id, path FROM evidence WHERE root = ? ORDER BY created_at DESC LIMIT 1",
                                          [root.description])
         }
-        guard let row else { return nil }
+        guard let row else { return evidenceFile(root: root) }
         let (evidenceID, recorded, path) = try IndexStore.wrap {
             (try row.get("evidence_id", as: String.self), try row.get("position_id", as: String?.self), try row.get("path", as: String.self))
         }
@@ -425,6 +427,30 @@ extension ClaimPipeline {
             log("level=warn msg=\"cannot read local evidence\" evidence=\(evidenceID) path=\"\(path)\" error=\"\(error.message)\"")
             return (evidenceID, nil)
         }
+    }
+
+    /// The evidence file sealed with `root` under the archive's directory (`YYYY-MM-DD/evi_YYYYMMDD_<16 hex>.json`), if any.
+    private func evidenceFile(root: Hash) -> (evidenceID: String, positionID: String?)? {
+        guard let directory = archive?.files.root else { return nil }
+        let suffix = "_" + String(root.description.dropFirst(2).prefix(16)) + ".json"
+        let days: [String]
+        do { days = try FileManager.default.contentsOfDirectory(atPath: directory) } catch { return nil }  // no evidence directory: nothing local
+        for day in days.sorted(by: >) {
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(day)") } catch { continue }  // a stray file, not a day directory
+            for name in names where name.hasPrefix("evi_") && name.hasSuffix(suffix) {
+                let path = "\(directory)/\(day)/\(name)"
+                do {
+                    let document = try EvidenceFiles.read(path: path)
+                    guard document["evidence"]?["root"]?.stringValue == root.description,
+                          let evidenceID = document["evidence"]?["evidenceId"]?.stringValue else { continue }
+                    return (evidenceID, Self.positionIdentity(in: document))
+                } catch {
+                    log("level=warn msg=\"cannot read an evidence file\" path=\"\(path)\" error=\"\(error.message)\"")
+                }
+            }
+        }
+        return nil
     }
 
     /// `normalized.position.positionId` when the document names the lifecycle, else `posId@cTime`, else `posId`.
