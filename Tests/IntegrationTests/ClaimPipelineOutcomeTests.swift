@@ -147,8 +147,10 @@ import Wire
         let f = try await Self.fixture()
         defer { f.harness.stop() }
         f.verifier.lookup.withLock { $0 = .found(f.scenario.credentials) }
-        f.verifier.script.withLock { $0 = [.attempt(.keyInvalid("50111 Invalid OK-ACCESS-KEY")), .fail(KeeperError(.software, "a credential string in an OKX answer")),
-                                           .attempt(.transient("RATE_LIMIT on trade/order"))] }
+        f.verifier.script.withLock {
+            $0 = [.attempt(.keyInvalid("50111 Invalid OK-ACCESS-KEY")), .fail(KeeperError(.unavailable, "cannot write reports/evidence: No space left on device")),
+                  .fail(KeeperError(.software, "a credential string in an OKX answer")), .attempt(.transient("RATE_LIMIT on trade/order"))]
+        }
 
         try await f.pipeline.pass()
         var claim = try f.claim()
@@ -176,8 +178,14 @@ import Wire
         #expect(claim.state == .verifying && claim.attempts == 0 && claim.reason?.contains("no master key") == true, "\(claim.state.rawValue) \(claim.reason ?? "")")
         #expect(claim.nextAttemptAt == Self.start + f.pipeline.settings.faultRecheckMilliseconds)
 
-        // What one claim's answers make the verifier throw never ends the pass, let alone `run`.
+        // Evidence this host cannot write: no attempt used either.
         f.verifier.lookup.withLock { $0 = .found(f.scenario.credentials) }
+        f.set(claim.nextAttemptAt)
+        try await f.pipeline.pass()
+        claim = try f.claim()
+        #expect(claim.state == .verifying && claim.attempts == 0 && claim.reason?.contains("No space left on device") == true, "\(claim.reason ?? "")")
+
+        // What one claim's answers make the verifier throw never ends the pass, let alone `run`.
         f.set(claim.nextAttemptAt)
         try await f.pipeline.pass()
         claim = try f.claim()
