@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OKX", "Keeper", "Store", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Keeper", "OKX", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Ethereum", "Wire", "Store", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

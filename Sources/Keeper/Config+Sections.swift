@@ -107,6 +107,8 @@ public struct PolicyConfig: Sendable {
     public var coverADL: Bool
     public var maxClaimAgeDays: Int
     public var denylist: [Address]
+    /// How long an undecided verification is checked again before it goes to an operator (`held_review`).
+    public var decisionWindowHours: Int
     init(_ r: inout ConfigReader, poolDecimals: Int) throws(KeeperError) {
         if r.take("poolDecimals") != nil {
             throw KeeperError(.config, "policy.poolDecimals moved to pool.decimals (with pool.currency): move it there")
@@ -123,6 +125,7 @@ public struct PolicyConfig: Sendable {
             list.append(try ConfigReader.address(text, "policy.denylist[\(index)]"))
         }
         denylist = list
+        decisionWindowHours = try r.integer("decisionWindowHours", default: 24, in: 1...720)
         try r.finish()
     }
 }

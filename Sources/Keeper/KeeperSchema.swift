@@ -167,5 +167,15 @@ public enum KeeperSchema {
             CREATE INDEX claims_position ON claims (position_id) WHERE position_id IS NOT NULL;
             """),
         KeyVault.regionMigration,
+        // When a claim's verification first came back undecided (epoch ms; the decision window
+        // counts from it), and who decided a held claim, with their note. The position identity a
+        // verdict's evidence covers, found again by root when a verdict is adopted from the chain.
+        .init("011_claim_decisions", """
+            ALTER TABLE claims ADD COLUMN undecided_since INTEGER;
+            ALTER TABLE claims ADD COLUMN review_by TEXT;
+            ALTER TABLE claims ADD COLUMN review_note TEXT;
+            ALTER TABLE evidence ADD COLUMN position_id TEXT;
+            CREATE INDEX evidence_by_root ON evidence (root);
+            """),
     ])
 }

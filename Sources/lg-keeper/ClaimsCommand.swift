@@ -4,17 +4,18 @@ import Keeper
 import Store
 import Wire
 
-/// `lg-keeper claims list|show|approve|reject`: inspect claims and decide the ones held for review.
+/// `lg-keeper claims list|show|approve|reject|retry`: inspect claims, decide the ones held for
+/// review, and send a failed (or undecided, held) claim back to be verified again.
 enum ClaimsCommand {
     static let command = Command(
         name: "claims",
-        usage: "claims list [--state S] [--json] | show USER ORDER (with its history) | approve|reject USER ORDER [--by NAME]",
-        summary: "inspect claims; approve or reject those held for review",
+        usage: "claims list [--state S] [--json] | show USER ORDER (with its history) | approve|reject USER ORDER [--by NAME] [--note TEXT] | retry USER ORDER [--by NAME]",
+        summary: "inspect claims; approve or reject those held for review; retry a failed one",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["config", "state", "by"], flags: ["json"])
-        guard let action = arguments.positionals.first else { throw UsageError("claims needs list, show, approve or reject") }
+        let arguments = try Arguments(words, valued: ["config", "state", "by", "note"], flags: ["json"])
+        guard let action = arguments.positionals.first else { throw UsageError("claims needs list, show, approve, reject or retry") }
         let ledger = ClaimLedger(database: try KeeperDatabase.open(configPath: arguments.value("config")))
         switch action {
         case "list":
@@ -33,7 +34,7 @@ enum ClaimsCommand {
                 }
             }
             return .ok
-        case "show", "approve", "reject":
+        case "show", "approve", "reject", "retry":
             let (user, order) = try claimKey(arguments.positionals.dropFirst())
             if action == "show" {
                 guard let claim = try KeeperFailure.map({ () throws(KeeperError) in try ledger.claim(user: user, orderID: order) }) else {
@@ -47,12 +48,21 @@ enum ClaimsCommand {
                 return .ok
             }
             let name = arguments.value("by") ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            if action == "retry" {
+                guard arguments.value("note") == nil else { throw UsageError("--note applies to approve and reject") }
+                let claim = try KeeperFailure.map { () throws(KeeperError) in try ledger.retry(user: user, orderID: order, by: name) }
+                print("\(claim.subject) retried by \(name); state \(claim.state.rawValue): the keeper verifies it again on its next pass")
+                return .ok
+            }
             let decision: Claim.Review = action == "approve" ? .approved : .rejected
-            let claim = try KeeperFailure.map { () throws(KeeperError) in try ledger.review(user: user, orderID: order, decision, by: name) }
-            print("\(claim.subject) \(decision.rawValue) by \(name); state \(claim.state.rawValue)")
+            let claim = try KeeperFailure.map { () throws(KeeperError) in
+                try ledger.review(user: user, orderID: order, decision, by: name, note: arguments.value("note"))
+            }
+            let next = decision == .approved ? "the keeper writes the verdict and pays" : "the keeper writes \"not paid\" on-chain"
+            print("\(claim.subject) \(decision.rawValue) by \(name); state \(claim.state.rawValue): \(next) on its next pass")
             return .ok
         default:
-            throw UsageError("unknown claims action \(action): use list, show, approve or reject")
+            throw UsageError("unknown claims action \(action): use list, show, approve, reject or retry")
         }
     }
 
@@ -73,6 +83,8 @@ extension Claim {
             "amount": amount.map { .string($0.description) } ?? .null, "liquidated": liquidated.map(JSON.bool) ?? .null,
             "evidenceId": evidenceID.map(JSON.string) ?? .null, "positionId": positionID.map(JSON.string) ?? .null, "evidenceRoot": evidenceRoot.map { .string($0.description) } ?? .null,
             "reason": reason.map(JSON.string) ?? .null, "attempts": JSON(attempts), "review": review.map { .string($0.rawValue) } ?? .null,
+            "reviewBy": reviewBy.map(JSON.string) ?? .null, "reviewNote": reviewNote.map(JSON.string) ?? .null,
+            "undecidedSince": undecidedSince.map { JSON(Int($0)) } ?? .null,
             "requestBlock": JSON(Int(requestBlockNumber)), "requestTx": .string(requestTxHash.description),
             "requestLogIndex": JSON(Int(requestLogIndex)),
         ]

@@ -25,9 +25,14 @@ enum KeysCommand {
             let region = try region(arguments)
             let key = try masterKey(environment)
             let credentials = try readCredentials().inRegion(region)
-            guard let vault = try open(path, create: true, key: key) else { throw CommandFailure(.config, "cannot open \(path)") }
-            try perform { try vault.add(wallet: wallet, alias: alias, credentials: credentials) }
-            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))")
+            guard let database = try DatabaseOption.open(path, create: true) else { throw CommandFailure(.config, "cannot open \(path)") }
+            let vault = KeyVault(database: database, masterKey: key)
+            // The wallet's claims waiting in needs_key are resumed in the same transaction.
+            let resumed = try perform { try database.transaction { db in
+                try vault.add(wallet: wallet, alias: alias, credentials: credentials)
+                return try ClaimLedger.resumeNeedingKey(wallet: try KeyVault.normalizedWallet(wallet), in: db)
+            } }
+            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))\(resumed > 0 ? "; \(resumed) claim(s) waiting for a key resumed" : "")")
         case "list":
             try noOptions(arguments, except: [], action)
             guard let vault = try open(path, create: false, key: nil) else { print("no keys (no database at \(path))"); return .ok }

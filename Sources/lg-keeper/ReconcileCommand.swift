@@ -18,8 +18,15 @@ enum ReconcileCommand {
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 3))
         let reader = ContractReader(rpc: rpc, contract: config.chain.contract)
         _ = try await KeeperFailure.map { () async throws(KeeperError) in try await PoolAsset.check(reader, against: config.pool) }
+        // The signer's address recognises the keeper's own transactions that the database does not hold.
+        let signer: Address?
+        do { signer = try Signer.load(config.signer).address } catch {
+            FileHandle.standardError.write(Data("reconcile: \(error.message); only transactions stored in the database count as the keeper's\n".utf8))
+            signer = nil
+        }
         let reconciler = Reconciler(database: database, reader: reader,
-                                    chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch)
+                                    chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations), pauseOnMismatch: config.reconcile.pauseOnMismatch,
+                                    signer: signer)
         let mismatches = try await KeeperFailure.map { () async throws(KeeperError) in try await reconciler.run() }
         if arguments.flag("json") {
             print(JSON.object(["clean": .bool(mismatches.isEmpty), "mismatches": .array(mismatches.map(\.json))]).serializedString)

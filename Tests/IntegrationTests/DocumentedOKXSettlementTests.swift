@@ -1,6 +1,8 @@
 import Foundation
+import OKX
 import Testing
 import TestSupport
+import Verification
 import Wire
 @testable import Ethereum
 @testable import Keeper

@@ -106,43 +106,65 @@ import Wire
         #expect(leaks.isEmpty, "\(leaks)")
     }
 
-    @Test(.timeLimit(.minutes(3))) func aPayoutAboveReviewAboveWaitsForTheOperator() async throws {
+    /// Issue 13, item 5: a verdict above `reviewAbove` is held before `verifyPayout`. Approve writes
+    /// it and pays; reject writes "not paid" (amount 0) with the operator's decision sealed into new
+    /// evidence; a keeper rebuilt from the chain with a fresh database pays nothing more, and knows
+    /// the transactions on-chain as its own.
+    @Test(.timeLimit(.minutes(4))) func aPayoutAboveReviewAboveIsHeldBeforeItsVerdictAndARejectionIsWrittenAsNotPaid() async throws {
         let harness = try SettlementHarness(policy: ["reviewAbove": "20"])
         defer { harness.stop() }
         let claims = try fileClaims(harness, Array(Self.liquidations.prefix(2)))
         let (approved, rejected) = (claims[0], claims[1])
-        func decide(_ action: String, _ c: (user: Int, scenario: OKXScenario)) throws -> KeeperBinary.Result {
-            try KeeperBinary.run(["claims", action, harness.devnet.deployment.users[c.user].address, c.scenario.ordId, "--by", "test-operator",
-                                  "--config", harness.configPath])
+        func decide(_ action: String, _ c: (user: Int, scenario: OKXScenario), _ extra: [String] = []) throws -> KeeperBinary.Result {
+            try KeeperBinary.run(["claims", action, harness.devnet.deployment.users[c.user].address, c.scenario.ordId, "--by", "test-operator"] + extra
+                                 + ["--config", harness.configPath])
         }
+        var heldRoot: Hash?
 
         let stopped = try await whileKeeperRuns(harness) {
             try #require(try await harness.waitForClaims(seconds: 90) { $0.count(.heldReview) == 2 })
-            // Held, not paid, however many rounds pass.
+            // Held, not written, however many rounds pass: nothing is on-chain yet.
             try await Task.sleep(for: .seconds(1))
-            #expect(try harness.ledger().list(state: .heldReview).count == 2)
-            #expect(try harness.ledger().list(state: .heldReview).allSatisfy { $0.reason?.contains("reviewAbove") == true })
+            let held = try harness.ledger().list(state: .heldReview)
+            #expect(held.count == 2)
+            #expect(held.allSatisfy { $0.reason?.contains("reviewAbove") == true && $0.evidenceRoot != nil && $0.liquidated == true })
+            #expect(try harness.database().fetchOne("SELECT count(*) FROM txs", as: Int.self) == 0, "no verifyPayout before the review")
+            for c in claims { #expect(try await harness.onChainClaim(user: c.user, c.scenario).verified == false) }
+            heldRoot = try harness.claim(user: rejected.user, rejected.scenario)?.evidenceRoot
 
-            let rejecting = try decide("reject", rejected)
+            let rejecting = try decide("reject", rejected, ["--note", "fills do not match the position"])
             #expect(rejecting.status == 0, "\(rejecting.stderr)")
             let approving = try decide("approve", approved)
             #expect(approving.status == 0, "\(approving.stderr)")
-            let approvedOrder = try UInt256(decimal: approved.scenario.ordId)
-            try #require(try await harness.waitForClaims(seconds: 60) { $0.contains { $0.orderID == approvedOrder && $0.state == .paid } })
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.paid) == 1 && $0.count(.rejected) == 1 })
             // A reconciliation pass (every second) runs after the rejection; `expectSettledOnce` checks it found nothing.
             try await Task.sleep(for: .seconds(1.5))
         }
 
         let paid = try #require(try harness.claim(user: approved.user, approved.scenario))
         let expected = try harness.expectedAmount(approved.scenario)
-        #expect(paid.review == .approved && paid.amount == expected)
+        #expect(paid.state == .paid && paid.review == .approved && paid.amount == expected)
         #expect(try await harness.onChainClaim(user: approved.user, approved.scenario).claimed)
 
         let refused = try #require(try harness.claim(user: rejected.user, rejected.scenario))
-        #expect(refused.state == .failed && refused.review == .rejected, "\(refused.state.rawValue)")
-        #expect(refused.reason == "rejected by operator test-operator")
+        #expect(refused.state == .rejected && refused.review == .rejected && refused.reviewBy == "test-operator", "\(refused.state.rawValue)")
+        #expect(refused.amount == .zero && refused.reason == "rejected by operator test-operator: fills do not match the position", "\(refused.reason ?? "")")
         let refusedOnChain = try await harness.onChainClaim(user: rejected.user, rejected.scenario)
-        #expect(refusedOnChain.verified && refusedOnChain.liquidated && !refusedOnChain.claimed, "the verdict stands on-chain; nothing is paid")
+        #expect(refusedOnChain.verified && refusedOnChain.amount == .zero && refusedOnChain.liquidated && !refusedOnChain.claimed,
+                "\"not paid\" on-chain, the liquidation as found")
+        #expect(refusedOnChain.evidenceRoot == refused.evidenceRoot && refused.evidenceRoot != heldRoot, "a new bundle, resealed")
+        // The new bundle holds the decision and names the bundle it amends; it verifies against the chain.
+        let evidenceID = try #require(refused.evidenceID)
+        let path = try #require(try harness.database().fetchOne("SELECT path FROM evidence WHERE evidence_id = ?", [evidenceID], as: String.self))
+        let document = try JSON(parsing: String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self))
+        let review = document["normalized"]?["review"]
+        #expect(review?["decision"]?.stringValue == "rejected-by-operator" && review?["operator"]?.stringValue == "test-operator")
+        #expect(review?["note"]?.stringValue == "fills do not match the position")
+        #expect(document["normalized"]?["payout"]?["amount"]?.stringValue == "0")
+        #expect(document["evidence"]?["parentRoot"]?.stringValue == heldRoot?.description)
+        let checked = try KeeperBinary.run(["evidence", "verify", evidenceID, "--chain", "--config", harness.configPath], environment: harness.environment)
+        #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
+
         let again = try decide("approve", rejected)
         #expect(again.status != 0 && again.stderr.contains("not held_review"), "a rejected claim cannot be approved later: \(again.stderr)")
         try expectSettledOnce(harness, verified: 2, paid: 1, log: stopped.stderr)
@@ -157,6 +179,33 @@ import Wire
         for secret in harness.secrets { #expect(!shown.stdout.contains(secret) && !shown.stderr.contains(secret) && !stopped.stderr.contains(secret)) }
         let leaks = try harness.filesContainingSecrets()
         #expect(leaks.isEmpty, "\(leaks)")
+
+        // The database is lost. A keeper indexing the same chain from scratch (no keys, no
+        // approvals) adopts both verdicts: the rejected claim stays unpaid, nothing is sent.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: harness.databasePath + suffix) }  // absent -wal/-shm are fine
+        let rebuilt = try await whileKeeperRuns(harness) {
+            let fresh = try harness.database()
+            try #require(try await harness.waitUntil(seconds: 30) {
+                try fresh.fetchOne("SELECT count(*) FROM sqlite_master WHERE name = 'claims'", as: Int.self) == 1
+            }, "the rebuilt keeper never created its tables")
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count == 2 && $0.allSatisfy(\.state.isFinal) })
+            try await Task.sleep(for: .seconds(1.5))  // reconciliation passes run on the rebuilt database
+        }
+        #expect(try harness.claim(user: rejected.user, rejected.scenario)?.state == .rejected)
+        let adopted = try #require(try harness.claim(user: approved.user, approved.scenario))
+        #expect(adopted.state == .paid && adopted.amount == paid.amount)
+        // The evidence files survived the database: the adopted verdict finds its evidence and position there.
+        #expect(adopted.evidenceID == paid.evidenceID && adopted.positionID == paid.positionID && adopted.positionID != nil,
+                "\(adopted.evidenceID ?? "-") \(adopted.positionID ?? "-")")
+        let database = try harness.database()
+        #expect(try database.fetchOne("SELECT count(*) FROM txs", as: Int.self) == 0, "the rebuilt keeper sent nothing: \(rebuilt.stderr.suffix(2_000))")
+        let executed = try await CrashSafetyTests.eventCounts(LeverageGuardContract.payoutExecuted, harness: harness, contract: try harness.contract)
+        #expect(executed.values.reduce(0, +) == 1)
+        // Its own transactions are recognised by their sender: no foreign_verification / foreign_payout.
+        let mismatches = try database.fetchAll("SELECT body FROM alerts WHERE kind = 'reconciliation_mismatch'").map { try $0.get(0, as: String.self) }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        let reconcile = try KeeperBinary.run(["reconcile", "--json", "--config", harness.configPath], environment: harness.environment)
+        #expect(reconcile.status == 0, "\(reconcile.stdout) \(reconcile.stderr)")
     }
 
     /// Other users' transactions that each burn a whole block's gas at a 5 gwei tip crowd out the

@@ -34,10 +34,21 @@ struct ClaimFixture {
 }
 
 @Suite struct ClaimStateTests {
-    @Test func finalStatesHaveNoSuccessorsAndEveryOtherStateCanFail() {
+    @Test func finalStatesHaveNoSuccessorsButAFailedClaimCanBeRetriedAndEveryOtherStateCanFail() {
         for state in ClaimState.allCases {
-            if state.isFinal { #expect(state.successors.isEmpty, "\(state)") } else { #expect(state.successors.contains(.failed), "\(state)") }
+            switch state {
+            case .failed: #expect(state.successors == [.requested], "only an operator's `claims retry` leaves failed")
+            case .paid, .rejected: #expect(state.successors.isEmpty, "\(state)")
+            default: #expect(!state.isFinal && state.successors.contains(.failed), "\(state)")
+            }
         }
+    }
+
+    @Test func aHeldClaimMayBeWrittenOnChainOrRetriedOnlyFromReview() {
+        // Review before the verdict: verifying → held_review → verify_pending; an undecided claim retried → requested.
+        #expect(ClaimState.verifying.successors.contains(.heldReview))
+        #expect(Set(ClaimState.allCases.filter { $0.successors.contains(.verifyPending) }) == [.verifying, .heldReview])
+        #expect(Set(ClaimState.allCases.filter { $0.successors.contains(.requested) }) == [.heldReview, .failed])
     }
 
     @Test func paymentOnlyFollowsAPendingExecution() {
@@ -124,12 +135,20 @@ struct ClaimFixture {
             try fixture.ledger.transition(claim, to: next)
             claim = try fixture.ledger.claim(id: claim.id)!
         }
-        let approved = try fixture.ledger.review(user: address, orderID: 5, .approved, by: "alice")
-        #expect(approved.state == .heldReview)
-        #expect(approved.review == .approved)
-        let rejected = try fixture.ledger.review(user: address, orderID: 5, .rejected, by: "bob")
-        #expect(rejected.state == .failed)
-        #expect(rejected.reason == "rejected by operator bob")
+        // A held claim without a verdict cannot be approved: the refusal says what to do instead.
+        #expect { try fixture.ledger.review(user: address, orderID: 5, .approved, by: "alice") } throws: { error in
+            (error as? KeeperError)?.message.contains("claims retry") == true
+        }
+        try fixture.database.execute("UPDATE claims SET amount = '7', liquidated = 1, evidence_root = ? WHERE id = ?",
+                                     ["0x" + String(repeating: "22", count: 32), claim.id])
+        let approved = try fixture.ledger.review(user: address, orderID: 5, .approved, by: "alice", note: "checked the fills")
+        #expect(approved.state == .heldReview, "the pipeline acts on the decision")
+        #expect(approved.review == .approved && approved.reviewBy == "alice" && approved.reviewNote == "checked the fills")
+        #expect(approved.nextAttemptAt == 0)
+        // Decided once: a second decision is refused.
+        #expect(throws: KeeperError.self) { try fixture.ledger.review(user: address, orderID: 5, .rejected, by: "bob") }
+        let reviews = try fixture.database.fetchAll("SELECT detail FROM audit_log WHERE kind = 'claim.review'").map { try JSON(parsing: try $0.get(0, as: String.self)) }
+        #expect(reviews.count == 1 && reviews.first?["by"]?.stringValue == "alice" && reviews.first?["note"]?.stringValue == "checked the fills")
         #expect(try AuditLog.verify(fixture.database).broken == nil)
     }
 

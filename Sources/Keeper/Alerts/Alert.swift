@@ -11,7 +11,9 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case feeCapReached = "fee_cap_reached"
     case signerBalanceLow = "signer_balance_low"
     case rpcDown = "rpc_down"
-    /// OKX answered 50102: this host's clock is off by more than OKX allows (30 s).
+    /// A trader's OKX key is expired, revoked, wrong or lacks Read: their claims wait in `needs_key`.
+    case keyInvalid = "key_invalid"
+    /// OKX refused this host's timestamps (50102): the clock is off.
     case okxClockSkew = "okx_clock_skew"
 }
 

@@ -25,9 +25,14 @@ public struct Claim: Sendable, Equatable {
     public let nextAttemptAt: Int64
     /// An operator's decision on a held claim.
     public let review: Review?
+    /// Who made `review`, and their note.
+    public let reviewBy: String?
+    public let reviewNote: String?
+    /// When verification first came back undecided (epoch ms), while it has not decided since.
+    public let undecidedSince: Int64?
     /// The UTC day (days since 1970, chain time) the payout was submitted on; counts against that day's limit.
     public let payoutDay: Int64?
-    /// The OKX position (`posId`) whose loss the verdict covers.
+    /// The OKX position whose loss the verdict covers: its lifecycle identity (`posId@cTime`).
     public let positionID: String?
     public let requestBlockNumber: UInt64
     public let requestTxHash: Hash
@@ -37,6 +42,9 @@ public struct Claim: Sendable, Equatable {
         case approved
         case rejected
     }
+
+    /// Whether the claim carries a verdict (amount, liquidated, evidence root) of its own.
+    public var hasVerdict: Bool { amount != nil && liquidated != nil && evidenceRoot != nil }
 
     /// `user/orderId`, how logs and the audit log name a claim.
     public var subject: String { "\(user.description.lowercased())/\(orderID)" }
@@ -60,6 +68,9 @@ public struct Claim: Sendable, Equatable {
         attempts = try row.get("attempts")
         nextAttemptAt = try row.get("next_attempt_at")
         review = try row.get("review", as: String?.self).flatMap(Review.init(rawValue:))
+        reviewBy = try row.get("review_by", as: String?.self)
+        reviewNote = try row.get("review_note", as: String?.self)
+        undecidedSince = try row.get("undecided_since", as: Int64?.self)
         payoutDay = try row.get("payout_day", as: Int64?.self)
         positionID = try row.get("position_id", as: String?.self)
         requestBlockNumber = try row.get("request_block_number")

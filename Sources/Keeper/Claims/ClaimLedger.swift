@@ -19,13 +19,17 @@ public struct ClaimLedger {
         public var reason: String??
         public var attempts: Int?
         public var nextAttemptAt: Int64?
-        public var review: Claim.Review?
+        public var review: Claim.Review??
+        public var reviewBy: String??
+        public var reviewNote: String??
         public var payoutDay: Int64?
         public var positionID: String?
+        public var undecidedSince: Int64??
 
         public init(amount: UInt256? = nil, liquidated: Bool? = nil, evidenceID: String? = nil, evidenceRoot: Hash? = nil,
-                    reason: String?? = nil, attempts: Int? = nil, nextAttemptAt: Int64? = nil, review: Claim.Review? = nil,
-                    payoutDay: Int64? = nil, positionID: String? = nil) {
+                    reason: String?? = nil, attempts: Int? = nil, nextAttemptAt: Int64? = nil, review: Claim.Review?? = nil,
+                    reviewBy: String?? = nil, reviewNote: String?? = nil, payoutDay: Int64? = nil, positionID: String? = nil,
+                    undecidedSince: Int64?? = nil) {
             self.amount = amount
             self.liquidated = liquidated
             self.evidenceID = evidenceID
@@ -34,8 +38,11 @@ public struct ClaimLedger {
             self.attempts = attempts
             self.nextAttemptAt = nextAttemptAt
             self.review = review
+            self.reviewBy = reviewBy
+            self.reviewNote = reviewNote
             self.payoutDay = payoutDay
             self.positionID = positionID
+            self.undecidedSince = undecidedSince
         }
 
         var assignments: [(column: String, value: any DatabaseValueConvertible)] {
@@ -47,9 +54,12 @@ public struct ClaimLedger {
             if let reason { list.append(("reason", reason)) }
             if let attempts { list.append(("attempts", attempts)) }
             if let nextAttemptAt { list.append(("next_attempt_at", nextAttemptAt)) }
-            if let review { list.append(("review", review.rawValue)) }
+            if let review { list.append(("review", review?.rawValue)) }
+            if let reviewBy { list.append(("review_by", reviewBy)) }
+            if let reviewNote { list.append(("review_note", reviewNote)) }
             if let payoutDay { list.append(("payout_day", payoutDay)) }
             if let positionID { list.append(("position_id", positionID)) }
+            if let undecidedSince { list.append(("undecided_since", undecidedSince)) }
             return list
         }
 
@@ -60,7 +70,10 @@ public struct ClaimLedger {
             if let evidenceID { detail["evidenceId"] = .string(evidenceID) }
             if let evidenceRoot { detail["evidenceRoot"] = .string(evidenceRoot.description) }
             if let reason { detail["reason"] = reason.map { .string($0) } ?? .null }
-            if let review { detail["review"] = .string(review.rawValue) }
+            if let review { detail["review"] = review.map { .string($0.rawValue) } ?? .null }
+            if let reviewBy { detail["reviewBy"] = reviewBy.map { .string($0) } ?? .null }
+            if let reviewNote { detail["reviewNote"] = reviewNote.map { .string($0) } ?? .null }
+            if let undecidedSince { detail["undecidedSince"] = undecidedSince.map { JSON(Int($0)) } ?? .null }
             if let payoutDay { detail["payoutDay"] = JSON(Int(payoutDay)) }
             if let positionID { detail["positionId"] = .string(positionID) }
             return detail
@@ -163,29 +176,78 @@ public struct ClaimLedger {
         }
     }
 
-    /// Records an operator's decision on a claim held for review. `approve` lets the pipeline pay
-    /// it on its next pass; `reject` ends it in `failed`.
-    public func review(user: Address, orderID: UInt256, _ decision: Claim.Review, by operatorName: String) throws(KeeperError) -> Claim {
+    /// Records an operator's decision on a claim held for review, audited; the pipeline acts on it
+    /// at once. `approve` lets it write the held verdict (or pay a verdict already on-chain);
+    /// `reject` makes it write "not paid" on-chain (amount 0, the decision sealed in the evidence),
+    /// or end the claim in `failed` when the contract already holds a verdict. A claim held without
+    /// a verdict cannot be approved: `retry` checks it again.
+    public func review(user: Address, orderID: UInt256, _ decision: Claim.Review, by operatorName: String,
+                       note: String? = nil) throws(KeeperError) -> Claim {
         try IndexStore.wrap {
             try database.transaction { db in
-                guard let claim = try db.fetchOne("SELECT * FROM claims WHERE user = ? AND order_id = ?",
-                                                  [user.description.lowercased(), orderID.description]).map(Claim.init(row:)) else {
-                    throw KeeperError(.badData, "no claim for user \(user) and order \(orderID)")
-                }
+                let claim = try Self.claim(user: user, orderID: orderID, in: db)
                 guard claim.state == .heldReview else {
                     throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue), not held_review: only held claims can be approved or rejected")
                 }
-                switch decision {
-                case .approved:
-                    try db.execute("UPDATE claims SET review = 'approved', next_attempt_at = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?", [claim.id])
-                    try AuditLog.append(db, kind: "claim.review", subject: claim.subject,
-                                        detail: ["decision": "approved", "by": .string(operatorName)])
-                case .rejected:
-                    try Self.transition(claim, to: .failed, Changes(reason: .some("rejected by operator \(operatorName)"), review: .rejected),
-                                   why: "operator review", in: db)
+                if let earlier = claim.review {
+                    throw KeeperError(.badData, "claim \(claim.subject) was already \(earlier.rawValue) by \(claim.reviewBy ?? "an operator"); the keeper is acting on it")
                 }
-                return try db.fetchOne("SELECT * FROM claims WHERE id = ?", [claim.id]).map(Claim.init(row:))!
+                if decision == .approved && !claim.hasVerdict {
+                    throw KeeperError(.badData, "claim \(claim.subject) has no verdict to approve (\(claim.reason ?? "held")): `lg-keeper claims retry` checks it again, `claims reject` writes \"not paid\"")
+                }
+                _ = try db.execute("""
+                    UPDATE claims SET review = ?, review_by = ?, review_note = ?, next_attempt_at = 0,
+                        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND state = 'held_review'
+                    """, [decision.rawValue, operatorName, note, claim.id])
+                var detail: [String: JSON] = ["decision": .string(decision.rawValue), "by": .string(operatorName)]
+                if let note { detail["note"] = .string(note) }
+                try AuditLog.append(db, kind: "claim.review", subject: claim.subject, detail: .object(detail))
+                return try Self.claim(user: user, orderID: orderID, in: db)
             }
         }
+    }
+
+    /// An operator's `claims retry`: a `failed` claim, or one held for review without a verdict, goes
+    /// back to `requested` with its attempts, decision window and review cleared, audited.
+    public func retry(user: Address, orderID: UInt256, by operatorName: String) throws(KeeperError) -> Claim {
+        try IndexStore.wrap {
+            try database.transaction { db in
+                let claim = try Self.claim(user: user, orderID: orderID, in: db)
+                switch claim.state {
+                case .failed: break
+                case .heldReview where !claim.hasVerdict: break
+                case .heldReview:
+                    throw KeeperError(.badData, "claim \(claim.subject) is held with a verdict: decide it with `lg-keeper claims approve` or `claims reject`")
+                default:
+                    throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue): only a failed claim, or one held without a verdict, can be retried")
+                }
+                try Self.transition(claim, to: .requested, Changes(reason: .some("retried by operator \(operatorName) (was: \(claim.reason ?? claim.state.rawValue))"),
+                                                                  attempts: 0, nextAttemptAt: 0, review: .some(nil), reviewBy: .some(nil),
+                                                                  reviewNote: .some(nil), undecidedSince: .some(nil)),
+                                    why: "operator retry by \(operatorName)", in: db)
+                return try Self.claim(user: user, orderID: orderID, in: db)
+            }
+        }
+    }
+
+    /// A key was added for `wallet`: its claims waiting in `needs_key` are looked at on the next
+    /// pass, with no operator. Runs inside the caller's transaction (the vault write); audited.
+    /// Returns how many claims were resumed.
+    @discardableResult
+    public static func resumeNeedingKey(wallet: String, in db: Database) throws -> Int {
+        let user = wallet.lowercased()
+        let resumed = try db.execute("UPDATE claims SET next_attempt_at = 0 WHERE user = ? AND state = 'needs_key'", [user])
+        if resumed > 0 {
+            try AuditLog.append(db, kind: "claims.key_added", subject: user, detail: ["resumed": JSON(resumed)])
+        }
+        return resumed
+    }
+
+    private static func claim(user: Address, orderID: UInt256, in db: Database) throws -> Claim {
+        guard let claim = try db.fetchOne("SELECT * FROM claims WHERE user = ? AND order_id = ?",
+                                          [user.description.lowercased(), orderID.description]).map(Claim.init(row:)) else {
+            throw KeeperError(.badData, "no claim for user \(user) and order \(orderID)")
+        }
+        return claim
     }
 }

@@ -3,10 +3,30 @@ import Foundation
 import OKX
 import Store
 import Vault
+import Verification
 import Wire
+
+/// What the pipeline asks of verification: the user's key, and one attempt with it. `ClaimVerifier`
+/// in production; tests stand in for the verdict engine's outcomes with a double.
+public protocol ClaimVerifying: Sendable {
+    func key(for claim: Claim) -> ClaimVerifier.KeyLookup
+    /// The alias the vault holds the claim's key under, for the operator.
+    func keyAlias(for claim: Claim) throws(KeeperError) -> String
+    func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt
+}
+
+extension ClaimVerifier: ClaimVerifying {
+    public func keyAlias(for claim: Claim) throws(KeeperError) -> String {
+        do { return try vault().credentials(wallet: claim.user.description).alias } catch {
+            throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
+        }
+    }
+}
 
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
 /// find the user's key, verify on OKX, record the verdict on-chain, check the payout policy, pay.
+/// Nothing uncertain is written: an undecided claim is checked again for the decision window, then
+/// held for an operator, as is a verdict above `reviewAbove`, before `verifyPayout`.
 ///
 /// Every step that writes a transaction goes through `TxManager.submit`, which commits the signed
 /// transaction and the claim's new state together before broadcasting; every other step is one
@@ -17,34 +37,52 @@ public final class ClaimPipeline {
         public var chainID: UInt64
         public var contract: Address
         public var policy: PayoutPolicy
-        /// How long a claim without a key, or waiting for a limit or funds, rests before it is looked at again.
+        /// How long a claim without a key, or waiting for a limit, funds or a review, rests before it is looked at again.
         public var recheckMilliseconds: Int64 = 30_000
         /// Backoff after a transient OKX failure: base · 2^attempts, capped.
         public var backoffBaseMilliseconds: Int64 = 2_000
         public var backoffCapMilliseconds: Int64 = 600_000
         /// Transient failures tolerated before the claim fails.
         public var maxTransientAttempts = 12
+        /// How long an undecided verification is checked again before it goes to an operator (`policy.decisionWindowHours`).
+        public var decisionWindowMilliseconds: Int64 = 24 * 3_600_000
+        /// The first recheck of an undecided claim; each later one waits as long as the claim has been undecided, up to the cap.
+        public var undecidedFirstRecheckMilliseconds: Int64 = 60_000
+        public var undecidedRecheckCapMilliseconds: Int64 = 3_600_000
+        /// How long a claim whose key OKX refused waits before that key is tried again; `keys add` resumes it at once.
+        public var keyRecheckMilliseconds: Int64 = 3_600_000
+        /// How long a claim waits when the vault or the evidence files cannot be used: not the claim's fault, no attempt is used.
+        public var faultRecheckMilliseconds: Int64 = 30_000
         /// A pass starts no claim after this long, so that the next round follows the chain (and
         /// sees a reorg) soon even when OKX is slow and many claims wait; the rest wait one round.
         public var passBudgetMilliseconds: Int64 = 5_000
+
+        public init(chainID: UInt64, contract: Address, policy: PayoutPolicy) {
+            self.chainID = chainID
+            self.contract = contract
+            self.policy = policy
+        }
     }
 
     public let settings: Settings
     let ledger: ClaimLedger
     let reader: ContractReader
     let transactions: TxManager
-    let verifier: ClaimVerifier
+    let verifier: any ClaimVerifying
+    /// Where an operator's rejection is sealed into evidence.
+    let archive: EvidenceArchive?
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
 
-    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: ClaimVerifier,
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
+                archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
         self.ledger = ledger
         self.reader = reader
         self.transactions = transactions
         self.verifier = verifier
+        self.archive = archive
         self.clock = clock
         self.log = log
     }
@@ -104,7 +142,8 @@ public final class ClaimPipeline {
         switch claim.state {
         case .requested, .needsKey, .verifying: return try await verify(claim)
         case .verifyPending: return try await settleVerification(claim)
-        case .verified, .awaitingLimit, .awaitingFunds, .heldReview: return try await pay(claim)
+        case .heldReview: return try await held(claim)
+        case .verified, .awaitingLimit, .awaitingFunds: return try await pay(claim)
         case .executePending: return try await settlePayment(claim)
         case .paid, .rejected, .failed: return false
         }
@@ -118,7 +157,10 @@ extension ClaimPipeline {
         // A verdict already on-chain (ours, before a crash, or another signer's) is adopted, never signed again.
         let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
         guard onChain.exists else { throw KeeperError(.badData, "claim \(claim.subject) is indexed but the contract has no such claim") }
-        if onChain.verified { return try adoptVerdict(onChain, claim) }
+        if onChain.verified { return try await adoptVerdict(onChain, claim) }
+        // A verifyPayout of this job still in flight (e.g. one a reorg sent back to the pool): its
+        // outcome decides, and no second one is signed beside it.
+        if try waitForFlight(claim, .verify) { return false }
 
         let now = clock()
         let credentials: OKXCredentials
@@ -132,7 +174,7 @@ extension ClaimPipeline {
                                                            nextAttemptAt: now + settings.recheckMilliseconds))
             return true
         case .unreadable(let why):
-            return try retryLater(claim, why: why, now: now)
+            return try waitOutFault(claim, why: why, now: now)
         case .found(let key):
             credentials = key
         }
@@ -143,14 +185,33 @@ extension ClaimPipeline {
             guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
             claim = moved
         }
-        switch try await verifier.verify(claim, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim)) {
+        let attempt: VerificationAttempt
+        do {
+            attempt = try await verifier.verify(claim, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim))
+        } catch where error.code == .store {
+            throw error  // the pass ends; the claim keeps its state and its attempts
+        } catch where error.code == .unavailable {
+            return try waitOutFault(claim, why: "verification could not finish here: \(error.message)", now: now)
+        } catch {
+            // Whatever one claim's OKX answers make the verifier throw stays that claim's problem: run goes on.
+            log("level=error msg=\"verification threw\" claim=\(claim.subject) code=\(error.code.rawValue) error=\"\(error.message)\"")
+            return try retryLater(claim, why: "verification failed: \(error.message)", now: now)
+        }
+        switch attempt {
         case .permanent(let why):
             try ledger.transition(claim, to: .failed, .init(reason: .some(why)), why: "verification failed")
             return true
         case .transient(let why), .undecided(let why), .keyInvalid(let why):
             return try retryLater(claim, why: why, now: now)
+        case .keyInvalid(let why):
+            return try parkForKey(claim, why: why, now: now)
+        case .undecided(let why):
+            return try undecided(claim, why: why, now: now)
         case .verdict(let verdict):
-            return try await submitVerdict(verdict, for: claim)
+            if verdict.liquidated, verdict.amount > settings.policy.reviewAbove, claim.review != .approved {
+                return try holdForReview(verdict, claim, now: now)
+            }
+            return try await submitVerdict(verdict, for: claim, why: "verdict \(verdict.liquidated ? "liquidated" : "not liquidated") sent on-chain")
         }
     }
 
@@ -167,24 +228,143 @@ extension ClaimPipeline {
         return true
     }
 
-    private func submitVerdict(_ verdict: ClaimVerdict, for claim: Claim) async throws(KeeperError) -> Bool {
+    /// The vault or this host's evidence files cannot be used: not the claim's fault, so no attempt
+    /// is used; the claim waits in `verifying` (one audit row when the reason changes).
+    private func waitOutFault(_ claim: Claim, why: String, now: Int64) throws(KeeperError) -> Bool {
+        let next = now + settings.faultRecheckMilliseconds
+        if claim.state == .verifying && claim.reason == why {
+            try ledger.reschedule(claim, at: next)
+            return false
+        }
+        try ledger.transition(claim, to: .verifying, .init(reason: .some(why), nextAttemptAt: next), why: "waiting out a fault that is not the claim's")
+        return true
+    }
+
+    /// OKX refused the trader's key (expired, revoked, wrong, no Read permission): the claim waits in
+    /// `needs_key` without using an attempt, and `key_invalid` names the wallet and the key's alias.
+    /// A new key (`keys add`) resumes it at once; otherwise the same key is tried again after `keyRecheckMilliseconds`.
+    private func parkForKey(_ claim: Claim, why: String, now: Int64) throws(KeeperError) -> Bool {
+        let wallet = claim.user.description.lowercased()
+        let alias = keyAlias(of: claim)
+        let reason = "OKX refused the key '\(alias)' of \(wallet) (\(why)): register a new one with `lg-keeper keys add --wallet \(wallet) --alias NAME`"
+        try IndexStore.wrap {
+            try ledger.database.transaction { db in
+                try ClaimLedger.transition(claim, to: .needsKey, .init(reason: .some(reason), nextAttemptAt: now + settings.keyRecheckMilliseconds),
+                                           why: "the trader's OKX key was refused", in: db)
+                try AlertOutbox.raise(db, .keyInvalid, "OKX refused the key '\(alias)' of wallet \(wallet): \(why); claim \(claim.subject) waits for a new key",
+                                      detail: ["wallet": .string(wallet), "alias": .string(alias), "claim": .string(claim.subject)],
+                                      dedupeKey: "key_invalid:\(wallet):\(alias)")
+            }
+        }
+        return true
+    }
+
+    /// The alias the vault holds the claim's key under, for the operator; "?" when it cannot be read now.
+    private func keyAlias(of claim: Claim) -> String {
+        do { return try verifier.keyAlias(for: claim) } catch {
+            log("level=warn msg=\"cannot read the key's alias\" claim=\(claim.subject) error=\"\(error.message)\"")
+            return "?"
+        }
+    }
+
+    /// What to do with a claim whose verification came back undecided at `now`.
+    enum UndecidedStep: Equatable {
+        /// Check again at `at` (epoch ms); undecided since `since`.
+        case recheck(at: Int64, since: Int64)
+        /// The decision window is over: hold the claim for an operator.
+        case hold(since: Int64)
+    }
+
+    /// The first recheck comes `undecidedFirstRecheckMilliseconds` after the first undecided answer;
+    /// each later one waits as long as the claim has been undecided (so the waits double), up to the
+    /// cap and never past the end of the window, when the claim is held.
+    static func undecidedStep(since: Int64?, now: Int64, settings: Settings) -> UndecidedStep {
+        let since = since ?? now
+        let deadline = since + settings.decisionWindowMilliseconds
+        guard now < deadline else { return .hold(since: since) }
+        let delay = min(settings.undecidedRecheckCapMilliseconds, max(settings.undecidedFirstRecheckMilliseconds, now - since))
+        return .recheck(at: min(now + delay, deadline), since: since)
+    }
+
+    /// An incomplete or inconsistent picture: nothing is written on-chain. The claim is checked
+    /// again until `decisionWindowMilliseconds` after the first undecided answer, then held for an
+    /// operator with the reason. Uses no attempt, and ends a streak of transient failures.
+    private func undecided(_ claim: Claim, why: String, now: Int64) throws(KeeperError) -> Bool {
+        switch Self.undecidedStep(since: claim.undecidedSince, now: now, settings: settings) {
+        case .hold(let since):
+            let hours = Double(settings.decisionWindowMilliseconds) / 3_600_000
+            let reason = "undecided for \(hours.formatted()) h: \(why): `lg-keeper claims retry` checks it again, `claims reject` writes \"not paid\""
+            try ledger.transition(claim, to: .heldReview, .init(reason: .some(reason), nextAttemptAt: now + settings.recheckMilliseconds, undecidedSince: .some(since)),
+                                  why: "no verdict within the decision window")
+            return true
+        case .recheck(let at, let since):
+            if claim.state == .verifying && claim.undecidedSince == since && claim.reason == why {
+                try ledger.reschedule(claim, at: at)
+                return false
+            }
+            // OKX answered: a streak of transient failures before this answer is over.
+            try ledger.transition(claim, to: .verifying, .init(reason: .some(why), attempts: 0, nextAttemptAt: at, undecidedSince: .some(since)),
+                                  why: "undecided, checked again in \(at - now) ms")
+            return true
+        }
+    }
+
+    /// A verdict that would pay more than `policy.reviewAbove` waits for an operator before anything
+    /// is written on-chain; the verdict is kept in the claim row.
+    private func holdForReview(_ verdict: ClaimVerdict, _ claim: Claim, now: Int64) throws(KeeperError) -> Bool {
+        let reason = "amount \(verdict.amount) is above reviewAbove \(settings.policy.reviewAbove): `lg-keeper claims approve` writes the verdict and pays, `claims reject` writes \"not paid\""
+        try IndexStore.wrap {
+            try ledger.database.transaction { db in
+                try ClaimLedger.transition(claim, to: .heldReview, .init(amount: verdict.amount, liquidated: verdict.liquidated, evidenceID: verdict.evidenceID,
+                                                                        evidenceRoot: verdict.evidenceRoot, reason: .some(reason), attempts: 0,
+                                                                        nextAttemptAt: now + settings.recheckMilliseconds, positionID: verdict.positionID),
+                                           why: "held for review before the verdict is written", in: db)
+                try Self.recordPosition(verdict, in: db)
+            }
+        }
+        return true
+    }
+
+    /// Signs and stores `verifyPayout` for `verdict` with the claim's move to `verify_pending`, in one
+    /// transaction. A job whose earlier transaction ended without the verdict on-chain (reverted,
+    /// dropped, or undone by a reorg) gets a new one: the contract was read just before.
+    private func submitVerdict(_ verdict: ClaimVerdict, for claim: Claim, why: String) async throws(KeeperError) -> Bool {
         let data = try Self.encode(LeverageGuardContract.verifyPayout,
                                    [.address(claim.user), .uint(claim.orderID), .uint(verdict.amount), .bool(verdict.liquidated), .bytes32(verdict.evidenceRoot)])
         let changes = ClaimLedger.Changes(amount: verdict.amount, liquidated: verdict.liquidated, evidenceID: verdict.evidenceID,
                                           evidenceRoot: verdict.evidenceRoot, reason: .some(verdict.refusal), attempts: 0, nextAttemptAt: 0,
                                           positionID: verdict.positionID)
         do {
-            try await transactions.submit(jobKey(claim, .verify), to: settings.contract, data: data) { db in
-                try ClaimLedger.transition(claim, to: .verifyPending, changes, why: "verdict \(verdict.liquidated ? "liquidated" : "not liquidated") sent on-chain", in: db)
+            var wrote = false
+            let stored = try await transactions.resubmit(jobKey(claim, .verify), to: settings.contract, data: data) { db in
+                try ClaimLedger.transition(claim, to: .verifyPending, changes, why: why, in: db)
+                try Self.recordPosition(verdict, in: db)
+                wrote = true
+            }
+            if !wrote {
+                // Another transaction of the job is in flight: never taken as this verdict's.
+                log("level=warn msg=\"verifyPayout not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
+                try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+                return false
+            }
+            if stored.generation > 0 {
+                log("msg=\"verifyPayout issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
             }
         } catch where error.code == .reverted {
             let reason = Self.reason(error)
             if reason.contains("already verified") {
-                return try adoptVerdict(try await reader.claim(user: claim.user, orderID: claim.orderID), claim)
+                return try await adoptVerdict(try await reader.claim(user: claim.user, orderID: claim.orderID), claim)
             }
             try ledger.transition(claim, to: .failed, .init(reason: .some("verifyPayout would revert: \(reason)")))
         }
         return true
+    }
+
+    /// The position identity a verdict covers, kept with its evidence row, so that a claim the
+    /// chain's verdict is adopted for after a reorg or a restore finds it again by root.
+    private static func recordPosition(_ verdict: ClaimVerdict, in db: Database) throws {
+        guard let position = verdict.positionID else { return }
+        try db.execute("UPDATE evidence SET position_id = ? WHERE evidence_id = ?", [position, verdict.evidenceID])
     }
 
     func settleVerification(_ claim: Claim) async throws(KeeperError) -> Bool {
@@ -196,27 +376,201 @@ extension ClaimPipeline {
         case nil, .feeCapReached: return false
         case .dropped:
             let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
-            if onChain.verified { return try adoptVerdict(onChain, claim, from: .verifyPending) }
-            try ledger.transition(claim, to: .failed, .init(reason: .some("the verifyPayout transaction was dropped: its nonce went to another transaction")))
-            return true
+            if onChain.verified { return try await adoptVerdict(onChain, claim) }
+            // Its nonce went to another transaction: not the claim's fault; the same verdict is sent again.
+            return try await reissue(claim, .verify, why: "the verifyPayout transaction was dropped: its nonce went to another transaction")
         case .confirmed:
             let paysOut = claim.liquidated == true && (claim.amount ?? .zero) > .zero
             try ledger.transition(claim, to: paysOut ? .verified : .rejected, why: "verifyPayout confirmed")
             CrashPoint.afterVerdict.reach(log)
             return true
         case .reverted(let reason):
+            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+            if onChain.verified { return try await adoptVerdict(onChain, claim) }
             try ledger.transition(claim, to: .failed, .init(reason: .some("verifyPayout reverted: \(reason ?? "no reason")")))
             return true
         }
     }
 
-    /// The contract already holds a verdict for this claim: take it as the claim's.
-    private func adoptVerdict(_ onChain: OnChainClaim, _ claim: Claim, from: ClaimState? = nil) throws(KeeperError) -> Bool {
+    /// The contract already holds a verdict for this claim: take it as the claim's, with the
+    /// evidence id and position identity of the local evidence whose root it names, if any.
+    private func adoptVerdict(_ onChain: OnChainClaim, _ claim: Claim) async throws(KeeperError) -> Bool {
         let paysOut = onChain.liquidated && onChain.amount > .zero
         let target: ClaimState = onChain.claimed ? .paid : (paysOut ? .verified : .rejected)
-        try ledger.transition(claim, to: target, .init(amount: onChain.amount, liquidated: onChain.liquidated, evidenceRoot: onChain.evidenceRoot),
-                              why: "verdict adopted from the contract")
+        var changes = ClaimLedger.Changes(amount: onChain.amount, liquidated: onChain.liquidated, evidenceRoot: onChain.evidenceRoot)
+        if let local = try localEvidence(root: onChain.evidenceRoot) {
+            changes.evidenceID = local.evidenceID
+            changes.positionID = local.positionID
+        }
+        if onChain.claimed { changes.payoutDay = try await payoutDay(of: claim) }
+        try ledger.transition(claim, to: target, changes, why: "verdict adopted from the contract")
         return true
+    }
+
+    /// The local evidence whose root is `root`, and the position identity it covers: from the
+    /// `evidence` row (the identity recorded with the verdict), else from the document's
+    /// `normalized.position`; with no row (a database rebuilt from the chain), from the evidence
+    /// files, whose names carry the root's first 16 hex digits.
+    func localEvidence(root: Hash) throws(KeeperError) -> (evidenceID: String, positionID: String?)? {
+        let row = try IndexStore.wrap {
+            try ledger.database.fetchOne("SELECT evidence_id, position_id, path FROM evidence WHERE root = ? ORDER BY created_at DESC LIMIT 1",
+                                         [root.description])
+        }
+        guard let row else { return evidenceFile(root: root) }
+        let (evidenceID, recorded, path) = try IndexStore.wrap {
+            (try row.get("evidence_id", as: String.self), try row.get("position_id", as: String?.self), try row.get("path", as: String.self))
+        }
+        if let recorded { return (evidenceID, recorded) }
+        do {
+            return (evidenceID, Self.positionIdentity(in: try EvidenceFiles.read(path: path)))
+        } catch {
+            log("level=warn msg=\"cannot read local evidence\" evidence=\(evidenceID) path=\"\(path)\" error=\"\(error.message)\"")
+            return (evidenceID, nil)
+        }
+    }
+
+    /// The evidence file sealed with `root` under the archive's directory (`YYYY-MM-DD/evi_YYYYMMDD_<16 hex>.json`), if any.
+    private func evidenceFile(root: Hash) -> (evidenceID: String, positionID: String?)? {
+        guard let directory = archive?.files.root else { return nil }
+        let suffix = "_" + String(root.description.dropFirst(2).prefix(16)) + ".json"
+        let days: [String]
+        do { days = try FileManager.default.contentsOfDirectory(atPath: directory) } catch { return nil }  // no evidence directory: nothing local
+        for day in days.sorted(by: >) {
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(day)") } catch { continue }  // a stray file, not a day directory
+            for name in names where name.hasPrefix("evi_") && name.hasSuffix(suffix) {
+                let path = "\(directory)/\(day)/\(name)"
+                do {
+                    let document = try EvidenceFiles.read(path: path)
+                    guard document["evidence"]?["root"]?.stringValue == root.description,
+                          let evidenceID = document["evidence"]?["evidenceId"]?.stringValue else { continue }
+                    return (evidenceID, Self.positionIdentity(in: document))
+                } catch {
+                    log("level=warn msg=\"cannot read an evidence file\" path=\"\(path)\" error=\"\(error.message)\"")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// `normalized.position.positionId` when the document names the lifecycle, else `posId@cTime`, else `posId`.
+    static func positionIdentity(in document: JSON) -> String? {
+        guard let position = document["normalized"]?["position"] else { return nil }
+        if let identity = position["positionId"]?.stringValue { return identity }
+        guard let posId = position["posId"]?.stringValue else { return nil }
+        if let cTime = position["cTime"]?.stringValue { return "\(posId)@\(cTime)" }
+        return posId
+    }
+
+    /// The chain day of the claim's indexed `PayoutExecuted`, which counts against that day's limit; nil when not indexed yet.
+    private func payoutDay(of claim: Claim) async throws(KeeperError) -> Int64? {
+        let block = try IndexStore.wrap {
+            try ledger.database.fetchOne("SELECT block_number FROM events WHERE name = 'PayoutExecuted' AND user = ? AND order_id = ? ORDER BY block_number DESC LIMIT 1",
+                                         [claim.user.description.lowercased(), claim.orderID.description], as: UInt64.self)
+        }
+        guard let block else { return nil }
+        return try await reader.chainDay(block: .number(block))
+    }
+
+    /// A job whose transaction did not happen on-chain (dropped, or gone with a reorg) is issued again
+    /// with the stored call: a new transaction (new nonce, new row), audited with the earlier one.
+    private func reissue(_ claim: Claim, _ action: TxAction, why: String) async throws(KeeperError) -> Bool {
+        let key = jobKey(claim, action)
+        guard let earlier = try transactions.transaction(for: key) else {
+            throw KeeperError(.badData, "claim \(claim.subject) has no \(action.rawValue) transaction to issue again")
+        }
+        do {
+            let stored = try await transactions.resubmit(key, to: earlier.to, data: earlier.data) { db in
+                try AuditLog.append(db, kind: "claim.reissue", subject: claim.subject,
+                                    detail: ["action": .string(action.rawValue), "earlier": .string(earlier.hash.description), "why": .string(why)])
+            }
+            log("msg=\"transaction issued again\" claim=\(claim.subject) action=\(action.rawValue) earlier=\(earlier.hash) hash=\(stored.hash) nonce=\(stored.nonce) why=\"\(why)\"")
+            return false
+        } catch where error.code == .reverted {
+            try ledger.transition(claim, to: .failed, .init(reason: .some("\(why); issuing it again would revert: \(Self.reason(error))")))
+            return true
+        }
+    }
+
+    /// Waits (true) while a transaction of the claim's `action` job is in flight.
+    private func waitForFlight(_ claim: Claim, _ action: TxAction) throws(KeeperError) -> Bool {
+        guard let flying = try transactions.inFlight(for: jobKey(claim, action)) else { return false }
+        log("msg=\"waiting for the job's transaction in flight\" claim=\(claim.subject) action=\(action.rawValue) hash=\(flying.hash) state=\(flying.state.rawValue)")
+        try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+        return true
+    }
+}
+
+// MARK: Review
+
+extension ClaimPipeline {
+    /// A claim held for review. Before its verdict is on-chain: an approval writes the held
+    /// verdict, a rejection writes "not paid" (amount 0) with the operator's decision sealed into
+    /// new evidence. After (a verdict adopted from the chain above `reviewAbove`): an approval pays,
+    /// a rejection ends the claim in `failed`.
+    func held(_ claim: Claim) async throws(KeeperError) -> Bool {
+        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+        if onChain.verified {
+            guard claim.evidenceRoot == onChain.evidenceRoot, claim.amount == onChain.amount else { return try await adoptVerdict(onChain, claim) }
+            if claim.review == .rejected {
+                try ledger.transition(claim, to: .failed, .init(reason: .some("rejected by operator \(claim.reviewBy ?? "?")")), why: "operator review")
+                return true
+            }
+            return try await pay(claim)
+        }
+        if try waitForFlight(claim, .verify) { return false }
+        switch claim.review {
+        case nil:
+            try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+            return false
+        case .approved:
+            guard let amount = claim.amount, let liquidated = claim.liquidated, let root = claim.evidenceRoot, let evidenceID = claim.evidenceID else {
+                throw KeeperError(.badData, "claim \(claim.subject) was approved without a verdict: `lg-keeper claims retry` checks it again")
+            }
+            let verdict = ClaimVerdict(amount: amount, liquidated: liquidated, evidenceID: evidenceID, evidenceRoot: root, refusal: nil, positionID: claim.positionID)
+            return try await submitVerdict(verdict, for: claim, why: "approved by \(claim.reviewBy ?? "an operator"): verdict sent on-chain")
+        case .rejected:
+            let verdict = try rejection(of: claim)
+            return try await submitVerdict(verdict, for: claim, why: "rejected by \(claim.reviewBy ?? "an operator"): \"not paid\" sent on-chain")
+        }
+    }
+
+    /// The "not paid" verdict of an operator's rejection: the claim's evidence (or, held without a
+    /// verdict, a bundle naming the claim) with `normalized.review` = the decision, the operator and
+    /// the note, the payout set to 0 (`rejected-by-operator`), resealed with the earlier root as parent.
+    func rejection(of claim: Claim) throws(KeeperError) -> ClaimVerdict {
+        guard let archive else { throw KeeperError(.software, "the claim pipeline has no evidence archive to seal an operator's rejection in") }
+        let decidedAt = VerificationResponse.timestamp(milliseconds: clock())
+        var document: [String: JSON]
+        if let evidenceID = claim.evidenceID, let entry = try archive.entry(evidenceID) {
+            do { document = try EvidenceFiles.read(path: entry.path).objectValue ?? [:] } catch {
+                throw KeeperError(.unavailable, "cannot read the evidence \(evidenceID) of claim \(claim.subject) to seal the rejection into: \(error.message)")
+            }
+        } else {
+            document = ["meta": ["exchange": "okx", "ordId": .string(claim.orderID.description), "instId": .string(claim.instID),
+                                 "wallet": .string(claim.user.description.lowercased()), "verifiedAt": .string(decidedAt),
+                                 "requestId": .string(claim.subject), "live": .bool(false)],
+                        "raw": [:], "perf": [:], "error": .null]
+        }
+        let parentRoot = document["evidence"]?["root"]?.stringValue
+        var normalized = document["normalized"]?.objectValue ?? [:]
+        normalized["review"] = ["decision": "rejected-by-operator", "operator": .string(claim.reviewBy ?? "operator"),
+                                "note": claim.reviewNote.map { .string($0) } ?? .null, "decidedAt": .string(decidedAt),
+                                "heldBecause": claim.reason.map { .string($0) } ?? .null]
+        if var payout = normalized["payout"]?.objectValue {
+            payout["amount"] = "0"
+            payout["refusal"] = "rejected-by-operator"
+            normalized["payout"] = .object(payout)
+        }
+        document["normalized"] = .object(normalized)
+        let sealed: JSON
+        do { sealed = try EvidenceBundle.seal(.object(document), parentRoot: parentRoot) } catch {
+            throw KeeperError(.software, "cannot seal the rejection of claim \(claim.subject): \(error.message)")
+        }
+        let receipt = try archive.store(sealed, wallet: claim.user.description.lowercased(), refusing: [])
+        let refusal = "rejected by operator \(claim.reviewBy ?? "?")" + (claim.reviewNote.map { ": \($0)" } ?? "")
+        return ClaimVerdict(amount: .zero, liquidated: claim.liquidated ?? false, evidenceID: receipt.evidenceId, evidenceRoot: receipt.root,
+                            refusal: refusal, positionID: claim.positionID)
     }
 }
 
@@ -226,9 +580,10 @@ extension ClaimPipeline {
     func pay(_ claim: Claim) async throws(KeeperError) -> Bool {
         let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
         if onChain.claimed {
-            try ledger.transition(claim, to: .paid, why: "already paid on-chain")
+            try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "already paid on-chain")
             return true
         }
+        if try waitForFlight(claim, .execute) { return false }
         guard let amount = claim.amount else { throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue) without an amount") }
         let day = try await reader.chainDay()
         let committed = try ledger.committedPayouts(day: day)
@@ -257,8 +612,18 @@ extension ClaimPipeline {
     private func submitPayment(_ claim: Claim, day: Int64) async throws(KeeperError) -> Bool {
         let data = try Self.encode(LeverageGuardContract.executePayout, [.address(claim.user), .uint(claim.orderID)])
         do {
-            try await transactions.submit(jobKey(claim, .execute), to: settings.contract, data: data) { db in
+            var wrote = false
+            let stored = try await transactions.resubmit(jobKey(claim, .execute), to: settings.contract, data: data) { db in
                 try ClaimLedger.transition(claim, to: .executePending, .init(reason: .some(nil), payoutDay: day), why: "executePayout sent", in: db)
+                wrote = true
+            }
+            if !wrote {
+                log("level=warn msg=\"executePayout not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
+                try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+                return false
+            }
+            if stored.generation > 0 {
+                log("msg=\"executePayout issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
             }
             return true
         } catch where error.code == .reverted {
@@ -270,7 +635,7 @@ extension ClaimPipeline {
                 return false
             }
             if reason.contains("already claimed") {
-                try ledger.transition(claim, to: .paid, why: "already paid on-chain")
+                try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "already paid on-chain")
                 return true
             }
             try ledger.transition(claim, to: .failed, .init(reason: .some("executePayout would revert: \(reason)")))
@@ -303,9 +668,11 @@ extension ClaimPipeline {
         case nil, .feeCapReached: return false
         case .dropped:
             let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
-            try ledger.transition(claim, to: onChain.claimed ? .paid : .failed,
-                                  .init(reason: .some(onChain.claimed ? nil : "the executePayout transaction was dropped: its nonce went to another transaction")))
-            return true
+            if onChain.claimed {
+                try ledger.transition(claim, to: .paid, why: "paid on-chain by another transaction")
+                return true
+            }
+            return try await reissue(claim, .execute, why: "the executePayout transaction was dropped: its nonce went to another transaction")
         case .confirmed:
             try ledger.transition(claim, to: .paid, why: "executePayout confirmed")
             return true

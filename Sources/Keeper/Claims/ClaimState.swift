@@ -2,7 +2,9 @@
 ///
 /// `requested → verifying → verify_pending → verified | rejected`, then
 /// `verified → (awaiting_limit | awaiting_funds | held_review) → execute_pending → paid`;
-/// `needs_key` while the user has no registered key; `failed` with a reason.
+/// `needs_key` while the user has no usable key; `held_review` also before `verify_pending`, for a
+/// verdict above `policy.reviewAbove` or a claim still undecided after `policy.decisionWindowHours`;
+/// `failed` with a reason, from which only an operator's `claims retry` leads back to `requested`.
 public enum ClaimState: String, Sendable, CaseIterable {
     case requested
     case needsKey = "needs_key"
@@ -17,23 +19,26 @@ public enum ClaimState: String, Sendable, CaseIterable {
     case paid
     case failed
 
-    /// States the claim never leaves.
+    /// States the pipeline never moves a claim out of. `failed` leaves only by an operator's `claims retry`.
     public var isFinal: Bool { self == .paid || self == .rejected || self == .failed }
 
     /// The states this one may move to. Anything else is a defect and is refused. Besides the
     /// forward path, a claim may adopt what the contract already says (a verdict or a payment
     /// recorded before a crash, or by another signer): `verified`, `rejected` or `paid` directly.
+    /// `held_review → verify_pending` writes an operator's decision on a verdict held before it was
+    /// sent; `held_review → requested` and `failed → requested` are an operator's `claims retry`.
     public var successors: Set<ClaimState> {
         switch self {
         case .requested: [.needsKey, .verifying, .failed, .verified, .rejected, .paid]
         case .needsKey: [.verifying, .failed, .verified, .rejected, .paid]
-        case .verifying: [.verifying, .needsKey, .verifyPending, .failed, .verified, .rejected, .paid]
+        case .verifying: [.verifying, .needsKey, .verifyPending, .heldReview, .failed, .verified, .rejected, .paid]
         case .verifyPending: [.verified, .rejected, .failed]
         case .verified: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
         case .awaitingLimit, .awaitingFunds: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
-        case .heldReview: [.awaitingLimit, .awaitingFunds, .executePending, .failed, .paid]
+        case .heldReview: [.requested, .verifyPending, .awaitingLimit, .awaitingFunds, .executePending, .failed, .verified, .rejected, .paid]
         case .executePending: [.paid, .failed]
-        case .paid, .rejected, .failed: []
+        case .failed: [.requested]
+        case .paid, .rejected: []
         }
     }
 }

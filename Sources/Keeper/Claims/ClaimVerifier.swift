@@ -21,13 +21,14 @@ public struct ClaimVerdict: Sendable, Equatable {
 public enum VerificationAttempt: Sendable, Equatable {
     /// Complete and consistent: may be written on-chain.
     case verdict(ClaimVerdict)
-    /// Incomplete, not yet closed or visible, an unknown type, contradictory answers: check again.
+    /// Incomplete history, a position not yet closed or visible, an unknown type, contradicting
+    /// answers: check again, within `policy.decisionWindowHours`, then hold for an operator.
     case undecided(String)
-    /// The trader's key is expired, revoked, wrong or lacks Read: park the claim in needs_key.
+    /// The trader's key is expired, revoked, wrong or lacks Read: park in `needs_key` until a new key.
     case keyInvalid(String)
-    /// Rate limit, 5xx, timeout, a clock still refused: try again later.
+    /// Rate limit, 5xx, timeout, 50102 still failing: try again later.
     case transient(String)
-    /// Order not found (or another account's), other 4xx: retrying cannot help.
+    /// Order not found or not the key's own: retrying cannot help.
     case permanent(String)
 }
 

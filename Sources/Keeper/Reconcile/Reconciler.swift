@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Store
+import Synchronization
 import Wire
 
 /// The chain-versus-database pass (issue 7): every claim the keeper touched against `getClaim`,
@@ -15,19 +16,26 @@ public struct Reconciler {
     let chainID: UInt64
     let confirmations: UInt64
     let pauseOnMismatch: Bool
+    /// The keeper's signer: a transaction it sent is its own even when the database that stored it
+    /// was lost. Nil when unknown (then only stored transactions count as the keeper's).
+    let signer: Address?
+    /// Transactions found to be the signer's, kept across passes so that each is asked about once.
+    private let signersTransactions = KnownTransactions()
     let metrics: MetricsRegistry?
 
     public init(database: Database, reader: ContractReader, chainID: UInt64, confirmations: UInt64, pauseOnMismatch: Bool,
-                metrics: MetricsRegistry? = nil) {
+                signer: Address? = nil, metrics: MetricsRegistry? = nil) {
         self.database = database
         self.reader = reader
         self.chainID = chainID
         self.confirmations = confirmations
         self.pauseOnMismatch = pauseOnMismatch
+        self.signer = signer
         self.metrics = metrics
     }
 
-    /// States in which the keeper's verdict is on-chain and confirmed.
+    /// States in which the keeper's verdict is on-chain and confirmed (`held_review` only once the
+    /// chain holds a verdict: a claim may also be held before it is written).
     static let verifiedStates: Set<ClaimState> = [.verified, .rejected, .awaitingLimit, .awaitingFunds, .heldReview, .executePending, .paid]
     /// States in which the keeper has sent nothing for the claim.
     static let untouchedStates: Set<ClaimState> = [.requested, .needsKey, .verifying]
@@ -53,24 +61,24 @@ public struct Reconciler {
         let onChainClaims = try await reader.claims(read.map { (user: $0.user, orderID: $0.orderID) }, block: atHead)
         let onChainBySubject = Dictionary(zip(read.map(\.subject), onChainClaims), uniquingKeysWith: { first, _ in first })
 
+        // A claim held for review before its verdict was written has nothing on-chain yet.
+        let heldBeforeVerdict = Set(claims.filter { $0.state == .heldReview && onChainBySubject[$0.subject]?.verified == false }.map(\.subject))
         var claimedOnChain = Set<String>()
-        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed {
+        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed && !heldBeforeVerdict.contains(claim.subject) {
             let (mismatch, onChain) = Self.compare(claim, onChainBySubject[claim.subject])
             if let mismatch { found.append(mismatch) }
             if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
         }
-        for claim in claims where Self.untouchedStates.contains(claim.state) {
-            if onChainBySubject[claim.subject]?.verified == true {
-                found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict"))
-            }
-        }
         // The keeper's decisions are the transactions it signed: an event emitted by any other
-        // transaction is another signer's, even when the keeper has since adopted its verdict.
-        let sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
+        // transaction is another signer's, even when the keeper has since adopted its verdict. One
+        // not in the database is the keeper's if its sender is the signer (a database lost and rebuilt).
+        var sentByKeeper = try IndexStore.wrap { Set(try database.fetchAll("SELECT hash FROM tx_attempts").map { try $0.get("hash", as: String.self) }) }
         let events = try IndexStore.wrap {
-            try database.fetchAll("SELECT name, user, order_id, tx_hash, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
+            try database.fetchAll("SELECT name, user, order_id, tx_hash, block_number, data FROM events WHERE name IN ('PayoutVerified', 'PayoutExecuted', 'FundsDeposited', 'FundsWithdrawn')")
         }
         var verifiedEvents = Set<String>(), executedEvents = Set<String>()
+        // The block of each PayoutExecuted the keeper sent, by claim.
+        var executedByKeeperAt = [String: UInt64]()
         var deposits = UInt256.zero, withdrawals = UInt256.zero, payouts = UInt256.zero
         for row in events {
             let (name, data) = try IndexStore.wrap { (try row.get("name", as: String.self), try JSON(parsing: try row.get("data", as: String.self))) }
@@ -82,11 +90,13 @@ public struct Reconciler {
                 let (subject, txHash) = try IndexStore.wrap {
                     ("\(try row.get("user", as: String.self))/\(try row.get("order_id", as: String.self))", try row.get("tx_hash", as: String.self))
                 }
+                if !sentByKeeper.contains(txHash), try await sentBySigner(txHash) { sentByKeeper.insert(txHash) }
                 let foreign = !sentByKeeper.contains(txHash)
                 let state = byKey[subject]?.state.rawValue ?? "unknown to the keeper"
                 if name == "PayoutExecuted" {
                     payouts = try Self.add(payouts, amount)
                     executedEvents.insert(subject)
+                    if !foreign { executedByKeeperAt[subject] = try IndexStore.wrap { try row.get("block_number", as: UInt64.self) } }
                     if foreign { found.append(Mismatch(.foreignPayout, subject, "PayoutExecuted of \(amount) by \(txHash), which the keeper did not send; the claim is \(state)")) }
                 } else {
                     verifiedEvents.insert(subject)
@@ -95,8 +105,16 @@ public struct Reconciler {
             }
         }
         if indexComplete {
+            // A claim the keeper has not acted on (yet) with a verdict on-chain but no PayoutVerified
+            // indexed. With the event indexed, its sender decides (above): the keeper's own verdict
+            // is adopted by the pipeline, as after a reorg or with a database rebuilt from the chain.
+            for claim in claims where Self.untouchedStates.contains(claim.state) && !verifiedEvents.contains(claim.subject) {
+                if onChainBySubject[claim.subject]?.verified == true {
+                    found.append(Mismatch(.foreignVerification, claim.subject, "verified on-chain while the keeper has sent no verdict and no PayoutVerified is indexed"))
+                }
+            }
             for claim in claims {
-                if Self.verifiedStates.contains(claim.state), !verifiedEvents.contains(claim.subject) {
+                if Self.verifiedStates.contains(claim.state), !heldBeforeVerdict.contains(claim.subject), !verifiedEvents.contains(claim.subject) {
                     found.append(Mismatch(.missingEvent, claim.subject, "the keeper recorded a confirmed verdict but no PayoutVerified event is indexed"))
                 }
                 if claim.state == .paid, !executedEvents.contains(claim.subject) {
@@ -124,7 +142,22 @@ public struct Reconciler {
         for claim in claims where claimedOnChain.contains(claim.subject) && (claim.state == .paid || claim.state == .executePending) && claim.payoutDay == day {
             paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero)
         }
-        if paidByKeeper != paidOnChain {
+        // A claim the keeper paid but has not adopted yet (re-indexed after a reorg, or rebuilt from
+        // the chain) counts on the day of its PayoutExecuted; without that event indexed the day's
+        // total cannot be compared in this pass.
+        var paidTodayChecked = true
+        for claim in claims where Self.untouchedStates.contains(claim.state) {
+            guard let onChain = onChainBySubject[claim.subject], onChain.claimed else { continue }
+            guard let block = executedByKeeperAt[claim.subject] else {
+                // Paid by another signer (its event indexed: foreign_payout), or not indexed yet.
+                if !executedEvents.contains(claim.subject) { paidTodayChecked = false }
+                continue
+            }
+            if try await reader.chainDay(block: .number(block)) == day { paidByKeeper = try Self.add(paidByKeeper, onChain.amount) }
+        }
+        if !paidTodayChecked {
+            unchecked.insert(.paidToday)
+        } else if paidByKeeper != paidOnChain {
             found.append(Mismatch(.paidToday, "day \(day)", "the keeper paid \(paidByKeeper) today; the contract's paidToday() is \(paidOnChain)"))
         }
 
@@ -134,6 +167,19 @@ public struct Reconciler {
 
         try record(found, unchecked: unchecked)
         return found
+    }
+
+    /// Whether the transaction `hash` was sent by the keeper's signer, by the node's record of it.
+    private func sentBySigner(_ hash: String) async throws(KeeperError) -> Bool {
+        guard let signer else { return false }
+        if signersTransactions.hashes.withLock({ $0.contains(hash) }) { return true }
+        let transaction: TransactionInfo?
+        do { transaction = try await reader.rpc.transaction(try Hash(hex: hash)) } catch {
+            throw KeeperError(.unavailable, "eth_getTransactionByHash \(hash): \(error)")
+        }
+        guard transaction?.from == signer else { return false }
+        signersTransactions.hashes.withLock { _ = $0.insert(hash) }
+        return true
     }
 
     /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
@@ -203,4 +249,9 @@ public struct Reconciler {
         guard !overflow else { throw KeeperError(.badData, "amounts overflow uint256") }
         return sum
     }
+}
+
+/// Transaction hashes, shared by the copies of a `Reconciler`.
+final class KnownTransactions: Sendable {
+    let hashes = Mutex<Set<String>>([])
 }

@@ -62,8 +62,8 @@ public final class KeeperService {
         let archiveDatabase: Database
         do { archiveDatabase = try Database(path: path) } catch { throw KeeperError(.store, "cannot open \(path) for evidence: \(error.message)") }
         let coverage = try CoveragePolicy(pool: config.pool, policy: config.policy)
-        let verifier = LiquidationVerifier(policy: coverage,
-                                           archive: EvidenceArchive(files: EvidenceFiles(root: config.evidence.dir), database: archiveDatabase))
+        let archive = EvidenceArchive(files: EvidenceFiles(root: config.evidence.dir), database: archiveDatabase)
+        let verifier = LiquidationVerifier(policy: coverage, archive: archive)
         let vaultConfig = config.vault
         let openVault: @Sendable () throws(VaultError) -> KeyVault = { () throws(VaultError) -> KeyVault in
             let key: VaultMasterKey
@@ -83,10 +83,12 @@ public final class KeeperService {
                                   okx: config.okx, observer: okxObserver, log: log)
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
+        settings.decisionWindowMilliseconds = Int64(config.policy.decisionWindowHours) * 3_600_000
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
-                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), clock: clock, log: log)
+                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), archive: archive,
+                                 clock: clock, log: log)
         reconciler = Reconciler(database: database, reader: reader, chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations),
-                                pauseOnMismatch: config.reconcile.pauseOnMismatch, metrics: metrics)
+                                pauseOnMismatch: config.reconcile.pauseOnMismatch, signer: signer.address, metrics: metrics)
         if let url = config.alerts.webhookURL {
             guard let name = config.alerts.secretEnv, let secret = environment[name], !secret.isEmpty else {
                 throw KeeperError(.config, "alerts.webhookURL is set: set alerts.secretEnv to the name of an environment variable holding the webhook secret")

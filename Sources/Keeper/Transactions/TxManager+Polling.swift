@@ -15,6 +15,7 @@ extension TxManager {
     /// Returns each final outcome once (later calls do not repeat it; `outcome(for:)` always answers).
     public func poll() async throws(KeeperError) -> [TxOutcome] {
         let head = try await node("eth_blockNumber") { try await self.rpc.blockNumber() }
+        try await reopenUndone(head: head)
         var outcomes = [TxOutcome]()
         for transaction in try store.unfinished(chainID: options.chainID, sender: signer.address) {
             if let outcome = try await advance(transaction, head: head) { outcomes.append(outcome) }
@@ -27,6 +28,20 @@ extension TxManager {
         let age = try store.summary(chainID: options.chainID, sender: signer.address).oldestPendingAge
         statistics.update { $0.oldestPendingAgeSeconds = age ?? 0 }
         return outcomes
+    }
+
+    /// A deep reorg (a finality violation) can undo transactions already recorded `confirmed` or
+    /// `reverted`: their nonces are free again on-chain and their receipts gone. They become pending,
+    /// so that the stored bytes are rebroadcast (filling those nonces) and their outcome is reported
+    /// again; a job whose transaction then fails is issued anew by the pipeline (`resubmit`).
+    private func reopenUndone(head: UInt64) async throws(KeeperError) {
+        let used = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .latest) }
+        for transaction in try store.settled(chainID: options.chainID, sender: signer.address, fromNonce: used) {
+            guard try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(transaction.hash) }) == nil else { continue }
+            try store.reopen(txID: transaction.id, sentBlock: head)
+            statistics.update { $0.reorgedOut += 1 }
+            log("level=warn msg=\"a reorg undid a settled tx; rebroadcasting\" job=\(transaction.key) nonce=\(transaction.nonce) hash=\(transaction.hash) was=\(transaction.state.rawValue)")
+        }
     }
 
     /// Moves one transaction forward; returns a non-final outcome to report (`.feeCapReached`).

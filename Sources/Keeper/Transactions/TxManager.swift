@@ -85,6 +85,10 @@ public final class TxManager {
         return try store.attempts(txID: transaction.id)
     }
 
+    /// A transaction of the job (of any generation) that is not final yet: stored, sent or mined. While
+    /// one exists no other may be signed for the job.
+    public func inFlight(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? { try store.inFlight(for: key) }
+
     /// The job's final outcome, or nil while it has no transaction or its transaction is in flight.
     public func outcome(for key: TxJobKey) throws(KeeperError) -> TxOutcome? {
         try store.transaction(for: key).flatMap { TxOutcome.final($0) }
@@ -106,9 +110,11 @@ public final class TxManager {
         try await send(key, to: to, data: data, afterFailure: false, alsoWrite: alsoWrite)
     }
 
-    /// Like `submit`, but when the job's transaction ended `reverted` or `dropped` a new one (the next
-    /// generation, a new nonce) is made. Call it only after reading the contract's state shows the
-    /// job still has to be done (DESIGN.md §6); a job in flight or confirmed is returned as is.
+    /// Like `submit`, but when the job's transaction is final a new one (the next generation, a new
+    /// nonce) is made: it `reverted`, was `dropped`, or was `confirmed` in a block a reorg undid (its
+    /// receipt is gone; while the node still has the receipt this throws `.unavailable`). Call it only
+    /// after reading the contract's state shows the job still has to be done (DESIGN.md §6); a job in
+    /// flight is returned as is, without `alsoWrite`.
     public func resubmit(_ key: TxJobKey, to: Address, data: [UInt8],
                          alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction {
         try await send(key, to: to, data: data, afterFailure: true, alsoWrite: alsoWrite)
@@ -119,7 +125,13 @@ public final class TxManager {
         guard key.chainID == options.chainID else {
             throw KeeperError(.software, "job \(key) is for chain \(key.chainID) but this keeper sends on chain \(options.chainID)")
         }
-        if let existing = try store.transaction(for: key), !Self.mayFollow(existing, afterFailure: afterFailure) { return existing }
+        if let existing = try store.transaction(for: key) {
+            if !Self.mayFollow(existing, afterFailure: afterFailure) { return existing }
+            if existing.state == .confirmed,
+               let receipt = try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(existing.hash) }) {
+                throw KeeperError(.unavailable, "job \(key): its transaction \(existing.hash) is still in block \(receipt.blockNumber) although the contract read says the job is not done: the node lags; trying again later")
+            }
+        }
         let call = CallRequest(from: signer.address, to: to, data: data)
         let estimate = try await simulate(call, job: key)
         let gasLimit = estimate + estimate * options.gasMarginPercent / 100
@@ -157,9 +169,9 @@ public final class TxManager {
         return transaction
     }
 
-    /// Whether a new generation may follow `existing`: only by `resubmit`, after a final failure.
+    /// Whether a new generation may follow `existing`: only by `resubmit`, once it is final.
     static func mayFollow(_ existing: StoredTransaction, afterFailure: Bool) -> Bool {
-        afterFailure && (existing.state == .reverted || existing.state == .dropped)
+        afterFailure && existing.state.isFinal
     }
 
     /// `eth_call` then `eth_estimateGas`, from the signer. A revert in either is `.reverted`.

@@ -25,6 +25,21 @@ struct TxStore {
         return try row.map { row throws(KeeperError) in try StoredTransaction(row: row) }
     }
 
+    /// The job's transaction of any generation that is not final (`pending`, `mined`), if any.
+    func inFlight(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? {
+        try rows("""
+            SELECT * FROM txs WHERE chain_id = ? AND request_tx_hash = ? AND request_log_index = ? AND action = ? AND state IN ('pending', 'mined')
+            ORDER BY generation DESC LIMIT 1
+            """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue]).first
+    }
+
+    /// Transactions of `sender` recorded as mined at confirmed depth (`confirmed`, `reverted`) at or
+    /// above `nonce`: when the chain's count is `nonce`, a reorg undid them.
+    func settled(chainID: UInt64, sender: Address, fromNonce nonce: UInt64) throws(KeeperError) -> [StoredTransaction] {
+        try rows("SELECT * FROM txs WHERE chain_id = ? AND sender = ? AND state IN ('confirmed', 'reverted') AND nonce >= ? ORDER BY nonce",
+                 [chainID, sender.description, nonce])
+    }
+
     func transaction(id: Int64) throws(KeeperError) -> StoredTransaction {
         guard let row = try Self.wrap({ try database.fetchOne("SELECT * FROM txs WHERE id = ?", [id]) }) else {
             throw KeeperError(.software, "txs: no row \(id)")
@@ -148,6 +163,20 @@ struct TxStore {
                 try db.execute("UPDATE tx_attempts SET state = 'pending' WHERE tx_id = ? AND state = 'mined'", [txID])
                 try db.execute("UPDATE txs SET state = 'pending', block_number = NULL, block_hash = NULL, sent_block = ?, updated_at = \(Self.now) WHERE id = ?",
                                [sentBlock, txID])
+            }
+        }
+    }
+
+    /// A transaction recorded final whose block a reorg undid: pending again, to be rebroadcast, its
+    /// outcome to be reported anew.
+    func reopen(txID: Int64, sentBlock: UInt64) throws(KeeperError) {
+        try Self.wrap {
+            try database.transaction { db in
+                try db.execute("UPDATE tx_attempts SET state = 'pending' WHERE tx_id = ? AND state = 'mined'", [txID])
+                try db.execute("""
+                    UPDATE txs SET state = 'pending', block_number = NULL, block_hash = NULL, revert_reason = NULL, outcome_reported = 0,
+                                   sent_block = ?, updated_at = \(Self.now) WHERE id = ? AND state IN ('confirmed', 'reverted')
+                    """, [sentBlock, txID])
             }
         }
     }
