@@ -74,9 +74,9 @@ import Wire
         let settled = try await harness.waitForClaims(seconds: 240) { claims in claims.count == 11 && claims.allSatisfy(\.state.isFinal) }
         let stopped = keeper.terminate()
         #expect(stopped.status == 0, "lg-keeper run exited \(stopped.status): \(stopped.stderr.suffix(2_000))")
-        #expect(settled, "every claim settles: \(try harness.ledger().list().map { "\($0.subject) \($0.state.rawValue) \($0.reason ?? "")" })")
-
         let ledger = try harness.ledger()
+        let states = try ledger.list().map { "\($0.subject) \($0.state.rawValue) \($0.reason ?? "")" }
+        #expect(settled, "every claim settles: \(states)")
         var lifecycles = [String]()
         for (file, user) in claims {
             let s = try scenario(file)
@@ -133,8 +133,10 @@ import Wire
         #expect(settled)
 
         let paid = try #require(try harness.claim(user: 0, ether))
-        #expect(paid.state == .paid && paid.amount == (try harness.units(Decimal(string: "0.08")!)))
-        #expect(try await harness.assetBalance(of: try harness.userAddress(0)) == before.adding(try harness.units(Decimal(string: "0.08")!)))
+        let amount = try harness.units(try #require(Decimal(string: "0.08")))
+        #expect(paid.state == .paid && paid.amount == amount)
+        let after = try await harness.assetBalance(of: try harness.userAddress(0))
+        #expect(after == (try before.adding(amount)), "0.08 ETH arrived")
         let refused = try #require(try harness.claim(user: 1, usdt))
         #expect(refused.state == .rejected && refused.reason == "currency-not-covered" && refused.amount == .zero)
     }
