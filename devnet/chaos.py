@@ -5,7 +5,7 @@
              [--reorgs 20] [--seed S] [--confirmations 3] [--work DIR]
 
 1. generates an okxsim scenario directory: one OKX account per devnet user, one order per claim,
-   each claim liquidated (forced, partial, ADL) or not (manual close, position still open) at
+   each claim liquidated (forced, partial, ADL) or not (manual close; a position still open waits, undecided) at
    random, so that the verdict and the payout of every claim are known in advance;
 2. starts devnode (more users: --users), okxsim on that directory, and faultproxy in front of the
    node for the keeper (the driver itself talks to the node directly); the driver mines the blocks
@@ -599,7 +599,9 @@ class Chaos:
                 states = dict(db.execute("SELECT state, count(*) FROM claims GROUP BY state").fetchall())
                 unfinished = db.execute("SELECT count(*) FROM txs WHERE state IN ('pending', 'mined')").fetchone()[0]
             done = sum(v for k, v in states.items() if k in FINAL_STATES)
-            return done == len(self.claims) and unfinished == 0 and states
+            # A position still open gets no verdict: its claim waits, undecided (docs/EVIDENCE.md, rule 6).
+            waiting = sum(1 for c in self.claims if c.kind == "still-open")
+            return done == len(self.claims) - waiting and states.get("verifying", 0) >= waiting and unfinished == 0 and states
         try:
             states = wait_for(settled, self.args.settle_timeout, "every claim to be final", interval=0.5)
         except ChaosAbort:
@@ -629,7 +631,7 @@ class Chaos:
             user = "0x" + entry["topics"][1][-40:]
             order = int(entry["topics"][2], 16)
             payouts[(user.lower(), order)].append(int(entry["data"], 16))
-        paid = rejected = double = 0
+        paid = rejected = double = waited = 0
         for claim in self.claims:
             key = (self.users[claim.user].address.lower(), claim.order_id)
             onchain = self.get_claim(claim)
@@ -640,7 +642,12 @@ class Chaos:
                 continue
             if len(events) > 1:
                 double += 1
-            if claim.liquidated:
+            if claim.kind == "still-open":
+                if onchain["verified"] or events:
+                    failures.append(f"{where}: the position is still open, yet a verdict was written; chain {onchain}, PayoutExecuted {events}")
+                else:
+                    waited += 1
+            elif claim.liquidated:
                 if not (onchain["verified"] and onchain["liquidated"] and onchain["claimed"] and onchain["amount"] == claim.amount
                         and events == [claim.amount]):
                     failures.append(f"{where}: expected paid {claim.amount} once; chain {onchain}, PayoutExecuted {events}")
@@ -678,7 +685,9 @@ class Chaos:
         with self.db() as db:
             stored = db.execute("SELECT hash, state FROM txs").fetchall()
             attempts = db.execute("SELECT count(*) FROM tx_attempts").fetchone()[0]
-            failed = db.execute("SELECT user, order_id, state FROM claims WHERE state NOT IN ('paid', 'rejected')").fetchall()
+            waiting = {(self.users[c.user].address.lower(), str(c.order_id)) for c in self.claims if c.kind == "still-open"}
+            failed = [row for row in db.execute("SELECT user, order_id, state FROM claims WHERE state NOT IN ('paid', 'rejected')").fetchall()
+                      if not ((row[0].lower(), str(row[1])) in waiting and row[2] == "verifying")]
             seen = dict(db.execute("SELECT finality_violation, count(*) FROM reorgs GROUP BY finality_violation").fetchall())
         by_state = collections.Counter(state for _, state in stored)
         for tx_hash, state in stored:
@@ -701,7 +710,7 @@ class Chaos:
         if audit.returncode != 0:
             failures.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()}")
         return failures, {
-            "paid": paid, "rejected": rejected, "double": double, "keeper_txs": len(keeper_txs), "reverted": len(reverted),
+            "paid": paid, "rejected": rejected, "waited": waited, "double": double, "keeper_txs": len(keeper_txs), "reverted": len(reverted),
             "stored": dict(by_state), "attempts": attempts, "seen_shallow": seen.get(0, 0), "seen_deep": seen.get(1, 0), "reconcile": reconcile.returncode, "audit": audit.returncode,
             "head": head, "reconcile_text": (reconcile.stdout + reconcile.stderr).strip(),
             "audit_text": (audit.stdout + audit.stderr).strip(),
@@ -725,7 +734,8 @@ def report(chaos: Chaos, result: dict, failures: list[str], duration: float, set
         f"claims            {len(claims)} from {chaos.args.users} users ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
         f"liquidated        {len(liquidated)} expected, paid exactly once with the expected amount: {result.get('paid', '?')} "
         f"({sum(c.amount for c in liquidated) / UNIT:.6f} USDT)",
-        f"not liquidated    {len(claims) - len(liquidated)} expected, recorded on-chain as not liquidated: {result.get('rejected', '?')}",
+        f"not liquidated    {len(claims) - len(liquidated) - kinds['still-open']} expected, recorded on-chain as not liquidated: {result.get('rejected', '?')}",
+        f"still open        {kinds['still-open']} expected to wait with no verdict written: {result.get('waited', '?')}",
         f"double payments   {result.get('double', '?')}",
         f"filings           {f.filings} claims filed, {f.refilings} filed again after a reorg removed them",
         f"kills (SIGKILL)   {sum(f.kills.values())}: driver {f.kills['driver']} "

@@ -16,13 +16,13 @@ import Wire
         ("01-full-liquidation-long.json", 0),
         ("05-manual-close-loss.json", 1),
         ("02-full-liquidation-short.json", 2),
-        ("06-position-still-open.json", 3),
+        ("05-manual-close-loss.json", 3),  // the same manual close claimed from a second wallet: decided, not paid
         ("04-adl.json", 4),
     ]
 
     /// One process per entry, each killed at the point's n-th occurrence in that process. The devnode
     /// mines each transaction as it arrives; a round polls receipts, then takes each claim one step.
-    /// Claims: L1 (01), N1 (05), L2 (02), N2 (06), L3 (04); tx n is the keeper's nonce n.
+    /// Claims: L1 (01), N1 (05), L2 (02), N2 (05 from another wallet), L3 (04); tx n is the keeper's nonce n.
     static let crashes: [(point: CrashPoint, occurrence: Int)] = [
         (.beforeCommit, 1),     // L1's verdict signed, not stored: signed again after the restart
         (.afterCommit, 1),      // L1's verdict (tx 0) stored, never sent: resync() sends it
