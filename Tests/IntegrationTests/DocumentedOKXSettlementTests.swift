@@ -45,6 +45,9 @@ import Wire
         let harness = try SettlementHarness(devnetArguments: ["--users", "10"], policy: Self.terms)
         defer { harness.stop() }
         try await Self.useRegions(harness)
+        // These claims pay about 2,000 USDT: the owner adds funds and raises the contract's daily limit.
+        try await harness.ownerDeposit(try harness.units(5_000))
+        try await harness.ownerTransaction("setDailyPayoutLimit", [.uint(try harness.units(100_000))])
         // (scenario, user): rita's two lifecycles of one posId are one trader's two claims.
         let claims: [(file: String, user: Int)] = [
             ("14-inverse-btc-usd-swap-liquidation.json", 0), ("16-adl-fully-closed.json", 1), ("17-posid-reused-first.json", 2),

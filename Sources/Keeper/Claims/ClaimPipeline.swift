@@ -201,7 +201,7 @@ extension ClaimPipeline {
         case .permanent(let why):
             try ledger.transition(claim, to: .failed, .init(reason: .some(why)), why: "verification failed")
             return true
-        case .transient(let why), .undecided(let why), .keyInvalid(let why):
+        case .transient(let why):
             return try retryLater(claim, why: why, now: now)
         case .keyInvalid(let why):
             return try parkForKey(claim, why: why, now: now)
