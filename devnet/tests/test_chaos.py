@@ -3,7 +3,7 @@
 20 claims from 5 users, at least 10 SIGKILLs of `lg-keeper run` (crash points and the driver's),
 one reorg within the confirmations and one deeper (the keeper halts, the operator clears it), RPC
 faults and OKX bursts; it passes only when every liquidated claim is paid exactly once, every
-other one is recorded as not liquidated, no keeper transaction reverted, the nonces are
+other one is recorded as not liquidated (a position still open: no verdict at all), no keeper transaction reverted, the nonces are
 contiguous, and `reconcile` and `audit verify` are clean. `make test` builds the keeper before
 pytest runs; a bare pytest without a built keeper skips this test.
 """
