@@ -19,6 +19,21 @@ KIND is one of
     omit        drop one log from an eth_getLogs answer, each log at most once (a node that missed it)
     corrupt     rewrite one log's blockHash in an eth_getLogs answer (an inconsistent node)
 
+Provider modes (every exchange, until {"fault":"none"}; the wording and its source are in
+docs/PROVIDERS.md):
+    geth-batch       a batch above "batchLimit" (default 1000) answers [{"id": first id, "error": -32600 "batch too large"}]
+    erigon-batch     a batch above "batchLimit" (default 100) answers one object, -32000 "batch limit 100 exceeded (…)"
+    cu429            compute units (Alchemy's costs) above "cups" per second (default 500) answer HTTP 429 with
+                     Retry-After: "retryAfter" (default 1) and Alchemy's body
+    infura-range     eth_getLogs above "maxResults" (default 10000) logs: -32005 "query returned more than … [0x…, 0x…]."
+    alchemy-range    wider than "maxRange" (default 2000) blocks and above "maxResults" (default 10000) logs: -32602 with a range
+    reth-range       above "maxResults" (default 20000) logs: -32602 "query exceeds max results N, retry with the range A-B"
+    quicknode-range  wider than "maxRange" (default 10000) blocks: -32614 "eth_getLogs is limited to a 10,000 range"
+    bsc-range        wider than "maxRange" (default 5000) blocks: -32000 "exceed maximum block range: 5000"
+    lb-lag           a load-balanced pair: every other exchange goes to a backend "blocks" (default 2) behind, whose
+                     head is lower, whose headers above it are null and whose eth_getLogs beyond it answer
+                     -32602 "block range extends beyond current head block"
+
 Prints "faultproxy listening on http://127.0.0.1:PORT" once it accepts connections and exits
 when its standard input closes (lifeline) or on SIGTERM.
 """
@@ -38,6 +53,123 @@ from lifeline import stop_with_parent
 KINDS = {"none", "timeout", "http429", "http5xx", "drop", "toomany", "lag", "omit", "corrupt"}
 
 
+# --- Provider modes: named nodes' and providers' limits, in their own wording (docs/PROVIDERS.md) ---
+
+# Alchemy's compute units per call (https://docs.alchemy.com/reference/compute-unit-costs).
+ALCHEMY_CU = {"eth_getLogs": 75, "eth_getBlockByNumber": 16, "eth_blockNumber": 10, "eth_chainId": 0, "eth_call": 26}
+ALCHEMY_429 = ("Your app has exceeded its compute units per second capacity. If you have retries enabled, you can "
+               "safely ignore this message. If not, check out https://docs.alchemy.com/reference/throughput")
+RANGE_MODES = {"infura-range", "alchemy-range", "reth-range", "quicknode-range", "bsc-range"}
+PROVIDER_MODES = {"geth-batch", "erigon-batch", "cu429", "lb-lag"} | RANGE_MODES
+KINDS |= PROVIDER_MODES
+
+
+def _calls(request) -> list:
+    return [r for r in (request if isinstance(request, list) else [request]) if isinstance(r, dict)]
+
+
+def _number(value, default: int) -> int:
+    return int(value, 16) if isinstance(value, str) and value.startswith("0x") else default
+
+
+def provider_refusal(state, kind: str, settings: dict, request):
+    """An answer that refuses the whole exchange before it reaches the node: (status, body, headers), or None."""
+    calls = _calls(request)
+    if kind in ("geth-batch", "erigon-batch") and isinstance(request, list):
+        limit = int(settings.get("batchLimit", 1000 if kind == "geth-batch" else 100))
+        if len(request) <= limit:
+            return None
+        if kind == "geth-batch":  # go-ethereum rpc/handler.go respondWithBatchTooLarge: a one-element array, the first call's id
+            first = next((c.get("id") for c in calls if "method" in c and c.get("id") is not None), None)
+            return 200, [{"jsonrpc": "2.0", "id": first, "error": {"code": -32600, "message": "batch too large"}}], {}
+        message = f"batch limit {limit} exceeded (can increase by --rpc.batch.limit). Requested batch of size: {len(request)}"
+        return 200, {"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": message}}, {}  # erigon rpc/server.go
+    if kind == "cu429":
+        cost = sum(ALCHEMY_CU.get(c.get("method"), 20) for c in calls)
+        now = time.monotonic()
+        with state.lock:
+            state.spent = [(t, cu) for t, cu in state.spent if now - t < 1.0]
+            if sum(cu for _, cu in state.spent) + cost > int(settings.get("cups", 500)):
+                body = {"jsonrpc": "2.0", "id": None, "error": {"code": 429, "message": ALCHEMY_429}}
+                return 429, body, {"Retry-After": str(settings.get("retryAfter", 1))}
+            state.spent.append((now, cost))
+    return None
+
+
+def provider_rewrite(state, forward, kind: str, settings: dict, request, document) -> bool:
+    """Rewrites the node's answer as the provider would have answered; True when it changed anything."""
+    pairs = _pairs(request, document)
+    changed = False
+    if kind == "lb-lag":
+        with state.lock:
+            state.balanced += 1
+            lagging = state.balanced % 2 == 0
+        if not lagging:
+            return False
+        head = None
+        for req, ans in pairs:
+            if req.get("method") == "eth_blockNumber" and isinstance(ans.get("result"), str):
+                head = max(0, int(ans["result"], 16) - int(settings.get("blocks", 2)))
+        if head is None:
+            answer = json.loads(forward(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).encode()))
+            head = max(0, int(answer["result"], 16) - int(settings.get("blocks", 2)))
+        for req, ans in pairs:
+            method, result = req.get("method"), ans.get("result")
+            if method == "eth_blockNumber":
+                ans["result"] = hex(head)
+                changed = True
+            elif method == "eth_getBlockByNumber" and isinstance(result, dict) and int(result["number"], 16) > head:
+                ans["result"] = None
+                changed = True
+            elif method == "eth_getLogs" and _number((req.get("params") or [{}])[0].get("toBlock"), 0) > head:
+                ans.pop("result", None)  # go-ethereum eth/filters/api.go errBlockRangeIntoFuture (invalid params)
+                ans["error"] = {"code": -32602, "message": "block range extends beyond current head block"}
+                changed = True
+        return changed
+    for req, ans in pairs:
+        logs = ans.get("result")
+        if req.get("method") != "eth_getLogs" or not isinstance(logs, list):
+            continue
+        query = (req.get("params") or [{}])[0]
+        first = _number(query.get("fromBlock"), 0)
+        last = _number(query.get("toBlock"), first)
+        span = last - first + 1
+        error = _range_error(kind, settings, first, span, logs)
+        if error is not None:
+            ans.pop("result", None)
+            ans["error"] = error
+            changed = True
+    return changed
+
+
+def _range_error(kind: str, settings: dict, first: int, span: int, logs: list):
+    """The range refusal `kind` answers for this eth_getLogs, or None when the provider would answer it."""
+    if kind in ("quicknode-range", "bsc-range"):
+        limit = int(settings.get("maxRange", 10000 if kind == "quicknode-range" else 5000))
+        if span <= limit:
+            return None
+        if kind == "quicknode-range":
+            return {"code": -32614, "message": f"eth_getLogs is limited to a {limit:,} range"}
+        return {"code": -32000, "message": f"exceed maximum block range: {limit}"}  # bsc eth/filters/filter.go
+    default_results = {"infura-range": 10000, "alchemy-range": 10000, "reth-range": 20000}[kind]
+    limit = int(settings.get("maxResults", default_results))
+    if kind == "alchemy-range" and span <= int(settings.get("maxRange", 2000)):
+        return None
+    if len(logs) <= limit:
+        return None
+    # The widest range from `first` holding at most `limit` logs: up to the block before the one holding log number limit + 1.
+    blocks = sorted(int(log["blockNumber"], 16) for log in logs)
+    to = max(first, blocks[limit] - 1)
+    if kind == "infura-range":
+        return {"code": -32005, "data": {"from": hex(first), "limit": limit, "to": hex(to)},
+                "message": f"query returned more than {limit} results. Try with this block range [{hex(first)}, {hex(to)}]."}
+    if kind == "alchemy-range":
+        return {"code": -32602, "message": "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range "
+                "and no limit on the response size, or you can request any block range with a cap of 10K logs in the response. "
+                f"Based on your parameters and the response size limit, this block range should work: [{hex(first)}, {hex(to)}]"}
+    return {"code": -32602, "message": f"query exceeds max results {limit}, retry with the range {first}-{to}"}  # reth eth/filter.rs
+
+
 class FaultState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -45,6 +177,8 @@ class FaultState:
         self.requests = 0
         self.injected = 0
         self.omitted: set = set()
+        self.spent: list = []  # cu429: (time, compute units) of the last second
+        self.balanced = 0  # lb-lag: exchanges so far
 
     def configure(self, settings: dict) -> None:
         if settings.get("fault") not in KINDS:
@@ -53,6 +187,8 @@ class FaultState:
             self.settings = dict(settings)
             self.requests = 0
             self.injected = 0
+            self.spent = []
+            self.balanced = 0
 
     def next_fault(self) -> tuple[str, dict]:
         """The fault to apply to this exchange, if its turn has come."""
@@ -102,6 +238,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
             request = json.loads(body)
         except ValueError:
             request = None
+        if kind in PROVIDER_MODES and request is not None:
+            refusal = provider_refusal(self.server.state, kind, settings, request)
+            if refusal is not None:
+                self.server.state.count()
+                status, document, extra = refusal
+                self._reply(status, json.dumps(document).encode(), extra=extra)
+                return
         if kind == "timeout":
             self.server.state.count()
             time.sleep(float(settings.get("delay", 3)))
@@ -122,10 +265,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 pass
             return
         answer = self._forward(body)
-        if kind in {"lag", "omit", "corrupt", "toomany"} and request is not None:
+        asks_logs = any(call.get("method") == "eth_getLogs" for call in _calls(request))
+        if request is not None and (kind in {"lag", "omit", "corrupt", "toomany", "lb-lag"} or (kind in RANGE_MODES and asks_logs)):
             try:
                 document = json.loads(answer)
-                if self._rewrite(kind, settings, request, document):
+                rewritten = (provider_rewrite(self.server.state, self._forward, kind, settings, request, document)
+                             if kind in PROVIDER_MODES else self._rewrite(kind, settings, request, document))
+                if rewritten:
                     self.server.state.count()
                     answer = json.dumps(document).encode()
             except ValueError:
