@@ -62,7 +62,7 @@ import Wire
         let cursor = try #require(try follower.store.cursor())
         let span = Int(report.head - cursor.startBlock + 1)
         #expect(stored <= logBlocks + 2 * statistics.rangesIndexed, "\(stored) headers stored for \(logBlocks) blocks with logs in \(statistics.rangesIndexed) ranges")
-        #expect(stored <= span - 30, "forty empty blocks fetched at most ten headers: " + "\(stored) headers for \(span) blocks")
+        #expect(stored <= span - 30, "forty empty blocks cost at most ten headers: \(stored) headers for \(span) blocks")
         #expect(try follower.store.storedBlock(report.head) != nil, "the newest block's header is kept for the reorg check")
         #expect(statistics.headersFetched < span, "\(statistics.headersFetched) headers fetched for \(span) blocks")
         // The next round's reorg check and a second round still work on the sparse window.

@@ -34,7 +34,7 @@ final class RequestPacer: Sendable {
             return start
         }
         guard start > now else { return }
-        do { try await Task.sleep(until: start, clock: .continuous) } catch { throw .transport(HTTPError(.transport, "cancelled")) }
+        do { try await Task.sleep(until: start, tolerance: .zero, clock: .continuous) } catch { throw .transport(HTTPError(.transport, "cancelled")) }
     }
 
     /// Holds every later call back until `duration` from now.
