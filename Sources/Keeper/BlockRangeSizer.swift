@@ -25,7 +25,7 @@ struct BlockRangeSizer: Sendable {
     /// Narrows after a refused range starting at `from`, to the suggested end when it is usable.
     mutating func refused(from: UInt64, suggestedTo: UInt64?, limit: UInt64?) {
         successes = 0
-        if let suggestedTo, suggestedTo >= from, suggestedTo - from + 1 < current {
+        if let suggestedTo, suggestedTo >= from, suggestedTo - from < current - 1 {  // no overflow whatever the node suggests
             current = suggestedTo - from + 1
         } else if let limit, limit > 0, limit < current {
             current = limit

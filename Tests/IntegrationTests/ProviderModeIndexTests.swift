@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Store
 
 /// `lg-keeper index --once` through `devnet/faultproxy.py` in each provider mode, over the log-replay
 /// server (`lg-bench serve`): every served log is indexed exactly once, whatever the provider's limits.
@@ -68,8 +69,7 @@ import Wire
         for _ in 0..<3 where indexed < Self.logs {
             let result = try Self.run(KeeperBinary.path, ["index", "--once", "--config", config])
             #expect(result.status == 0, "\(mode): \(result.stdout) \(result.stderr)")
-            let rows = try Self.run("/usr/bin/env", ["sqlite3", database, "SELECT count(*) FROM events"])
-            indexed = Int(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            indexed = try Database(path: database).fetchOne("SELECT count(*) FROM events", as: Int.self) ?? -1
         }
         let state = try JSON(parsing: try await HTTPClient().send(HTTPRequest(method: .get, url: fixture.proxy.baseURL + "/__admin")).body)
         _ = try await admin(fixture, #"{"fault":"none"}"#)
