@@ -28,7 +28,9 @@ import Wire
         ("lb-lag", #"{"fault":"lb-lag","blocks":2}"#, #""maxBatchSize": 50"#, true),
     ]
 
-    final class Fixture: @unchecked Sendable {
+    /// A replay server and a proxy in front of it, for one test: both stopped when it ends
+    /// (`lg-bench serve` has no lifeline, so it must not outlive the test process).
+    final class Fixture {
         let bench: String
         let server: ReplayServerProcess
         let proxy: ServerProcess
@@ -44,12 +46,17 @@ import Wire
             contract = words[1]
             chainID = words[3]
         }
+
+        func stop() {
+            proxy.stop()
+            server.stop()
+        }
     }
-    static let fixture = Result { try Fixture() }
 
     @Test(arguments: ProviderModeIndexTests.modes.map(\.0))
     func indexOnceThroughTheModeIndexesEveryLogOnce(mode: String) async throws {
-        let fixture = try Self.fixture.get()
+        let fixture = try Fixture()
+        defer { fixture.stop() }
         let (_, settings, overrides, mustRefuse) = try #require(Self.modes.first { $0.0 == mode })
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-provider-\(mode)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -83,6 +90,43 @@ import Wire
         } else {
             #expect(injected == 0, "\(mode): paced to the plan, yet answered 429 \(injected) times")
         }
+    }
+
+    /// An oversize batch in geth's form (one-element array) is halved until it passes, in Erigon's form
+    /// (one object stating the limit) cut to the stated limit; either way the size is kept, so later
+    /// batches are not refused again.
+    @Test(arguments: [("geth-batch", 7, 5), ("erigon-batch", 9, 9)])
+    func oversizeBatchesNarrowAndTheSizeIsRemembered(mode: String, limit: Int, narrowed: Int) async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        _ = try await admin(fixture, #"{"fault":"\#(mode)","batchLimit":\#(limit)}"#)
+        let client = JSONRPCClient(endpoints: [fixture.proxy.baseURL], retry: RetryPolicy(maximumAttempts: 2), limits: RPCLimits(maxBatchSize: 40))
+        let numbers = (1...40).map { UInt64($0) }
+        let headers = try await client.headers(numbers)
+        #expect(headers.keys.sorted() == numbers, "every header answered after narrowing")
+        #expect(client.currentBatchLimit == narrowed)
+        let refused = try await proxyState(fixture)["injected"]?.intValue ?? -1
+        #expect(refused >= 1)
+        _ = try await client.headers(numbers)
+        #expect(try await proxyState(fixture)["injected"]?.intValue == refused, "the narrowed size is remembered")
+    }
+
+    /// A 429 with Retry-After is waited out for as long as asked, and the same request then succeeds.
+    @Test func rateLimitIsWaitedOutForItsRetryAfter() async throws {
+        let fixture = try Fixture()
+        defer { fixture.stop() }
+        _ = try await admin(fixture, #"{"fault":"cu429","cups":300,"retryAfter":1}"#)  // one batch of 16 headers (256 CU) a second
+        let client = JSONRPCClient(endpoints: [fixture.proxy.baseURL], retry: RetryPolicy(maximumAttempts: 3, baseDelayMilliseconds: 1, maximumDelayMilliseconds: 5),
+                                   limits: RPCLimits(maxBatchSize: 16))
+        let started = ContinuousClock.now
+        let headers = try await client.headers((1...32).map { UInt64($0) })
+        #expect(headers.count == 32)
+        #expect(try await proxyState(fixture)["injected"]?.intValue ?? 0 >= 1, "the second batch met a 429")
+        #expect(ContinuousClock.now - started >= .seconds(1), "Retry-After: 1 was honoured, not the 5 ms backoff")
+    }
+
+    private func proxyState(_ fixture: Fixture) async throws -> JSON {
+        try JSON(parsing: try await HTTPClient().send(HTTPRequest(method: .get, url: fixture.proxy.baseURL + "/__admin")).body)
     }
 
     private func admin(_ fixture: Fixture, _ body: String) async throws -> JSON {
