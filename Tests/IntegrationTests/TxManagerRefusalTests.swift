@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 import Wire
@@ -47,12 +48,13 @@ import Wire
     }
 
     /// A manager that talks to the node through the proxy, signing with `key` (the keeper's by default).
-    func manager(key: PrivateKey? = nil, bumpAfterBlocks: UInt64 = 1, feeOracle: (any FeeOracle)? = nil) throws -> TxManager {
+    func manager(key: PrivateKey? = nil, bumpAfterBlocks: UInt64 = 1, feeOracle: (any FeeOracle)? = nil,
+                 log: @escaping @Sendable (String) -> Void = { _ in }) throws -> TxManager {
         let options = TxManager.Options(chainID: h.chainID, confirmations: 1, maxFeePerGas: TxManagerHarness.gwei(200), bumpPercent: 15,
                                         bumpAfterBlocks: bumpAfterBlocks)
         return try TxManager(database: try Database(path: h.newDatabasePath()), rpc: f.proxied,
                              signer: Signer(key: try key ?? PrivateKey(hex: f.devnet.deployment.keeper.privateKey)), options: options,
-                             feeOracle: feeOracle)
+                             feeOracle: feeOracle, log: log)
     }
 
     func alerts(_ manager: TxManager) throws -> Int { try h.count(manager, "SELECT count(*) FROM alerts WHERE kind = 'tx_refused'") }
@@ -180,5 +182,26 @@ import Wire
         #expect(try await h.rpc.transactionCount(of: signer.address, block: .latest) == 2)
         #expect(try alerts(manager) == 2)
         _ = try await admin(#"{"fault":"none"}"#)
+    }
+
+    @Test func aNodesWordsCannotForgeALogLineOrAnAlert() async throws {
+        _ = try await admin(#"{"fault":"none"}"#)
+        let lines = Mutex<[String]>([])
+        let manager = try manager(key: try PrivateKey.generate(), log: { line in lines.withLock { $0.append(line) } })
+        let job = TxJobKey(chainID: h.chainID, requestTxHash: Hash.keccak256(Array(UUID().uuidString.utf8)), requestLogIndex: 0, action: .verify)
+        let stored = try await manager.submit(job, to: h.keeper, data: [])
+        #expect(stored.lastError?.hasPrefix("refused insufficient_funds: insufficient funds for gas * price + value") == true)
+        let forged = "intrinsic gas too low\nlg-keeper level=error msg=\"signer key exported\"\r\u{2028}" + String(repeating: "x", count: 5_000)
+        try manager.recordRefusal(.intrinsicGasTooLow, .rpc(code: -32000, message: forged, data: nil), of: stored)
+        let logged = lines.withLock { $0 }
+        #expect(!logged.isEmpty && logged.allSatisfy { !$0.contains("\n") && !$0.contains("\r") && !$0.contains("\u{2028}") })
+        let refusal = try #require(logged.last)
+        #expect(refusal.contains("refusal=intrinsic_gas_too_low") && refusal.contains("error=\"intrinsic gas too low?lg-keeper level=error msg=\\\"signer key exported\\\"??"))
+        #expect(refusal.count < 1_000, "cut short")
+        let lastError = try #require(try manager.transaction(for: job)?.lastError)
+        #expect(!lastError.contains("\n") && lastError.count < 300)
+        let bodies = try manager.database.fetchAll("SELECT body FROM alerts WHERE kind = 'tx_refused'").map { row in try row.get("body", as: String.self) }
+        #expect(bodies.count == 2)
+        for body in bodies { #expect(try JSON(parsing: Array(body.utf8))["message"]?.stringValue?.contains("\n") == false) }
     }
 }

@@ -87,7 +87,7 @@ extension TxManager {
             let reason = await replayedRevertReason(transaction, block: receipt.blockNumber)
             try store.finish(txID: transaction.id, state: .reverted, revertReason: reason)
             statistics.update { $0.reverted += 1 }
-            log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\(Logfmt.value(Self.cut(reason ?? "unknown")))")
+            log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\(Logfmt.value(Self.printable(reason ?? "unknown")))")
         }
         CrashPoint.afterFinal.reach(log)
     }
@@ -162,7 +162,7 @@ extension TxManager {
             return nil
         } catch {
             if let reason = Self.revertReason(of: error) { return reason.description }
-            log("msg=\"cannot replay a reverted tx\" job=\(transaction.key) error=\(Logfmt.value(Self.cut(error.description)))")
+            log("msg=\"cannot replay a reverted tx\" job=\(transaction.key) error=\(Logfmt.value(Self.printable(error.description)))")
             return nil
         }
     }

@@ -19,7 +19,7 @@ extension TxManager {
     func recordRefusal(_ refusal: BroadcastRefusal, _ error: RPCError, of transaction: StoredTransaction) throws(KeeperError) {
         let label = "refused \(refusal.rawValue):"
         let repeated = transaction.lastError?.hasPrefix(label) == true
-        let nodeSaid = Self.cut(Self.nodeMessage(error))
+        let nodeSaid = Self.printable(Self.nodeMessage(error))
         let behind = try store.unfinished(chainID: options.chainID, sender: signer.address).filter { $0.nonce > transaction.nonce }.count
         try TxStore.wrap {
             try database.transaction { db in
@@ -72,7 +72,7 @@ extension TxManager {
         do {
             return withMargin(try await rpc.estimateGas(CallRequest(from: transaction.sender, to: transaction.to, data: transaction.data)))
         } catch {
-            guard Self.revertReason(of: error) != nil else { throw KeeperError(.unavailable, "eth_estimateGas failed: \(error.description)") }
+            guard Self.revertReason(of: error) != nil else { throw KeeperError(.unavailable, "eth_estimateGas failed: \(Self.printable(error.description))") }
             log("level=warn msg=\"gas estimate now reverts; keeping the stored gas limit\" job=\(transaction.key) gas_limit=\(transaction.gasLimit)")
             return transaction.gasLimit
         }
@@ -100,6 +100,13 @@ extension TxManager {
         return error.description
     }
 
-    /// Text from a node, cut short before it is logged, stored or alerted.
-    static func cut(_ text: String) -> String { text.count > 240 ? String(text.prefix(240)) + "…" : text }
+    /// Text from a node (or a contract's revert reason) as the keeper repeats it: control characters
+    /// replaced with "?" so that it cannot start a log line of its own, and cut to 240 characters.
+    static func printable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(240) {
+            scalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" ? "?" : scalar)
+        }
+        return text.unicodeScalars.count > 240 ? String(scalars) + "…" : String(scalars)
+    }
 }

@@ -181,9 +181,9 @@ public final class TxManager {
             return try await rpc.estimateGas(call)
         } catch {
             if let reason = Self.revertReason(of: error) {
-                throw KeeperError(.reverted, "job \(job) would revert: \(reason)", revertReason: reason)
+                throw KeeperError(.reverted, "job \(job) would revert: \(Self.printable(reason.description))", revertReason: reason)
             }
-            throw KeeperError(.unavailable, "cannot simulate job \(job): \(error.description)")
+            throw KeeperError(.unavailable, "cannot simulate job \(job): \(Self.printable(error.description))")
         }
     }
 
@@ -241,8 +241,8 @@ public final class TxManager {
             }
             return .nonceTooLow
         case .replacementUnderpriced, nil:
-            try store.recordError(txID: transaction.id, error.description)
-            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\(Logfmt.value(Self.cut(error.description)))")
+            try store.recordError(txID: transaction.id, Self.printable(error.description))
+            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\(Logfmt.value(Self.printable(error.description)))")
             return .failed
         case let refusal?:
             try recordRefusal(refusal, error, of: transaction)
@@ -293,7 +293,7 @@ public final class TxManager {
     /// Runs one node call; a failure is `.unavailable` naming the method.
     func node<T>(_ method: String, _ body: () async throws -> T) async throws(KeeperError) -> T {
         do { return try await body() } catch {
-            throw KeeperError(.unavailable, "\(method) failed: \(error)")
+            throw KeeperError(.unavailable, "\(method) failed: \(Self.printable("\(error)"))")
         }
     }
 }
