@@ -204,4 +204,30 @@ import Wire
         #expect(bodies.count == 2)
         for body in bodies { #expect(try JSON(parsing: Array(body.utf8))["message"]?.stringValue?.contains("\n") == false) }
     }
+
+    @Test(arguments: ["erigon", "nethermind", "nitro"])
+    func aSecondSendIsAlreadyKnownInEveryWording(mode: String) async throws {
+        _ = try await admin(#"{"fault":"none","broadcast":"\#(mode)","resend":true}"#)
+        let claim = try await h.requestClaim(user: 3)
+        let key = claim.key(h.chainID)
+        let manager = try manager()
+        try await h.setAutomine(false)
+        let stored: StoredTransaction
+        do {
+            // The node takes the first send and answers the second "already known" in the mode's wording.
+            stored = try await manager.submit(key, to: h.contract, data: try h.verifyPayoutData(claim, root: root()))
+        } catch {
+            try await h.setAutomine(true)
+            throw error
+        }
+        try await h.setAutomine(true)
+        #expect(stored.sentAt != nil && stored.lastError == nil, "\(mode): \(stored.lastError ?? "")")
+        #expect(try await h.pooledKeeperHashes().contains(stored.hash.description))
+        try await h.mine(1)
+        _ = try await h.settle(manager, key)
+        #expect(try manager.outcome(for: key)?.kind == .confirmed)
+        #expect(try manager.attempts(for: key).count == 1, "never signed again")
+        #expect(try alerts(manager) == 0)
+        _ = try await admin(#"{"fault":"none"}"#)
+    }
 }
