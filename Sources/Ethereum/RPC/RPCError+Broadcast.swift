@@ -1,5 +1,5 @@
-/// How a node refused `eth_sendRawTransaction`, read from each client's own wording (the table in
-/// `BroadcastRefusal.wordings`, each row with its source). A keeper resolves `alreadyKnown` and
+/// How a node refused `eth_sendRawTransaction`, read from each client's own wording (the tables
+/// below, each row with the file and line it was read from; `BroadcastRefusalTests` holds the known answers). A keeper resolves `alreadyKnown` and
 /// `nonceTooLow` through receipts and nonces, never by signing again; the others say what the node
 /// wants before it takes the transaction.
 public enum BroadcastRefusal: String, Sendable, Hashable, CaseIterable {
@@ -57,12 +57,12 @@ public enum BroadcastRefusal: String, Sendable, Hashable, CaseIterable {
     /// Longer phrases first: "replacement transaction underpriced" before "transaction underpriced".
     static let phrases: [(String, BroadcastRefusal)] = [
         ("already known", .alreadyKnown),                        // geth core/txpool/errors.go:26 ErrAlreadyKnown; reth RpcPoolError::AlreadyKnown
-        ("known transaction", .alreadyKnown),                    // geth before 1.9.11; Besu
-        ("already imported", .alreadyKnown),                     // OpenEthereum / Parity
+        ("known transaction", .alreadyKnown),                    // older clients' form, kept from the first classifier
+        ("already imported", .alreadyKnown),                     // older clients' form, kept from the first classifier
         ("nonce too low", .nonceTooLow),                         // geth core/error.go:47 ErrNonceTooLow; reth "nonce too low: next nonce N, tx nonce M"
-        ("nonce has already been used", .nonceTooLow),           // Besu / Hyperledger
+        ("nonce has already been used", .nonceTooLow),           // older clients' form, kept from the first classifier
         ("replacement transaction underpriced", .replacementUnderpriced), // geth core/txpool/errors.go:38 ErrReplaceUnderpriced
-        ("replacement fee too low", .replacementUnderpriced),    // Besu
+        ("replacement fee too low", .replacementUnderpriced),    // older clients' form, kept from the first classifier
         ("transaction underpriced", .underpriced),               // geth core/txpool/errors.go:34 ErrUnderpriced; Nethermind 2026 TxPoolErrorMessages
         ("transaction gas price below minimum", .underpriced),   // geth core/txpool/errors.go:42 ErrTxGasPriceTooLow
         ("max fee per gas less than block base fee", .feeCapBelowBaseFee), // geth core/error.go:102 ErrFeeCapTooLow; Nitro tx_pre_checker.go:152
@@ -77,7 +77,7 @@ public enum BroadcastRefusal: String, Sendable, Hashable, CaseIterable {
     static let erigonResults: Set<String> = ["already_exists", "fee_too_low", "stale", "invalid", "internal_error"]
 
     /// Erigon's txpool discard reasons that are not geth's phrases
-    /// (erigon-lib txpool/txpoolcfg/txpoolcfg.go:110-148, `DiscardReason.String()`).
+    /// (erigon-lib txpool/txpoolcfg/txpoolcfg.go:112-148, `DiscardReason.String()`; pool.go lines at erigon-lib 8936d4e1).
     static let erigonReasons: [String: BroadcastRefusal] = [
         "underpriced": .underpriced,                          // UnderPriced, txpool/pool.go:781 (under the minimum fee cap)
         "fee too low": .underpriced,                          // FeeTooLow, txpool/pool.go:1287
