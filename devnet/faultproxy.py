@@ -214,7 +214,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
 #
 # "resend": true sends each transaction a second time and answers with that second answer, as a
 # node does to a client whose first answer was lost: every send meets "already known" or "nonce too
-# low" in the mode's wording, and the transaction is in the node all the same.
+# low" in the mode's wording, and the transaction is in the node all the same. In a broadcast mode a
+# single eth_sendRawTransaction (and, for nitro, eth_estimateGas) is answered here, without the fault.
 # ---------------------------------------------------------------------------------------------------
 
 BROADCAST_MODES = {"erigon", "nethermind", "nitro"}
