@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -183,6 +184,7 @@ class FaultState:
     def configure(self, settings: dict) -> None:
         if settings.get("fault") not in KINDS:
             raise ValueError(f"unknown fault {settings.get('fault')!r}; one of {sorted(KINDS)}")
+        check_broadcast(settings)
         with self.lock:
             self.settings = dict(settings)
             self.requests = 0
@@ -238,6 +240,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
             request = json.loads(body)
         except ValueError:
             request = None
+        broadcast = broadcast_exchange(self, settings, request) if settings.get("broadcast") else None
+        if broadcast is not None:
+            self._reply(200, broadcast)
+            return
         if kind in PROVIDER_MODES and request is not None:
             refusal = provider_refusal(self.server.state, kind, settings, request)
             if refusal is not None:
@@ -335,6 +341,159 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Broadcast wording (issue 14, "provider-tx"): how other clients word the devnode's (geth's)
+# eth_sendRawTransaction refusals. Set beside any fault: {"fault": …, "broadcast": MODE, …}.
+#
+#   erigon      "ALREADY_EXISTS: already known", "INTERNAL_ERROR: nonce too low", "FEE_TOO_LOW: …"
+#               (erigon rpc/jsonrpc/send_transaction.go: "%s: %s" of the txpool's ImportResult and
+#               DiscardReason, erigon-lib txpool/txpoolcfg/txpoolcfg.go), code -32000
+#   nethermind  "AlreadyKnown", "OldNonce, Current nonce: S, nonce of rejected tx: N", "ReplacementNotAllowed",
+#               "InsufficientFunds, Account balance: B, cumulative cost: C", "FeeTooLow, …"
+#               (Nethermind.TxPool AcceptTxResult and its filters before 2026), code -32010
+#   nitro       geth's phrases as Nitro words them (execution/gethexec/tx_pre_checker.go), and its L1 gas:
+#               eth_estimateGas answers the node's estimate + "l1Gas"; a transaction whose gas limit is under
+#               the node's estimate of its call + the current "l1Gas" is refused "intrinsic gas too low";
+#               after each estimate "l1Gas" grows by "l1GasRise" (L1 prices rising between estimate and send)
+#
+# "resend": true sends each transaction a second time and answers with that second answer, as a
+# node does to a client whose first answer was lost: every send meets "already known" or "nonce too
+# low" in the mode's wording, and the transaction is in the node all the same. In a broadcast mode a
+# single eth_sendRawTransaction (and, for nitro, eth_estimateGas) is answered here, without the fault.
+# ---------------------------------------------------------------------------------------------------
+
+BROADCAST_MODES = {"erigon", "nethermind", "nitro"}
+
+_GETH = [  # the devnode's (geth's) refusals: name, pattern
+    ("known", re.compile(r"^already known")),
+    ("nonce", re.compile(r"^nonce too low: address (\S+), tx: (\d+) state: (\d+)")),
+    ("replace", re.compile(r"^replacement transaction underpriced")),
+    ("funds", re.compile(r"^insufficient funds for gas \* price \+ value: address (\S+) have (\d+) want (\d+)")),
+    ("intrinsic", re.compile(r"^intrinsic gas too low")),
+    ("basefee", re.compile(r"^max fee per gas less than block base fee: address (\S+), maxFeePerGas: (\d+), baseFee: (\d+)")),
+    ("gaslimit", re.compile(r"^exceeds block gas limit")),
+]
+
+
+def check_broadcast(settings: dict) -> None:
+    mode = settings.get("broadcast")
+    if mode is not None and mode not in BROADCAST_MODES:
+        raise ValueError(f"unknown broadcast mode {mode!r}; one of {sorted(BROADCAST_MODES)}")
+
+
+def _reword(mode: str, error: dict) -> dict:
+    """The error object the mode's client would answer for geth's `error`."""
+    message = str(error.get("message", ""))
+    for name, pattern in _GETH:
+        found = pattern.match(message)
+        if found:
+            break
+    else:
+        return error
+    g = found.groups()
+    if mode == "erigon":
+        text = {"known": "ALREADY_EXISTS: already known", "nonce": "INTERNAL_ERROR: nonce too low",
+                "replace": "FEE_TOO_LOW: replacement transaction underpriced", "funds": "INTERNAL_ERROR: insufficient funds",
+                "intrinsic": "INTERNAL_ERROR: IntrinsicGas", "basefee": "FEE_TOO_LOW: fee too low",
+                "gaslimit": "INTERNAL_ERROR: gas limit is too high"}[name]
+        return {"code": -32000, "message": text}
+    if mode == "nethermind":
+        text = {"known": "AlreadyKnown", "nonce": f"OldNonce, Current nonce: {g[2] if g else ''}, nonce of rejected tx: {g[1] if g else ''}",
+                "replace": "ReplacementNotAllowed",
+                "funds": f"InsufficientFunds, Account balance: {g[1] if g else ''}, cumulative cost: {g[2] if g else ''}",
+                "intrinsic": message, "gaslimit": "GasLimitExceeded",
+                "basefee": f"FeeTooLow, MaxFeePerGas too low. MaxFeePerGas: {g[1] if g else ''}, BaseFee: {g[2] if g else ''}, MaxPriorityFeePerGas:0, Block number: 0"}[name]
+        return {"code": -32010, "message": text}
+    # nitro: geth's phrases; intrinsic gas without detail (sequencer.go strips it), base fee without the comma
+    if name == "intrinsic":
+        return {"code": -32000, "message": "intrinsic gas too low"}
+    if name == "basefee":
+        return {"code": -32000, "message": f"max fee per gas less than block base fee: address {g[0]}, maxFeePerGas: {g[1]} baseFee: {g[2]}"}
+    return error
+
+
+def _rlp_items(data: bytes) -> list:
+    """The top-level list of an RLP item, nested lists left as bytes (enough to read a transaction)."""
+    def length(at: int) -> tuple[int, int, bool]:  # (payload start, payload length, is list)
+        b = data[at]
+        if b < 0x80:
+            return at, 1, False
+        if b < 0xB8:
+            return at + 1, b - 0x80, False
+        if b < 0xC0:
+            n = b - 0xB7
+            return at + 1 + n, int.from_bytes(data[at + 1:at + 1 + n], "big"), False
+        if b < 0xF8:
+            return at + 1, b - 0xC0, True
+        n = b - 0xF7
+        return at + 1 + n, int.from_bytes(data[at + 1:at + 1 + n], "big"), True
+    start, size, _ = length(0)
+    items, at = [], start
+    while at < start + size:
+        begin, n, _ = length(at)
+        items.append(data[begin:begin + n])
+        at = begin + n
+    return items
+
+
+class BroadcastState:
+    """Nitro mode's memory: the node's estimate of each (to, data) the keeper asked about."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.estimates: dict = {}
+
+
+def broadcast_exchange(handler, settings: dict, request):
+    """The answer for a single eth_sendRawTransaction / eth_estimateGas in a broadcast mode, or None."""
+    mode = settings.get("broadcast")
+    if mode not in BROADCAST_MODES or not isinstance(request, dict):
+        return None
+    method = request.get("method")
+    state = handler.server.__dict__.setdefault("broadcast_state", BroadcastState())
+    if method == "eth_estimateGas" and mode == "nitro":
+        answer = json.loads(handler._forward(json.dumps(request).encode()))
+        if isinstance(answer.get("result"), str):
+            params = request.get("params") or [{}]
+            call = params[0] if isinstance(params[0], dict) else {}
+            node = int(answer["result"], 16)
+            with handler.server.state.lock:
+                l1 = int(settings.get("l1Gas", 0))
+                settings["l1Gas"] = l1 + int(settings.get("l1GasRise", 0))
+            with state.lock:
+                state.estimates[(str(call.get("to", "")).lower(), str(call.get("data") or call.get("input") or "0x").lower())] = node
+            answer["result"] = hex(node + l1)
+        return json.dumps(answer).encode()
+    if method != "eth_sendRawTransaction":
+        return None
+    if mode == "nitro":
+        try:
+            raw = bytes.fromhex(str(request["params"][0])[2:])
+            fields = _rlp_items(raw[1:]) if raw[:1] == b"\x02" else []
+            gas = int.from_bytes(fields[4], "big")
+            key = ("0x" + fields[5].hex(), "0x" + fields[7].hex())
+        except (KeyError, IndexError, ValueError, TypeError):
+            fields, gas, key = [], 0, None
+        with state.lock:
+            node = state.estimates.get(key) if fields else None
+        with handler.server.state.lock:
+            l1 = int(settings.get("l1Gas", 0))
+        if node is not None and gas < node + l1:
+            handler.server.state.count()
+            return json.dumps({"jsonrpc": "2.0", "id": request.get("id"),
+                               "error": {"code": -32000, "message": "intrinsic gas too low"}}).encode()
+    body = json.dumps(request).encode()
+    answer = json.loads(handler._forward(body))
+    if settings.get("resend") and "error" not in answer:
+        answer = json.loads(handler._forward(body))
+    if isinstance(answer.get("error"), dict):
+        reworded = _reword(mode, answer["error"])
+        if reworded is not answer["error"]:
+            handler.server.state.count()
+        answer["error"] = reworded
+    return json.dumps(answer).encode()
 
 
 def _pairs(request, document) -> list:
