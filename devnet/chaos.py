@@ -69,7 +69,13 @@ CRASH_POINTS = ["beforeCommit", "afterCommit", "beforeBroadcast", "afterBroadcas
 RPC_FAULTS = [  # (kind, extra settings) for faultproxy
     ("timeout", {"delay": 2.5}), ("http429", {}), ("http5xx", {"status": 503}), ("http5xx", {"status": 502}),
     ("drop", {}), ("toomany", {}), ("lag", {"blocks": 2}), ("omit", {}), ("corrupt", {}),
+    # Real providers and clients (faultproxy's provider modes, docs/PROVIDERS.md), sized to bite on the chaos chain.
+    ("geth-batch", {"batchLimit": 8}), ("erigon-batch", {"batchLimit": 5}), ("cu429", {"cups": 400, "retryAfter": 1}),
+    ("infura-range", {"maxResults": 3}), ("alchemy-range", {"maxRange": 20, "maxResults": 3}), ("reth-range", {"maxResults": 3}),
+    ("quicknode-range", {"maxRange": 20}), ("bsc-range", {"maxRange": 20}), ("lb-lag", {"blocks": 2}),
 ]
+# Each fault period answers broadcasts as one client does (faultproxy's broadcast modes), sometimes as to a resend.
+BROADCAST_MODES = [None, "erigon", "nethermind", "nitro"]
 OKX_BURSTS = ["429", "50011", "50013", "500", "503", "50001", "50026"]
 # kind → (weight, liquidated, positions-history close type or None for a position still open)
 KINDS = {
@@ -240,6 +246,7 @@ class Figures:
     halts: int = 0
     rpc_faults: collections.Counter = field(default_factory=collections.Counter)  # kind → injected
     okx_bursts: collections.Counter = field(default_factory=collections.Counter)  # mode → bursts
+    broadcast_modes: collections.Counter = field(default_factory=collections.Counter)  # client wording → fault periods
     okx_faulted: int = 0
     filings: int = 0
     refilings: int = 0
@@ -498,6 +505,10 @@ class Chaos:
         self.collect_rpc_faults()
         kind, extra = self.rng.choice(RPC_FAULTS)
         self.current_fault = kind if kind != "http5xx" else f"http{extra['status']}"
+        broadcast = self.rng.choice(BROADCAST_MODES)
+        if broadcast is not None:
+            extra = {**extra, "broadcast": broadcast, "resend": self.rng.random() < 0.5}
+            self.figures.broadcast_modes[broadcast] += 1
         http_json(f"{self.proxy}/__admin", {"fault": kind, "every": self.rng.randint(2, 6), "limit": self.rng.randint(1, 8), **extra})
 
     def okx_burst(self) -> None:
@@ -764,6 +775,7 @@ def report(chaos: Chaos, result: dict, failures: list[str], duration: float, set
         f"(confirmations {chaos.c}; deeper ones halted the keeper {f.halts}× and were cleared with `resume --halt`); "
         f"seen by the keeper: {result.get('seen_shallow', '?')} within the confirmations, {result.get('seen_deep', '?')} finality violations",
         f"RPC faults        {sum(f.rpc_faults.values())} injected ({', '.join(f'{k} {v}' for k, v in sorted(f.rpc_faults.items()))})",
+        f"broadcast wording {sum(f.broadcast_modes.values())} fault periods as another client ({', '.join(f'{k} {v}' for k, v in sorted(f.broadcast_modes.items())) or '-'})",
         f"OKX bursts        {sum(f.okx_bursts.values())} ({', '.join(f'{k} {v}' for k, v in sorted(f.okx_bursts.items()))}), "
         f"{f.okx_faulted} faulty answers served",
         f"keeper txs        {result.get('keeper_txs', '?')} mined, reverted {result.get('reverted', '?')}; stored {result.get('stored', '?')}, "

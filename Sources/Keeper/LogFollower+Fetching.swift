@@ -5,14 +5,17 @@ extension LogFollower {
     /// `limit`: narrowed on a provider's range refusal, waited for on a rate limit or a backend
     /// behind the head (never narrowed for those), retried (and counted) on failures and inconsistent
     /// answers, never returned unless it passed validation.
-    func fetchRange(from: UInt64, limit: UInt64) async throws(KeeperError) -> RangeValidator.ValidRange {
+    /// - Parameter denseFrom: every block from this one on (the confirmed point) gets its header, so that
+    ///   each provisional block's hash is stored and a reorg above the confirmed point is measured exactly;
+    ///   below it, a rewritten block is a finality violation whatever the depth, and sparse hashes suffice.
+    func fetchRange(from: UInt64, limit: UInt64, denseFrom: UInt64 = .max) async throws(KeeperError) -> RangeValidator.ValidRange {
         var failures = 0
         var lastProblem = ""
         while true {
             let to = min(limit, from + sizer.current - 1)
             var wait: Duration? = nil
             do {
-                let answer = try await fetchAnswer(from: from, to: to)
+                let answer = try await fetchAnswer(from: from, to: to, denseFrom: denseFrom)
                 let valid = try RangeValidator.validate(answer, range: from...to, contract: chain.contract)
                 sizer.succeeded()
                 return valid
@@ -65,10 +68,12 @@ extension LogFollower {
     }
 
     /// The logs of `[from, to]` with the headers validation needs (DESIGN.md §5): the range's first
-    /// block (its parent links it to the stored tip) and last block (the next round's reorg check)
-    /// in the logs' batch, then the blocks that hold logs — not one header per block.
-    private func fetchAnswer(from: UInt64, to: UInt64) async throws(RPCError) -> LogRangeAnswer {
-        let ends = from == to ? [from] : [from, to]
+    /// block (its parent links it to the stored tip), its last block (the next round's reorg check) and
+    /// every block from `denseFrom` on (provisional blocks: a reorg among them is found at its exact
+    /// depth) in the logs' batch, then the blocks that hold logs — not one header per confirmed block.
+    private func fetchAnswer(from: UInt64, to: UInt64, denseFrom: UInt64) async throws(RPCError) -> LogRangeAnswer {
+        let provisional = denseFrom <= to ? Array(max(from, denseFrom)...to) : []
+        let ends = Array(Set((from == to ? [from] : [from, to]) + provisional)).sorted()
         let first = try await rpc.logsWithHeaders(from: from, to: to, addresses: [chain.contract], headerNumbers: ends)
         statistics.headersFetched += ends.count
         var seen = Set<UInt64>(ends)

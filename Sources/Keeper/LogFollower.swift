@@ -114,7 +114,7 @@ public final class LogFollower {
         var parentMismatches = 0
         while let cursor = try store.cursor(), cursor.nextBlock <= head {
             let from = cursor.nextBlock
-            let valid = try await fetchRange(from: from, limit: head)
+            let valid = try await fetchRange(from: from, limit: head, denseFrom: confirmed)
             if from > 0, let parent = try store.storedBlock(from - 1), let first = valid.headers.first,
                parent.hash != first.parentHash.description {
                 // The chain changed under the stored tip: a reorg, or a node answering from another fork.

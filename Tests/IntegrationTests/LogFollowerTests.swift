@@ -69,6 +69,31 @@ import Wire
         #expect(try await follower.round().newEvents == 0)
     }
 
+    /// Found by the chaos run: a catch-up over many empty blocks stores sparse hashes, and a shallow reorg
+    /// above the confirmed point then walked back to the newest stored match far below it, was measured as
+    /// deep and halted the keeper. Provisional blocks keep their hashes: the depth is exact, nothing halts.
+    @Test func aShallowReorgAfterASparseCatchUpIsMeasuredExactly() async throws {
+        let confirmations = 5
+        try await ensureEvents()
+        let follower = try await harness.follower(confirmations: confirmations, maxBlockRange: 50)
+        _ = try await follower.round()
+        let rpc = harness.rpc()
+        // Twenty empty blocks, caught up in one range; the last three are rewritten afterwards, while
+        // still above the confirmed point.
+        _ = try await rpc.call("evm_mine", [JSON(17)])
+        let snapshot = try await rpc.call("evm_snapshot")
+        _ = try await rpc.call("evm_mine", [JSON(3)])
+        _ = try await follower.round()
+        #expect(try await rpc.call("evm_revert", [snapshot]) == .bool(true))
+        _ = try await rpc.call("evm_mine", [JSON(4)])  // another history, one block longer
+        let report = try await follower.round()
+        #expect(report.reorgs == 1 && !report.halted)
+        let last = try #require(try follower.store.database.fetchOne("SELECT depth, finality_violation FROM reorgs ORDER BY id DESC LIMIT 1"))
+        #expect(try last.get("depth", as: Int.self) == 3)
+        #expect(try last.get("finality_violation", as: Bool.self) == false)
+        #expect(try follower.store.cursor()?.halted == false)
+    }
+
     @Test func reorgsOfDepthOneToConfirmationsPlusThreeAreUndone() async throws {
         let confirmations = 3
         try await ensureEvents()
