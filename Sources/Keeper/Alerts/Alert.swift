@@ -15,6 +15,8 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case keyInvalid = "key_invalid"
     /// OKX refused this host's timestamps (50102): the clock is off.
     case okxClockSkew = "okx_clock_skew"
+    /// The contract's owner paused it: payouts wait (using no attempts) until it is unpaused.
+    case contractPaused = "contract_paused"
 }
 
 /// The persisted outbox of alerts: raised inside the transaction of what caused them, delivered
