@@ -12,10 +12,11 @@ public enum StartupCheck {
     /// `executePayout` of a token pool uses about 80,000; `verifyPayout` about 60,000.
     public static let gasPerTransaction: UInt64 = 150_000
 
-    /// A client for the checks: the configured endpoints, each tried once, with the configured timeout.
+    /// A client for the checks: the configured endpoints with failover, the configured timeout, and as
+    /// many attempts as an indexing session makes (a flaky provider is not refused at start).
     public static func client(_ chain: ChainConfig) -> JSONRPCClient {
         JSONRPCClient(endpoints: chain.rpcUrls, http: HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: chain.requestTimeoutMs)),
-                      retry: RetryPolicy(maximumAttempts: max(2, chain.rpcUrls.count)))
+                      retry: RetryPolicy(maximumAttempts: max(4, chain.rpcUrls.count)))
     }
 
     /// `eth_chainId` equals `chain.chainId`, there is code at `chain.contract`, and that code answers
