@@ -33,7 +33,10 @@ enum StatusCommand {
         }
         if arguments.flag("json") {
             var object = status.json.objectValue ?? [:]
-            object["contractPaused"] = (try? contractPaused.get()).map(JSON.bool) ?? .null
+            switch contractPaused {
+            case .success(let paused): object["contractPaused"] = .bool(paused)
+            case .failure(let error): object["contractPaused"] = .null; object["contractPausedError"] = .string(error.message)
+            }
             print(JSON.object(object).serializedString)
         } else {
             print("chain id        \(status.chainID)")
