@@ -61,7 +61,10 @@ import Wire
             if keyed.insert(user).inserted { try Self.addKey(harness, user: user, s.credentials, alias: "user\(user)") }
             try harness.requestClaim(user: user, scenario: s)
         }
-        // OKX's clock runs 45 s ahead of this host's for the first minute: 50102 until the clients correct.
+        // The simulator's clocks start now: scenario 20's position becomes visible a minute after this (filing the
+        // claims took a while on a loaded machine), and OKX's clock runs 45 s ahead of this host's for that minute:
+        // 50102 until the clients correct.
+        try await Self.post(harness, "/sim/reset", [:])
         try await Self.post(harness, "/sim/clock", ["skewMs": 45_000, "forMs": 60_000])
 
         let keeper = try harness.startKeeper()

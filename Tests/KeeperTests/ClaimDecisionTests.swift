@@ -120,10 +120,12 @@ import Wire
     }
 
     @Test func anAdoptedVerdictFindsItsPositionIdentityInTheEvidence() {
-        let lifecycle: JSON = ["normalized": ["position": ["posId": "307173036051017730", "positionId": "307173036051017730@1730000000000"]]]
+        // As VerificationResponse writes it: the lifecycle beside the posId.
+        let lifecycle: JSON = ["normalized": ["position": ["posId": "307173036051017730", "lifecycle": "307173036051017730@1730000000000"]]]
         #expect(ClaimPipeline.positionIdentity(in: lifecycle) == "307173036051017730@1730000000000")
-        let withCTime: JSON = ["normalized": ["position": ["posId": "7", "cTime": "1730000000000"]]]
-        #expect(ClaimPipeline.positionIdentity(in: withCTime) == "7@1730000000000")
+        // A bundle from before lifecycles names the posId only.
+        let older: JSON = ["normalized": ["position": ["posId": "7"]]]
+        #expect(ClaimPipeline.positionIdentity(in: older) == "7")
         #expect(ClaimPipeline.positionIdentity(in: ["normalized": ["order": [:]]]) == nil)
     }
 }

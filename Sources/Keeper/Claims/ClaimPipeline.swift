@@ -460,13 +460,12 @@ extension ClaimPipeline {
         return nil
     }
 
-    /// `normalized.position.positionId` when the document names the lifecycle, else `posId@cTime`, else `posId`.
+    /// The lifecycle the verdict engine wrote (`normalized.position.lifecycle`, `posId@cTime`); for a
+    /// document written before lifecycles, its `posId`.
     static func positionIdentity(in document: JSON) -> String? {
         guard let position = document["normalized"]?["position"] else { return nil }
-        if let identity = position["positionId"]?.stringValue { return identity }
-        guard let posId = position["posId"]?.stringValue else { return nil }
-        if let cTime = position["cTime"]?.stringValue { return "\(posId)@\(cTime)" }
-        return posId
+        if let lifecycle = position["lifecycle"]?.stringValue { return lifecycle }
+        return position["posId"]?.stringValue
     }
 
     /// The chain day of the claim's indexed `PayoutExecuted`, which counts against that day's limit; nil when not indexed yet.
