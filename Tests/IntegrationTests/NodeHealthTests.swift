@@ -101,5 +101,8 @@ import Wire
         #expect(stopped.status == 0, "\(stopped.stderr.suffix(1_500))")
         #expect(Self.occurrences("msg=\"payout waits: the contract is paused by its owner\"", in: stopped.stderr) == 1, "one line, not one per look")
         #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'execute'", as: Int.self) == 1)
+        // The signer's start-up floor counts StartupCheck.gasPerTransaction per transaction: no less than either takes.
+        let gasLimits = try database.fetchAll("SELECT gas_limit FROM txs").map { try $0.get(0, as: Int.self) }
+        #expect(gasLimits.count == 2 && gasLimits.allSatisfy { $0 <= Int(StartupCheck.gasPerTransaction) }, "\(gasLimits)")
     }
 }

@@ -8,9 +8,9 @@ import Wire
 /// once with one line saying what to fix (issue 14): a `.config` error for the configuration, an
 /// `.unavailable` one when the node cannot be reached.
 public enum StartupCheck {
-    /// Gas counted for one keeper transaction when the signer's balance is checked: an
-    /// `executePayout` of a token pool uses about 80,000; `verifyPayout` about 60,000.
-    public static let gasPerTransaction: UInt64 = 150_000
+    /// Gas counted for one keeper transaction when the signer's balance is checked: above the gas
+    /// limit the keeper gives one `verifyPayout` or `executePayout` (about 150,000 each on the devnet, margin included).
+    public static let gasPerTransaction: UInt64 = 200_000
 
     /// A client for the checks: the configured endpoints with failover, the configured timeout, and as
     /// many attempts as an indexing session makes (a flaky provider is not refused at start).
@@ -56,15 +56,15 @@ public enum StartupCheck {
         do { data = try function.encodeCall(arguments) } catch { throw KeeperError(.software, "encoding \(function.name): \(error)") }
         let output: [UInt8]
         do { output = try await rpc.call(CallRequest(to: contract, data: data), block: .latest) } catch {
+            // A contract without the function reverts with no data ("execution reverted"), so the wording counts too.
             guard error.revertData != nil || error.description.contains("revert") else {
                 throw KeeperError(.unavailable, "eth_call \(function.name) of chain.contract: \(error.description)")
             }
             throw KeeperError(.config, "the contract at chain.contract \(contract.checksummed) reverts \(function.name)(): it is not a LeverageGuard contract (check chain.contract)")
         }
-        do {
-            guard output.count == size else { throw KeeperError(.badData, "size") }
-            _ = try function.decodeOutput(output)
-        } catch {
+        let decodes: Bool
+        do { decodes = try output.count == size && !function.decodeOutput(output).isEmpty } catch { decodes = false }
+        guard decodes else {
             throw KeeperError(.config, "the contract at chain.contract \(contract.checksummed) answers \(function.name)() with \(output.count) bytes that do not decode: "
                 + "it is not a LeverageGuard contract (check chain.contract)")
         }
