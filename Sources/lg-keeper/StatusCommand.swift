@@ -10,7 +10,7 @@ enum StatusCommand {
     static let command = Command(
         name: "status",
         usage: "status [--json] [--config FILE]",
-        summary: "head, indexed block, lag, claims by state, halted or not",
+        summary: "head, indexed block, lag, claims by state, halted or not, the contract paused or not",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
