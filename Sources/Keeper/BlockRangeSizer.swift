@@ -25,7 +25,7 @@ struct BlockRangeSizer: Sendable {
     /// Narrows after a refused range starting at `from`, to the suggested end when it is usable.
     mutating func refused(from: UInt64, suggestedTo: UInt64?, limit: UInt64?) {
         successes = 0
-        if let suggestedTo, suggestedTo >= from, suggestedTo - from + 1 < current {
+        if let suggestedTo, suggestedTo >= from, suggestedTo - from < current - 1 {  // no overflow whatever the node suggests
             current = suggestedTo - from + 1
         } else if let limit, limit > 0, limit < current {
             current = limit
@@ -34,37 +34,10 @@ struct BlockRangeSizer: Sendable {
         }
     }
 
-    /// Reads a provider's refusal: nil when `error` is not a range/result-size limit, otherwise the
-    /// suggested end block (Infura/Alchemy "[0x…, 0x…]") and/or a stated block-range limit.
+    /// Reads a provider's range refusal (`RPCError.providerRefusal`, docs/PROVIDERS.md): nil when
+    /// `error` is not one, otherwise the suggested end block and/or the stated block-range limit.
     static func rangeLimit(in error: RPCError) -> (suggestedTo: UInt64?, limit: UInt64?)? {
-        guard case .rpc(let code, let message, _) = error else { return nil }
-        let text = message.lowercased()
-        let markers = ["more than", "too many", "range too large", "range is too large", "limited to", "block range",
-                       "response size", "exceed", "query timeout", "max range"]
-        guard code == -32005 || markers.contains(where: text.contains) else { return nil }
-        var suggestedTo: UInt64? = nil
-        if let open = text.lastIndex(of: "["), let close = text[open...].firstIndex(of: "]") {
-            let parts = text[text.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters() }
-            if parts.count == 2 { suggestedTo = Self.number(parts[1]) }
-        }
-        var limit: UInt64? = nil
-        if let range = text.range(of: "limited to ") ?? text.range(of: "up to a ") ?? text.range(of: "maximum of ") {
-            var rest = text[range.upperBound...]
-            if rest.hasPrefix("a ") { rest = rest.dropFirst(2) }
-            let written = rest.prefix { $0.isNumber || $0 == "," || $0 == "_" }
-            limit = UInt64(written.filter(\.isNumber))
-            if let value = limit, rest.dropFirst(written.count).hasPrefix("k") { limit = value * 1_000 }
-        }
+        guard case .rangeTooLarge(let suggestedTo, let limit)? = error.providerRefusal else { return nil }
         return (suggestedTo, limit)
-    }
-
-    private static func number(_ text: Substring) -> UInt64? {
-        text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters() -> Substring {
-        drop { $0 == " " }.reversed().drop { $0 == " " }.reversed().reduce(into: Substring()) { $0.append($1) }
     }
 }

@@ -85,6 +85,13 @@ public struct ChainConfig: Sendable {
     /// How many recent block hashes are kept for reorg detection.
     public var blockHashWindow: Int
     public var requestTimeoutMs: Int
+    /// Calls per JSON-RPC batch (Erigon takes 100 by default, geth 1,000; docs/PROVIDERS.md).
+    public var maxBatchSize: Int
+    /// Calls per second to the node, each call of a batch counted; nil (absent or 0) for no limit.
+    public var maxRequestsPerSecond: Int?
+
+    /// The JSON-RPC client's limits from this section.
+    public var rpcLimits: RPCLimits { RPCLimits(maxBatchSize: maxBatchSize, maxRequestsPerSecond: maxRequestsPerSecond.map(Double.init)) }
 
     init(_ r: inout ConfigReader, environment: [String: String]) throws(KeeperError) {
         let fileURLs = try r.strings("rpcUrls")
@@ -106,6 +113,9 @@ public struct ChainConfig: Sendable {
         rescanIntervalSeconds = try r.integer("rescanIntervalSeconds", default: 300, in: 0...86_400 * 7)
         blockHashWindow = try r.integer("blockHashWindow", default: 1_024, in: 16...1_000_000)
         requestTimeoutMs = try r.integer("requestTimeoutMs", default: 10_000, in: 100...600_000)
+        maxBatchSize = try r.integer("maxBatchSize", default: 50, in: 1...1_000)
+        let rate = try r.integer("maxRequestsPerSecond", default: 0, in: 0...1_000_000)
+        maxRequestsPerSecond = rate == 0 ? nil : rate
         guard blockHashWindow > confirmations else {
             throw KeeperError(.config, "chain.blockHashWindow (\(blockHashWindow)) must exceed chain.confirmations (\(confirmations)) so that a reorg's ancestor is found")
         }

@@ -27,7 +27,7 @@ public final class IndexerSession {
             throw KeeperError(.store, "cannot open \(path): \(error)")
         }
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: config.chain.requestTimeoutMs))
-        rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry, observer: rpcObserver)
+        rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry, limits: config.chain.rpcLimits, observer: rpcObserver)
     }
 
     /// A follower over this session's store and node.

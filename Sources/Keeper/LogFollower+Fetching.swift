@@ -2,29 +2,46 @@ import Ethereum
 
 extension LogFollower {
     /// Fetches and validates the widest acceptable range starting at `from`, ending at most at
-    /// `limit`: narrowed on a provider's refusal, retried (and counted) on failures and
-    /// inconsistent answers, never returned unless it passed validation.
+    /// `limit`: narrowed on a provider's range refusal, waited for on a rate limit or a backend
+    /// behind the head (never narrowed for those), retried (and counted) on failures and inconsistent
+    /// answers, never returned unless it passed validation.
     func fetchRange(from: UInt64, limit: UInt64) async throws(KeeperError) -> RangeValidator.ValidRange {
         var failures = 0
         var lastProblem = ""
         while true {
             let to = min(limit, from + sizer.current - 1)
+            var wait: Duration? = nil
             do {
-                let answer = try await rpc.logsWithHeaders(from: from, to: to, addresses: [chain.contract], headerNumbers: Array(from...to))
+                let answer = try await fetchAnswer(from: from, to: to)
                 let valid = try RangeValidator.validate(answer, range: from...to, contract: chain.contract)
                 sizer.succeeded()
                 return valid
             } catch let error as RPCError {
-                if let refusal = BlockRangeSizer.rangeLimit(in: error) {
+                lastProblem = error.description
+                switch error.providerRefusal {
+                case .rangeTooLarge(let suggestedTo, let stated)?:
                     statistics.rangeRefusals += 1
                     let width = sizer.current
-                    sizer.refused(from: from, suggestedTo: refusal.suggestedTo, limit: refusal.limit)
-                    if width > 1 || sizer.current < width { continue }  // a narrower range is worth trying at once
-                    lastProblem = error.description
-                } else {
+                    sizer.refused(from: from, suggestedTo: suggestedTo, limit: stated)
+                    if sizer.current < width { continue }  // a narrower range is worth trying at once
+                case .responseTooLarge?:
+                    statistics.rangeRefusals += 1
+                    let width = sizer.current
+                    sizer.refused(from: from, suggestedTo: nil, limit: nil)
+                    if sizer.current < width { continue }
+                case .rateLimited(let seconds)?:
+                    // The same range again, after the pause the provider asked for.
+                    statistics.rateLimited += 1
+                    wait = seconds.map { .seconds(min($0, 60)) }
+                case .beyondHead?:
+                    // A load-balanced backend behind the head: it catches up; the range is not the problem.
+                    statistics.backendBehind += 1
+                case .batchTooLarge?:
+                    // The client narrows batches itself; one that still reaches here is retried as it is.
+                    statistics.transientFailures += 1
+                default:
                     guard error.isTransient else { throw KeeperError(.unavailable, "eth_getLogs \(from)…\(to): \(error.description)") }
                     statistics.transientFailures += 1
-                    lastProblem = error.description
                 }
             } catch let error as RangeValidator.Inconsistency {
                 statistics.inconsistentAnswers += 1
@@ -39,8 +56,28 @@ extension LogFollower {
             guard failures < options.maxAttempts, !RPCDeadline.hasPassed else {
                 throw KeeperError(.unavailable, "blocks \(from)…\(to) failed \(failures) times; last: \(lastProblem)")
             }
-            try await pause(failures)
+            if let wait {
+                do { try await Task.sleep(for: wait) } catch { throw KeeperError(.unavailable, "cancelled") }
+            } else {
+                try await pause(failures)
+            }
         }
+    }
+
+    /// The logs of `[from, to]` with the headers validation needs (DESIGN.md §5): the range's first
+    /// block (its parent links it to the stored tip) and last block (the next round's reorg check)
+    /// in the logs' batch, then the blocks that hold logs — not one header per block.
+    private func fetchAnswer(from: UInt64, to: UInt64) async throws(RPCError) -> LogRangeAnswer {
+        let ends = from == to ? [from] : [from, to]
+        let first = try await rpc.logsWithHeaders(from: from, to: to, addresses: [chain.contract], headerNumbers: ends)
+        statistics.headersFetched += ends.count
+        var seen = Set<UInt64>(ends)
+        let missing = first.logs.map(\.blockNumber).filter { seen.insert($0).inserted }
+        guard !missing.isEmpty else { return first }
+        var headers = first.headers
+        for (number, header) in try await rpc.headers(missing) { headers[number] = header }
+        statistics.headersFetched += missing.count
+        return LogRangeAnswer(headers: headers, logs: first.logs)
     }
 
     /// Runs a read, retrying transient failures a bounded number of times.

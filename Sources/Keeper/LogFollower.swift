@@ -157,6 +157,12 @@ public struct FollowerStatistics: Sendable, Hashable {
     public var inconsistentAnswers = 0
     /// Transport, HTTP and transient RPC failures retried.
     public var transientFailures = 0
+    /// Rate-limit answers (HTTP 429, -32005) waited out; the range was kept.
+    public var rateLimited = 0
+    /// "block range extends beyond current head block" answers waited out (a backend behind the head).
+    public var backendBehind = 0
+    /// Headers fetched for validation: each range's first and last block and the blocks holding logs.
+    public var headersFetched = 0
     public var reorgs = 0
     public var deepestReorg: UInt64 = 0
     public var finalityViolations = 0

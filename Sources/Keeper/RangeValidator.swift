@@ -1,32 +1,30 @@
 import Ethereum
 
-/// Checks one log-range answer before anything of it is indexed (DESIGN.md §5): every header
-/// present and chained to its parent, every log from the contract, inside the range, in a block
-/// whose hash equals the header fetched in the same batch, and no (block hash, log index) twice.
+/// Checks one log-range answer before anything of it is indexed (DESIGN.md §5): the headers of the
+/// range's first and last blocks and of every block holding a log present, neighbouring headers
+/// chained, every log from the contract, inside the range, in a block whose hash equals the header
+/// fetched for it, and no (block hash, log index) twice.
 enum RangeValidator {
     /// Why an answer was refused; the follower retries it and counts it.
     struct Inconsistency: Error, CustomStringConvertible {
         let description: String
     }
 
-    /// The validated range: its headers in order and its logs decoded, in chain order.
+    /// The validated range: the headers fetched for it, in order, and its logs decoded, in chain order.
     struct ValidRange {
         let range: ClosedRange<UInt64>
+        /// The range's first and last blocks and the blocks holding logs (not every block).
         let headers: [BlockHeader]
         let events: [IndexedEvent]
     }
 
     static func validate(_ answer: LogRangeAnswer, range: ClosedRange<UInt64>, contract: Address) throws -> ValidRange {
-        var headers = [BlockHeader]()
-        headers.reserveCapacity(Int(range.count))
-        for number in range {
-            guard let header = answer.headers[number] else {
-                throw Inconsistency(description: "the node has no header for block \(number) of \(range.lowerBound)…\(range.upperBound)")
-            }
-            if let previous = headers.last, header.parentHash != previous.hash {
-                throw Inconsistency(description: "block \(number)'s parent is not the block \(previous.number) of the same answer (a reorg during the batch)")
-            }
-            headers.append(header)
+        for number in Set([range.lowerBound, range.upperBound]) where answer.headers[number] == nil {
+            throw Inconsistency(description: "the node has no header for block \(number) of \(range.lowerBound)…\(range.upperBound)")
+        }
+        let headers = answer.headers.values.filter { range.contains($0.number) }.sorted { $0.number < $1.number }
+        for (previous, header) in zip(headers, headers.dropFirst()) where header.number == previous.number + 1 && header.parentHash != previous.hash {
+            throw Inconsistency(description: "block \(header.number)'s parent is not the block \(previous.number) of the same answer (a reorg during the fetch)")
         }
         var seen = Set<LogKey>()
         var events = [IndexedEvent]()

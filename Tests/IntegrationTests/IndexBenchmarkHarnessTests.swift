@@ -83,10 +83,10 @@ import Wire
     }
 }
 
-private struct StartFailure: Error, CustomStringConvertible { let description: String }
+struct StartFailure: Error, CustomStringConvertible { let description: String }
 
 /// `lg-bench serve` on a free loopback port, stopped at the end of the test.
-private final class ReplayServerProcess: @unchecked Sendable {
+final class ReplayServerProcess: @unchecked Sendable {
     let url: String
     private let process: Process
 

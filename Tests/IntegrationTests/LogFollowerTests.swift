@@ -47,6 +47,28 @@ import Wire
         expectSameRows(try IndexerHarness.rows(follower.store), expected, "after a second round")
     }
 
+    /// Headers only where validation needs them (issue 14): the blocks holding logs and each range's
+    /// first and last block, not one per block — forty empty blocks cost no header each.
+    @Test func headersAreFetchedOnlyForBlocksHoldingLogsAndRangeEnds() async throws {
+        try await ensureEvents()
+        _ = try await harness.rpc().call("evm_mine", [JSON(40)])
+        let follower = try await harness.follower(confirmations: 0, maxBlockRange: 50)
+        let report = try await follower.round()
+        let expected = try harness.reference()
+        expectSameRows(try IndexerHarness.rows(follower.store), expected, "with sparse headers")
+        let logBlocks = Set(expected.map(\.block_number)).count
+        let statistics = follower.statistics
+        let stored = try #require(try follower.store.database.fetchOne("SELECT count(*) FROM blocks", as: Int.self))
+        let cursor = try #require(try follower.store.cursor())
+        let span = Int(report.head - cursor.startBlock + 1)
+        #expect(stored <= logBlocks + 2 * statistics.rangesIndexed, "\(stored) headers stored for \(logBlocks) blocks with logs in \(statistics.rangesIndexed) ranges")
+        #expect(stored <= span - 30, "forty empty blocks cost at most ten headers: \(stored) headers for \(span) blocks")
+        #expect(try follower.store.storedBlock(report.head) != nil, "the newest block's header is kept for the reorg check")
+        #expect(statistics.headersFetched < span, "\(statistics.headersFetched) headers fetched for \(span) blocks")
+        // The next round's reorg check and a second round still work on the sparse window.
+        #expect(try await follower.round().newEvents == 0)
+    }
+
     @Test func reorgsOfDepthOneToConfirmationsPlusThreeAreUndone() async throws {
         let confirmations = 3
         try await ensureEvents()

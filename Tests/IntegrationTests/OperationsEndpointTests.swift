@@ -17,7 +17,7 @@ import Wire
         "lgk_up", "lgk_build_info", "lgk_head_block", "lgk_indexed_block", "lgk_head_lag_blocks", "lgk_events", "lgk_reorgs_total",
         "lgk_reorg_depth_max", "lgk_rpc_inconsistent_answers_total", "lgk_rpc_requests_total", "lgk_rpc_request_duration_seconds",
         "lgk_okx_requests_total", "lgk_okx_request_duration_seconds", "lgk_claims", "lgk_tx_sent_total", "lgk_tx_bumped_total",
-        "lgk_tx_reverted_total", "lgk_tx_confirmed_total", "lgk_tx_oldest_pending_age_seconds", "lgk_nonce_gap", "lgk_signer_balance_wei",
+        "lgk_tx_reverted_total", "lgk_tx_confirmed_total", "lgk_tx_refused_total", "lgk_tx_oldest_pending_age_seconds", "lgk_nonce_gap", "lgk_signer_balance_wei",
         "lgk_pool_balance", "lgk_daily_payout_used", "lgk_daily_payout_limit", "lgk_reconcile_runs_total", "lgk_reconcile_mismatches_total",
         "lgk_alerts_sent_total", "lgk_alerts_failed_total",
     ]
@@ -70,6 +70,7 @@ import Wire
         #expect(samples[#"lgk_events{"event": "PayoutExecuted"}"#] == 1)
         #expect(samples["lgk_tx_confirmed_total{}"] == (try count("SELECT count(*) FROM txs WHERE state = 'confirmed'")))
         #expect(samples["lgk_tx_reverted_total{}"] == 0)
+        #expect(samples["lgk_tx_refused_total{}"] == 0)
         let rpc = harness.rpc
         let signerBalance = try await rpc.balance(of: try Address(hex: harness.devnet.deployment.keeper.address))
         let poolBalance = try await harness.assetBalance(of: try Address(hex: harness.devnet.deployment.contract))

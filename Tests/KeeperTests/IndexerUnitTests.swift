@@ -31,6 +31,8 @@ import Wire
         #expect(sizer.current == 12)
         for _ in 0..<40 { sizer.succeeded() }
         #expect(sizer.current == 1_000)
+        sizer.refused(from: 0, suggestedTo: UInt64.max, limit: UInt64.max)  // a node's absurd hint: halve, never trap
+        #expect(sizer.current == 500)
         var one = BlockRangeSizer(maximum: 1)
         one.refused(from: 5, suggestedTo: nil, limit: nil)
         #expect(one.current == 1)

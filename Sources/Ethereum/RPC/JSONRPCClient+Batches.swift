@@ -5,6 +5,11 @@ public struct LogRangeAnswer: Sendable {
     /// Headers by number; a number the node did not know is absent.
     public let headers: [UInt64: BlockHeader]
     public let logs: [Log]
+
+    public init(headers: [UInt64: BlockHeader], logs: [Log]) {
+        self.headers = headers
+        self.logs = logs
+    }
 }
 
 /// The chain's tip as seen in one batch.
@@ -16,8 +21,8 @@ public struct ChainTip: Sendable, Hashable {
 
 extension JSONRPCClient {
     /// `eth_getLogs` over `[from, to]` and `eth_getBlockByNumber` for each of `headerNumbers`, in one
-    /// JSON-RPC batch, so that every log can be checked against a header from the same answer
-    /// (DESIGN.md §5). A failed element is thrown as its own `RPCError` (a provider's range limit
+    /// JSON-RPC batch (split at `currentBatchLimit`), so that logs can be checked against headers
+    /// fetched with them (DESIGN.md §5). A failed element is thrown as its own `RPCError` (a provider's range limit
     /// arrives as the logs element's error).
     public func logsWithHeaders(from: UInt64, to: UInt64, addresses: [Address], headerNumbers: [UInt64]) async throws(RPCError) -> LogRangeAnswer {
         let filter = LogFilter(range: .blocks(from: .number(from), to: .number(to)), addresses: addresses)

@@ -13,18 +13,25 @@ public final class JSONRPCClient: Sendable {
 
     public let endpoints: [String]
     public let retry: RetryPolicy
+    public let limits: RPCLimits
+    /// Calls per batch now: `limits.maxBatchSize`, or less once a node refused a batch as too large.
+    private let batchLimit: Atomic<Int>
+    private let pacer: RequestPacer
     private let http: HTTPClient
     private let nextID = Atomic<Int>(1)
     /// Index of the endpoint that answered last; calls start there.
     private let preferred = Atomic<Int>(0)
     private let observer: (@Sendable (RPCCallRecord) -> Void)?
 
-    public init(endpoints: [String], http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(),
+    public init(endpoints: [String], http: HTTPClient = HTTPClient(), retry: RetryPolicy = RetryPolicy(), limits: RPCLimits = RPCLimits(),
                 observer: (@Sendable (RPCCallRecord) -> Void)? = nil) {
         precondition(!endpoints.isEmpty, "a JSON-RPC client needs at least one endpoint")
         self.endpoints = endpoints
         self.http = http
         self.retry = retry
+        self.limits = limits
+        batchLimit = Atomic(limits.maxBatchSize)
+        pacer = RequestPacer(callsPerSecond: limits.maxRequestsPerSecond)
         self.observer = observer
     }
 
@@ -35,15 +42,47 @@ public final class JSONRPCClient: Sendable {
         return try first.get()
     }
 
-    /// Sends several calls in one JSON-RPC batch. The outer error is for the exchange; each
-    /// element carries its own call's result or error, in request order.
+    /// Sends several calls as JSON-RPC batches of at most `currentBatchLimit` calls. The outer error
+    /// is for an exchange; each element carries its own call's result or error, in request order.
+    ///
+    /// A batch refused as too large (in geth's, Erigon's or a provider's form, docs/PROVIDERS.md) is
+    /// sent again in smaller parts, and the smaller size is kept for later batches.
     ///
     /// With `streaming`, that call's `result` (when it is a list) is handed to its reader as it is
     /// parsed instead of being returned as a `JSON` tree; its element then holds `.null`.
     public func batch(_ requests: [RPCRequest], streaming: StreamedResult? = nil) async throws(RPCError) -> [Result<JSON, RPCError>] {
         guard !requests.isEmpty else { return [] }
         let idempotent = !requests.contains { Self.nonIdempotentMethods.contains($0.method) }
-        return try await send(requests, idempotent: idempotent, streaming: streaming)
+        var results = [Result<JSON, RPCError>]()
+        results.reserveCapacity(requests.count)
+        var start = 0
+        while start < requests.count {
+            let end = min(requests.count, start + batchLimit.load(ordering: .relaxed))
+            let part = Array(requests[start..<end])
+            let partStreaming = streaming.flatMap { s in (start..<end).contains(s.offset) ? StreamedResult(offset: s.offset - start, read: s.read) : nil }
+            do {
+                results += try await send(part, idempotent: idempotent, streaming: partStreaming)
+                start = end
+            } catch {
+                guard part.count > 1, case .batchTooLarge(let stated)? = error.providerRefusal else { throw error }
+                narrowBatches(refused: part.count, stated: stated)
+            }
+        }
+        return results
+    }
+
+    /// Calls per batch now (narrowed after a refusal, never above `limits.maxBatchSize`).
+    public var currentBatchLimit: Int { batchLimit.load(ordering: .relaxed) }
+
+    /// After a batch of `refused` calls was refused: the limit the node stated when it is smaller, else half.
+    private func narrowBatches(refused: Int, stated: Int?) {
+        let narrower = stated.flatMap { $0 >= 1 && $0 < refused ? $0 : nil } ?? max(1, refused / 2)
+        var current = batchLimit.load(ordering: .relaxed)
+        while narrower < current {
+            let (exchanged, original) = batchLimit.compareExchange(expected: current, desired: narrower, ordering: .relaxed)
+            if exchanged { break }
+            current = original
+        }
     }
 
     private func send(_ requests: [RPCRequest], idempotent: Bool, streaming: StreamedResult? = nil) async throws(RPCError) -> [Result<JSON, RPCError>] {
@@ -51,6 +90,7 @@ public final class JSONRPCClient: Sendable {
         var lastError = RPCError.malformed("no attempt made")
         for attempt in 1...attempts {
             let endpointIndex = (preferred.load(ordering: .relaxed) + (attempt - 1)) % endpoints.count
+            try await pacer.admit(calls: requests.count)
             do {
                 let results = try await exchange(requests, endpoint: endpoints[endpointIndex], streaming: streaming)
                 preferred.store(endpointIndex, ordering: .relaxed)
@@ -70,10 +110,13 @@ public final class JSONRPCClient: Sendable {
         throw lastError
     }
 
+    /// Waits before the next attempt; a rate limit holds every caller of this client back, for as
+    /// long as the server's Retry-After asked (up to `retry.maximumRetryAfterSeconds`).
     private func pause(afterAttempt attempt: Int, error: RPCError) async throws(RPCError) {
         var retryAfter: Int? = nil
-        if case .http(_, _, let seconds) = error { retryAfter = seconds }
+        if case .rateLimited(let seconds)? = error.providerRefusal { retryAfter = seconds }
         let delay = retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfter)
+        if case .rateLimited? = error.providerRefusal { pacer.hold(for: .milliseconds(delay)) }
         do { try await Task.sleep(for: .milliseconds(delay)) } catch { throw .transport(HTTPError(.transport, "cancelled")) }
     }
 
@@ -98,7 +141,7 @@ public final class JSONRPCClient: Sendable {
         guard (200..<300).contains(response.status) else {
             observer?(RPCCallRecord(method: methodLabel, outcome: "http_\(response.status)", duration: ContinuousClock.now - started))
             throw .http(status: response.status, endpoint: HTTPClient.redactedHost(endpoint),
-                        retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0) })
+                        retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0.filter { $0 != " " }) })
         }
         let results: [Result<JSON, RPCError>]
         do {
@@ -176,9 +219,11 @@ public final class JSONRPCClient: Sendable {
         }
     }
 
-    /// The answers in request order.
+    /// The answers in request order. One error answering a batch of several calls is the batch's
+    /// refusal (geth answers an oversize batch with a one-element array carrying the first call's id).
     private static func ordered(_ byID: [Int: Result<JSON, RPCError>], expectedIDs: [Int]) throws(RPCError) -> [Result<JSON, RPCError>] {
-        try expectedIDs.map { id throws(RPCError) in
+        if expectedIDs.count > 1, byID.count == 1, case .failure(let refusal)? = byID.first?.value { throw refusal }
+        return try expectedIDs.map { id throws(RPCError) in
             guard let outcome = byID[id] else { throw .malformed("no answer for request id \(id)") }
             return outcome
         }

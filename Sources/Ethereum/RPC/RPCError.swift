@@ -25,9 +25,14 @@ public enum RPCError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .transport: true
         case .http(let status, _, _): status == 429 || status >= 500
-        case .rpc(let code, let message, _):
-            // -32005 limit exceeded; -32603 internal error. Reverts and bad params are final.
-            code == -32005 || code == -32603 || message.lowercased().contains("rate limit")
+        case .rpc(let code, _, _):
+            // Rate limits, a backend behind or without the header, -32603 internal error. Range and
+            // batch refusals are answered by asking differently, reverts and bad params are final.
+            switch providerRefusal {
+            case .rateLimited?, .beyondHead?, .headerNotFound?: true
+            case .some: false
+            case nil: code == -32603
+            }
         case .malformed: true
         }
     }

@@ -17,6 +17,8 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case keyInvalid = "key_invalid"
     /// OKX refused this host's timestamps (50102): the clock is off.
     case okxClockSkew = "okx_clock_skew"
+    /// A node will not take a transaction as signed (insufficient funds, intrinsic gas too low, over the block gas limit).
+    case txRefused = "tx_refused"
 }
 
 /// The persisted outbox of alerts: raised inside the transaction of what caused them, delivered

@@ -28,6 +28,7 @@ public enum KeeperMetrics {
         m.declare("lgk_tx_bumped_total", .counter, help: "Fee bumps (replacements at the same nonce) since start.")
         m.declare("lgk_tx_reverted_total", .counter, help: "Keeper transactions that reverted on-chain since start.")
         m.declare("lgk_tx_confirmed_total", .counter, help: "Keeper transactions confirmed since start.")
+        m.declare("lgk_tx_refused_total", .counter, help: "Broadcasts a node refused for a reason it named (underpriced, insufficient funds, intrinsic gas…), once per attempt and reason, since start.")
         m.declare("lgk_tx_oldest_pending_age_seconds", .gauge, help: "Age of the oldest unconfirmed keeper transaction.")
         m.declare("lgk_nonce_gap", .gauge, help: "The signer's pending nonce minus the keeper's next stored nonce.")
         m.declare("lgk_signer_balance_wei", .gauge, help: "The keeper signer's balance, in wei.")
@@ -82,6 +83,7 @@ public enum KeeperMetrics {
         m.setTotal("lgk_tx_bumped_total", to: Double(transactions.bumped))
         m.setTotal("lgk_tx_reverted_total", to: Double(transactions.reverted))
         m.setTotal("lgk_tx_confirmed_total", to: Double(transactions.confirmed))
+        m.setTotal("lgk_tx_refused_total", to: Double(transactions.refused))
         m.set("lgk_tx_oldest_pending_age_seconds", to: transactions.oldestPendingAgeSeconds)
         m.set("lgk_nonce_gap", to: Double(transactions.nonceGap))
     }

@@ -53,7 +53,7 @@ public struct NodeFeeOracle: FeeOracle {
         } catch let error as KeeperError {
             throw error
         } catch {
-            throw KeeperError(.unavailable, "cannot read fees from the node: \(error)")
+            throw KeeperError(.unavailable, "cannot read fees from the node: \(TxManager.printable("\(error)"))")
         }
     }
 }

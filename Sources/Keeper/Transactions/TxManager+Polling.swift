@@ -8,8 +8,9 @@ extension TxManager {
     /// - a mined transaction whose block a reorg removed → `pending`, and its raw bytes rebroadcast;
     /// - never sent, or unknown to the node (dropped from its pool) → the stored raw bytes rebroadcast;
     /// - waiting `bumpAfterBlocks` blocks below the market → re-signed at the same nonce with at least
-    ///   12.5 % (`bumpPercent`) more on both fee fields, stored, then broadcast; at the cap, no bump and a
-    ///   `.feeCapReached` outcome (once);
+    ///   12.5 % (`bumpPercent`) more on both fee fields and a fresh gas estimate, stored, then broadcast;
+    ///   at the cap, no bump and a `.feeCapReached` outcome (once);
+    /// - refused by the node for a reason it names → remedied (`TxManager+Refusals`);
     /// - its nonce used, at confirmed depth, by none of its attempts → `dropped`.
     ///
     /// Returns each final outcome once (later calls do not repeat it; `outcome(for:)` always answers).
@@ -86,7 +87,7 @@ extension TxManager {
             let reason = await replayedRevertReason(transaction, block: receipt.blockNumber)
             try store.finish(txID: transaction.id, state: .reverted, revertReason: reason)
             statistics.update { $0.reverted += 1 }
-            log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\"\(reason ?? "unknown")\"")
+            log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\(Logfmt.value(Self.printable(reason ?? "unknown")))")
         }
         CrashPoint.afterFinal.reach(log)
     }
@@ -111,22 +112,26 @@ extension TxManager {
         if usedAtHead > transaction.nonce { return nil }  // used in a block not yet confirmed: wait
         let waited = head >= transaction.sentBlock + options.bumpAfterBlocks
         if transaction.sentAt == nil {
-            // Never accepted: send it; a node that keeps refusing it (e.g. below its base fee) gets a repriced attempt.
-            guard try await broadcast(transaction) == .failed, waited else { return nil }
-            return try await reprice(transaction, head: head)
+            // Never accepted: send it. A refusal that names its remedy gets it now; a node that keeps
+            // refusing for another reason gets a repriced attempt once it has waited.
+            switch try await broadcast(transaction) {
+            case .refused(let refusal): return try await remedy(refusal, of: transaction, head: head)
+            case .failed where waited: return try await reprice(transaction, head: head)
+            default: return nil
+            }
         }
         if try await node("eth_getTransactionByHash", { try await self.rpc.transaction(transaction.hash) }) == nil {
             statistics.update { $0.rebroadcast += 1 }
             log("msg=\"tx unknown to the node; rebroadcasting\" job=\(transaction.key) hash=\(transaction.hash)")
-            try await broadcast(transaction)
+            if case .refused(let refusal) = try await broadcast(transaction) { return try await remedy(refusal, of: transaction, head: head) }
             return nil
         }
         return waited ? try await reprice(transaction, head: head) : nil
     }
 
-    /// Bumps a transaction that waited below the market: re-signed at the same nonce, stored, then
-    /// broadcast. At the cap, reports `.feeCapReached` once instead.
-    private func reprice(_ transaction: StoredTransaction, head: UInt64) async throws(KeeperError) -> TxOutcome? {
+    /// Bumps a transaction that waited below the market: re-signed at the same nonce with a fresh gas
+    /// estimate, stored, then broadcast. At the cap, reports `.feeCapReached` once instead.
+    func reprice(_ transaction: StoredTransaction, head: UInt64) async throws(KeeperError) -> TxOutcome? {
         let market = try await feeOracle.quote(cap: options.maxFeePerGas)
         switch FeeBump.decide(maxFee: transaction.maxFeePerGas, tip: transaction.maxPriorityFeePerGas, market: market,
                               percent: options.bumpPercent, cap: options.maxFeePerGas) {
@@ -139,14 +144,10 @@ extension TxManager {
             log("msg=\"tx stuck at the fee cap\" job=\(transaction.key) nonce=\(transaction.nonce) max_fee=\(transaction.maxFeePerGas) cap=\(options.maxFeePerGas) base_fee=\(market.nextBaseFee)")
             return TxOutcome(transaction, .feeCapReached)
         case .bump(let maxFee, let tip):
-            let signed = try signer.sign(EIP1559Transaction(
-                chainId: options.chainID, nonce: transaction.nonce, maxPriorityFeePerGas: tip, maxFeePerGas: maxFee,
-                gasLimit: transaction.gasLimit, to: transaction.to, data: transaction.data))
-            try store.addAttempt(txID: transaction.id, attempt: transaction.attempts + 1, signed: signed, maxFee: maxFee,
-                                 priorityFee: tip, sentBlock: head)
+            // Gas is estimated again: on Arbitrum the L1 part of the limit moves with L1 prices.
+            let gasLimit = try await freshGasLimit(transaction)
             statistics.update { $0.bumped += 1 }
-            log("msg=\"tx fee bumped\" job=\(transaction.key) nonce=\(transaction.nonce) attempt=\(transaction.attempts + 1) max_fee=\(maxFee) tip=\(tip) hash=\(signed.hash)")
-            try await broadcast(try store.transaction(id: transaction.id))
+            try await resign(transaction, maxFee: maxFee, tip: tip, gasLimit: gasLimit, head: head, why: "fee_bump")
             return nil
         }
     }
@@ -161,7 +162,7 @@ extension TxManager {
             return nil
         } catch {
             if let reason = Self.revertReason(of: error) { return reason.description }
-            log("msg=\"cannot replay a reverted tx\" job=\(transaction.key) error=\"\(error.description)\"")
+            log("msg=\"cannot replay a reverted tx\" job=\(transaction.key) error=\(Logfmt.value(Self.printable(error.description)))")
             return nil
         }
     }

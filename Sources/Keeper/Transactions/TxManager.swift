@@ -134,7 +134,7 @@ public final class TxManager {
         }
         let call = CallRequest(from: signer.address, to: to, data: data)
         let estimate = try await simulate(call, job: key)
-        let gasLimit = estimate + estimate * options.gasMarginPercent / 100
+        let gasLimit = withMargin(estimate)
         let fees = try await feeOracle.quote(cap: options.maxFeePerGas)
         let pendingNonce = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
         let head = try await node("eth_blockNumber") { try await self.rpc.blockNumber() }
@@ -181,9 +181,9 @@ public final class TxManager {
             return try await rpc.estimateGas(call)
         } catch {
             if let reason = Self.revertReason(of: error) {
-                throw KeeperError(.reverted, "job \(job) would revert: \(reason)", revertReason: reason)
+                throw KeeperError(.reverted, "job \(job) would revert: \(Self.printable(reason.description))", revertReason: reason)
             }
-            throw KeeperError(.unavailable, "cannot simulate job \(job): \(error.description)")
+            throw KeeperError(.unavailable, "cannot simulate job \(job): \(Self.printable(error.description))")
         }
     }
 
@@ -196,11 +196,21 @@ public final class TxManager {
     // MARK: Broadcasting
 
     /// How one broadcast ended.
-    enum BroadcastResult { case accepted, alreadyKnown, nonceTooLow, failed }
+    enum BroadcastResult: Equatable {
+        case accepted, alreadyKnown, nonceTooLow
+        /// The node named what it wants before it takes the transaction (`TxManager+Refusals`).
+        case refused(BroadcastRefusal)
+        case failed
+
+        /// The node has the transaction (or has had it).
+        var reachedNode: Bool { self == .accepted || self == .alreadyKnown || self == .nonceTooLow }
+    }
 
     /// Sends the stored raw bytes of the current attempt once; never signs. "already known" means the
-    /// node has it; "nonce too low" is resolved through the attempts' receipts; any other failure is
-    /// recorded in `last_error` for `poll()` to retry.
+    /// node has it; "nonce too low" is resolved through the attempts' receipts; a refusal that names
+    /// what the node wants is recorded (and alerted when untakeable) for `poll()` to remedy; any other
+    /// failure is recorded in `last_error` for `poll()` to retry. Every client's wording counts
+    /// (`BroadcastRefusal.classify`).
     @discardableResult
     func broadcast(_ transaction: StoredTransaction) async throws(KeeperError) -> BroadcastResult {
         CrashPoint.beforeBroadcast.reach(log)
@@ -231,9 +241,12 @@ public final class TxManager {
             }
             return .nonceTooLow
         case .replacementUnderpriced, nil:
-            try store.recordError(txID: transaction.id, error.description)
-            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\"\(error.description)\"")
+            try store.recordError(txID: transaction.id, Self.printable(error.description))
+            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\(Logfmt.value(Self.printable(error.description)))")
             return .failed
+        case let refusal?:
+            try recordRefusal(refusal, error, of: transaction)
+            return .refused(refusal)
         }
     }
 
@@ -262,7 +275,7 @@ public final class TxManager {
         var sent = 0
         for transaction in try store.unfinished(chainID: options.chainID, sender: signer.address)
         where transaction.state == .pending && transaction.sentAt == nil {
-            if try await broadcast(transaction) != .failed { sent += 1 }
+            if try await broadcast(transaction).reachedNode { sent += 1 }
         }
         let (pending, storedNext) = try await nonces()
         log("msg=\"tx resync\" rebroadcast=\(sent) chain_pending_nonce=\(pending) stored_next_nonce=\(storedNext)")
@@ -280,7 +293,7 @@ public final class TxManager {
     /// Runs one node call; a failure is `.unavailable` naming the method.
     func node<T>(_ method: String, _ body: () async throws -> T) async throws(KeeperError) -> T {
         do { return try await body() } catch {
-            throw KeeperError(.unavailable, "\(method) failed: \(error)")
+            throw KeeperError(.unavailable, "\(method) failed: \(Self.printable("\(error)"))")
         }
     }
 }

@@ -15,6 +15,8 @@ public final class TxStatistics: Sendable {
         /// Mined transactions whose block a reorg removed.
         public var reorgedOut = 0
         public var feeCapReached = 0
+        /// Refusals the node named a reason for (underpriced, insufficient funds, intrinsic gas…), once per attempt and reason.
+        public var refused = 0
         /// Age in seconds of the oldest pending or mined (unconfirmed) transaction, 0 when none.
         public var oldestPendingAgeSeconds: Double = 0
         /// Stored nonces the node does not count: stored next nonce − the node's pending nonce, when positive.

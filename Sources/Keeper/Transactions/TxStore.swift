@@ -110,15 +110,17 @@ struct TxStore {
     }
 
     /// Records a fee bump: the new attempt becomes the job's current transaction, earlier ones are replaced.
-    func addAttempt(txID: Int64, attempt: Int, signed: SignedTransaction, maxFee: UInt256, priorityFee: UInt256, sentBlock: UInt64) throws(KeeperError) {
+    /// `gas_limit` becomes the new attempt's (a re-signed attempt carries a fresh estimate).
+    func addAttempt(txID: Int64, attempt: Int, signed: SignedTransaction, gasLimit: UInt64, maxFee: UInt256, priorityFee: UInt256,
+                    sentBlock: UInt64) throws(KeeperError) {
         try Self.wrap {
             try database.transaction { db in
                 try db.execute("UPDATE tx_attempts SET state = 'replaced' WHERE tx_id = ? AND state = 'pending'", [txID])
                 try insertAttempt(txID: txID, attempt: attempt, signed: signed, maxFee: maxFee, priorityFee: priorityFee, sentBlock: sentBlock)
                 try db.execute("""
-                    UPDATE txs SET max_fee = ?, max_priority_fee = ?, raw = ?, hash = ?, attempts = ?, sent_block = ?, last_error = NULL,
-                                   updated_at = \(Self.now) WHERE id = ? AND state = 'pending'
-                    """, [maxFee.description, priorityFee.description, signed.rawBytes, signed.hash.description, attempt, sentBlock, txID])
+                    UPDATE txs SET max_fee = ?, max_priority_fee = ?, gas_limit = ?, raw = ?, hash = ?, attempts = ?, sent_block = ?,
+                                   last_error = NULL, updated_at = \(Self.now) WHERE id = ? AND state = 'pending'
+                    """, [maxFee.description, priorityFee.description, gasLimit, signed.rawBytes, signed.hash.description, attempt, sentBlock, txID])
             }
         }
     }
