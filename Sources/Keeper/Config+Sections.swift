@@ -8,8 +8,11 @@ public struct SignerConfig: Sendable {
     public var passwordEnv: String?
     public var passwordFile: String?
     public var keyFile: String?
+    /// `run` refuses to start unless the signer can pay this many transactions at current fees.
+    public var minTransactions: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         keystore = try r.string("keystore")
+        minTransactions = try r.integer("minTransactions", default: 20, in: 0...1_000_000_000)
         passwordEnv = try r.environmentName("passwordEnv")
         passwordFile = try r.string("passwordFile")
         keyFile = try r.string("keyFile")
@@ -175,13 +178,16 @@ public struct AlertsConfig: Sendable {
     public var secretEnv: String?
     /// `signer_balance_low` is raised when the signer holds less than this (wei; config in ETH).
     public var minSignerBalance: UInt256
-    /// `rpc_down` is raised after this many rounds in a row failed on the node.
-    public var rpcDownAfterRounds: Int
+    /// `rpc_down` is raised once no round has reached the node for this long.
+    public var rpcDownAfterSeconds: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         webhookURL = try r.string("webhookURL")
         secretEnv = try r.environmentName("secretEnv")
         minSignerBalance = try r.amount("minSignerBalance", decimals: 18, default: "0.05")
-        rpcDownAfterRounds = try r.integer("rpcDownAfterRounds", default: 5, in: 1...10_000)
+        if r.take("rpcDownAfterRounds") != nil {
+            throw KeeperError(.config, "alerts.rpcDownAfterRounds was replaced by alerts.rpcDownAfterSeconds (default 30): give the time instead")
+        }
+        rpcDownAfterSeconds = try r.integer("rpcDownAfterSeconds", default: 30, in: 1...86_400)
         try r.finish()
     }
 }

@@ -23,25 +23,26 @@ public struct Config: Sendable {
     public static let defaultPath = "config/keeper.json"
 
     /// Loads and validates `path`. Every failure is a `.config` error with one line naming the file and key.
-    public static func load(path: String) throws(KeeperError) -> Config {
+    /// - Parameter environment: where `chain.rpcUrlsEnv` is read.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw KeeperError(.config, "cannot read the configuration \(path): \((error as NSError).localizedDescription)")
         }
-        do { return try parse(Array(data)) } catch {
+        do { return try parse(Array(data), environment: environment) } catch {
             throw KeeperError(.config, "\(path): \(error.message)")
         }
     }
 
-    /// Parses a configuration document (JSON bytes).
-    public static func parse(_ bytes: [UInt8]) throws(KeeperError) -> Config {
+    /// Parses a configuration document (JSON bytes); `chain.rpcUrlsEnv` is read from `environment`.
+    public static func parse(_ bytes: [UInt8], environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
         let json: JSON
         do { json = try JSON(parsing: bytes) } catch { throw KeeperError(.config, error.description) }
         var root = try ConfigReader(json, path: "")
         func section<T>(_ key: String, _ build: (inout ConfigReader) throws(KeeperError) -> T) throws(KeeperError) -> T {
             try ConfigReader.parse(root.take(key), path: key, build)
         }
-        let chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r) }
+        let chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r, environment: environment) }
         let signer = try section("signer") { r throws(KeeperError) in try SignerConfig(&r) }
         let okx = try section("okx") { r throws(KeeperError) in try OKXConfig(&r) }
         let pool = try section("pool") { r throws(KeeperError) in try PoolConfig(&r) }
@@ -61,8 +62,12 @@ public struct Config: Sendable {
 
 /// `chain`: where the contract lives and how its logs are followed (DESIGN.md §5).
 public struct ChainConfig: Sendable {
-    /// JSON-RPC endpoints, tried in order with failover.
+    /// JSON-RPC endpoints, tried in order with failover: those of `rpcUrlsEnv` first, then the file's.
+    /// They may carry a provider's key, so only their scheme and host are ever printed.
     public var rpcUrls: [String]
+    /// The environment variable holding more endpoints, comma-separated (URLs with a provider's key
+    /// stay out of the configuration file).
+    public var rpcUrlsEnv: String?
     /// Checked against `eth_chainId` at start.
     public var chainId: UInt64
     public var contract: Address
@@ -88,11 +93,15 @@ public struct ChainConfig: Sendable {
     /// The JSON-RPC client's limits from this section.
     public var rpcLimits: RPCLimits { RPCLimits(maxBatchSize: maxBatchSize, maxRequestsPerSecond: maxRequestsPerSecond.map(Double.init)) }
 
-    init(_ r: inout ConfigReader) throws(KeeperError) {
-        rpcUrls = try r.strings("rpcUrls")
-        guard !rpcUrls.isEmpty else { throw KeeperError(.config, "chain.rpcUrls must list at least one JSON-RPC URL") }
-        for (index, url) in rpcUrls.enumerated() where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+    init(_ r: inout ConfigReader, environment: [String: String]) throws(KeeperError) {
+        let fileURLs = try r.strings("rpcUrls")
+        for (index, url) in fileURLs.enumerated() where !Self.isHTTP(url) {
             throw KeeperError(.config, "chain.rpcUrls[\(index)] must be an http:// or https:// URL")
+        }
+        rpcUrlsEnv = try r.environmentName("rpcUrlsEnv")
+        rpcUrls = try Self.environmentURLs(rpcUrlsEnv, environment) + fileURLs
+        guard !rpcUrls.isEmpty else {
+            throw KeeperError(.config, "chain.rpcUrls must list at least one JSON-RPC URL (or chain.rpcUrlsEnv name a variable that does)")
         }
         chainId = UInt64(try r.integer("chainId", in: 1...Int.max))
         contract = try r.address("contract")
@@ -111,6 +120,22 @@ public struct ChainConfig: Sendable {
             throw KeeperError(.config, "chain.blockHashWindow (\(blockHashWindow)) must exceed chain.confirmations (\(confirmations)) so that a reorg's ancestor is found")
         }
         try r.finish()
+    }
+
+    static func isHTTP(_ url: String) -> Bool { url.hasPrefix("http://") || url.hasPrefix("https://") }
+
+    /// The comma-separated URLs of the variable `name`; an unset or empty variable is an error, and
+    /// an entry that is not a URL is named by its position only (it may hold a key).
+    static func environmentURLs(_ name: String?, _ environment: [String: String]) throws(KeeperError) -> [String] {
+        guard let name else { return [] }
+        let urls = (environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !urls.isEmpty else {
+            throw KeeperError(.config, "chain.rpcUrlsEnv names \(name), which is not set: set it to the node's JSON-RPC URLs, comma-separated")
+        }
+        for (index, url) in urls.enumerated() where !isHTTP(url) {
+            throw KeeperError(.config, "entry \(index + 1) of \(name) (chain.rpcUrlsEnv) must be an http:// or https:// URL")
+        }
+        return urls
     }
 }
 

@@ -78,6 +78,24 @@ public struct ContractReader: Sendable {
         return try Self.decoding("poolBalance") { try output.first?.asUInt() ?? .zero }
     }
 
+    /// The contract's `keeper()`: the only signer its keeper functions accept.
+    public func keeper(block: BlockTag = .latest) async throws(KeeperError) -> Address {
+        let output = try await call(LeverageGuardContract.keeperAddress, [], block: block)
+        return try Self.decoding("keeper") {
+            guard let address = try output.first?.asAddress() else { throw KeeperError(.badData, "keeper() answered no address") }
+            return address
+        }
+    }
+
+    /// The contract's `paused()`: the owner's switch that makes `executePayout` revert.
+    public func paused(block: BlockTag = .latest) async throws(KeeperError) -> Bool {
+        let output = try await call(LeverageGuardContract.pausedFlag, [], block: block)
+        return try Self.decoding("paused") {
+            guard let paused = try output.first?.asBool() else { throw KeeperError(.badData, "paused() answered no value") }
+            return paused
+        }
+    }
+
     /// The token the pool pays in (`asset()`), nil for the native coin. A contract without
     /// `asset()` (deployed before pools had an asset) is a configuration error, not an outage.
     public func asset() async throws(KeeperError) -> Address? {

@@ -60,12 +60,17 @@ public enum LeverageGuardContract {
     public static let asset = ABIFunction(name: "asset", inputs: [], outputs: [p("", .address)], stateMutability: .view)
     /// What the pool holds of its asset, in the asset's smallest unit.
     public static let poolBalance = ABIFunction(name: "poolBalance", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
+    /// The only address the keeper functions accept (`keeper()`); `lg-keeper run` refuses a signer that is not it.
+    public static let keeperAddress = ABIFunction(name: "keeper", inputs: [], outputs: [p("", .address)], stateMutability: .view)
+    /// The owner's switch (`paused()`): while it is on, `executePayout` reverts "paused".
+    public static let pausedFlag = ABIFunction(name: "paused", inputs: [], outputs: [p("", .bool)], stateMutability: .view)
     /// Native-coin pools only: adds `msg.value`.
     public static let deposit = ABIFunction(name: "deposit", inputs: [], stateMutability: .payable)
     /// Token pools only: pulls `amount` with `transferFrom` (approve first).
     public static let depositToken = ABIFunction(name: "depositToken", inputs: [p("amount", .uint(256))])
 
-    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday, asset, poolBalance, deposit, depositToken]
+    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday, asset, poolBalance, keeperAddress, pausedFlag,
+                                   deposit, depositToken]
 }
 
 /// The ERC-20 reads the keeper makes of a token pool's asset, to check it against `pool.currency`

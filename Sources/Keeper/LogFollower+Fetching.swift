@@ -56,7 +56,7 @@ extension LogFollower {
                 throw KeeperError(.software, "\(error)")
             }
             failures += 1
-            guard failures < options.maxAttempts else {
+            guard failures < options.maxAttempts, !RPCDeadline.hasPassed else {
                 throw KeeperError(.unavailable, "blocks \(from)…\(to) failed \(failures) times; last: \(lastProblem)")
             }
             if let wait {
@@ -93,7 +93,9 @@ extension LogFollower {
                 guard error.isTransient else { throw KeeperError(.unavailable, "\(what): \(error.description)") }
                 statistics.transientFailures += 1
                 failures += 1
-                guard failures < options.maxAttempts else { throw KeeperError(.unavailable, "\(what) failed \(failures) times; last: \(error.description)") }
+                guard failures < options.maxAttempts, !RPCDeadline.hasPassed else {
+                    throw KeeperError(.unavailable, "\(what) failed \(failures) times; last: \(error.description)")
+                }
                 try await pause(failures)
             }
         }

@@ -17,8 +17,11 @@ enum RunCommand {
         guard let deadline = Int(arguments.value("stop-deadline") ?? "20"), deadline > 0 else { throw UsageError("--stop-deadline must be a positive number of seconds") }
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
+        // A setup that cannot work stops here, one line each (StartupCheck): the node and the contract
+        // before the database is opened; then the signer, the vault and the pool's asset.
+        try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
         let service = try KeeperFailure.map { () throws(KeeperError) in try KeeperService(config: config, log: log) }
-        // A pool the configuration misdescribes stops the keeper before it serves anything.
+        try await KeeperFailure.map { () async throws(KeeperError) in try await service.checkSignerAndVault() }
         try await KeeperFailure.map { () async throws(KeeperError) in try await service.checkPoolAsset() }
         let server = try KeeperFailure.map { () throws(KeeperError) in
             HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))

@@ -10,7 +10,7 @@ enum StatusCommand {
     static let command = Command(
         name: "status",
         usage: "status [--json] [--config FILE]",
-        summary: "head, indexed block, lag, claims by state, halted or not",
+        summary: "head, indexed block, lag, claims by state, halted or not, the contract paused or not",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
@@ -25,11 +25,19 @@ enum StatusCommand {
         }
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 2))
         let head = try? await rpc.blockNumber()
+        // The owner's switch, read from the node like the head; unknown (with why) when it cannot be read.
+        let contractPaused: Result<Bool, KeeperError>
+        do { contractPaused = .success(try await ContractReader(rpc: rpc, contract: config.chain.contract).paused()) } catch { contractPaused = .failure(error) }
         guard let status = try KeeperFailure.map({ () throws(KeeperError) in try IndexStatus.read(store, head: head) }) else {
             throw CommandFailure(.unavailable, "the database at \(config.store.path) has not indexed anything yet")
         }
         if arguments.flag("json") {
-            print(status.json.serializedString)
+            var object = status.json.objectValue ?? [:]
+            switch contractPaused {
+            case .success(let paused): object["contractPaused"] = .bool(paused)
+            case .failure(let error): object["contractPaused"] = .null; object["contractPausedError"] = .string(error.message)
+            }
+            print(JSON.object(object).serializedString)
         } else {
             print("chain id        \(status.chainID)")
             print("contract        \(status.contract)")
@@ -41,6 +49,10 @@ enum StatusCommand {
             let states = status.claimsByState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             print("claims          \(states.isEmpty ? "none" : states) (actionable \(status.actionableClaims))")
             print("reorgs          \(status.reorgs) (deepest \(status.deepestReorg))")
+            switch contractPaused {
+            case .success(let paused): print("contract paused \(paused ? "YES — by its owner: payouts wait until it is unpaused" : "no")")
+            case .failure(let error): print("contract paused unknown (\(error.message))")
+            }
             print("halted          \(status.halted ? "YES — \(status.haltedReason ?? "finality violation")" : "no")")
         }
         return status.halted ? .problemFound : .ok

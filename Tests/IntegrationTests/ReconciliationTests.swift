@@ -143,8 +143,11 @@ import Wire
         try #require(failed, "the second alert was not attempted: \(firstRun.stderr.suffix(2_000))")
         #expect(firstRun.status == 0)
 
-        // The keeper restarts, the receiver comes back: the stored alert is delivered.
+        // The keeper restarts, the receiver comes back: the stored alert is delivered. The owner hands
+        // the keeper role back first: `run` refuses a signer that is not the contract's keeper().
         try await receiver.down(0)
+        let owner = harness.devnet.deployment.owner
+        try await harness.callContract("setKeeper", [.address(try Address(hex: harness.devnet.deployment.keeper.address))], as: owner.privateKey)
         keeper = try harness.startKeeper()
         let delivered = try await harness.waitUntil(seconds: 30) { try await receiver.received().count >= 2 }
         let passes = try Self.passes(database)

@@ -93,7 +93,7 @@ import Verification
         #expect(Self.error(Self.minimal(root: #", "signer": {"passwordEnv": "hunter2 secret"}"#))?.message.hasPrefix("signer.passwordEnv must name an environment variable") == true)
         let key = "0x" + String(repeating: "ab", count: 32)
         #expect(Self.error(Self.minimal(root: #", "signer": {"keyFile": "\#(key)"}"#))?.message.contains("looks like a private key") == true)
-        #expect(Self.error(Array(#"{"chain": {"rpcUrls": [], "chainId": 1, "contract": "0x00"}}"#.utf8))?.message == "chain.rpcUrls must list at least one JSON-RPC URL")
+        #expect(Self.error(Array(#"{"chain": {"rpcUrls": [], "chainId": 1, "contract": "0x00"}}"#.utf8))?.message == "chain.rpcUrls must list at least one JSON-RPC URL (or chain.rpcUrlsEnv name a variable that does)")
         #expect(Self.error(Array(#"{"chain": {"rpcUrls": ["http://x"], "chainId": 1, "contract": "0x1234"}}"#.utf8))?.message.hasPrefix("chain.contract:") == true)
         #expect(Self.error(Array("{".utf8))?.code == .config)
     }

@@ -11,6 +11,7 @@ struct ReadinessTests {
         s.lastRoundAt = now.addingTimeInterval(-1)
         s.head = 1_000
         s.indexed = 995
+        s.contractPaused = false
         return s
     }
 
@@ -25,7 +26,7 @@ struct ReadinessTests {
     @Test func aHealthyKeeperIsReady() {
         let readiness = Self.judge(Self.healthy())
         #expect(readiness.ready)
-        #expect(readiness.checks.map(\.name) == ["database", "rpc", "lag", "paused", "reorg"])
+        #expect(readiness.checks.map(\.name) == ["database", "rpc", "lag", "paused", "contract", "reorg"])
         #expect(readiness.json["ready"]?.boolValue == true)
     }
 
@@ -51,6 +52,13 @@ struct ReadinessTests {
         #expect(Self.failing(Self.judge(halted)) == ["reorg"])
 
         #expect(Self.failing(Self.judge(Self.healthy(), .init(writeError: nil, paused: true))) == ["paused"])
+
+        var contractPaused = Self.healthy()
+        contractPaused.contractPaused = true
+        #expect(Self.failing(Self.judge(contractPaused)) == ["contract"])
+        #expect(Self.judge(contractPaused).checks[4].detail.contains("paused by its owner"))
+        contractPaused.contractPaused = nil
+        #expect(Self.failing(Self.judge(contractPaused)) == ["contract"], "not read yet is not ready")
         #expect(Self.failing(Self.judge(Self.healthy(), .init(writeError: "database is locked", paused: nil))) == ["database", "paused"])
     }
 

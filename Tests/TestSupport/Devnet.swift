@@ -44,6 +44,12 @@ public final class Devnet: @unchecked Sendable {
         deploymentFile = out.path
     }
 
+    /// Hangs the node (SIGSTOP): connections are accepted, no request is answered.
+    public func suspend() { server.suspend() }
+
+    /// Un-hangs a suspended node.
+    public func resume() { server.resume() }
+
     public func stop() {
         server.stop()
         try? FileManager.default.removeItem(at: directory)

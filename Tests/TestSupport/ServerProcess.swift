@@ -57,6 +57,12 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Sends SIGTERM, and SIGKILL if the server has not exited within five seconds.
     /// (A test runner may start children with SIGTERM ignored, which `exec` keeps.)
+    /// Freezes the process (SIGSTOP): its socket still accepts connections but nothing answers, as a hung node.
+    public func suspend() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a suspended process run again (SIGCONT).
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
     public func stop() {
         guard process.isRunning else { return }
         process.terminate()

@@ -95,7 +95,7 @@ public final class JSONRPCClient: Sendable {
                 let results = try await exchange(requests, endpoint: endpoints[endpointIndex], streaming: streaming)
                 preferred.store(endpointIndex, ordering: .relaxed)
                 // A transient error inside a single read (rate limit, internal error) is retried too.
-                if idempotent, requests.count == 1, case .failure(let error) = results[0], error.isTransient, attempt < attempts {
+                if idempotent, requests.count == 1, case .failure(let error) = results[0], error.isTransient, attempt < attempts, !RPCDeadline.hasPassed {
                     lastError = error
                     try await pause(afterAttempt: attempt, error: error)
                     continue
@@ -103,7 +103,7 @@ public final class JSONRPCClient: Sendable {
                 return results
             } catch {
                 lastError = error
-                guard idempotent, error.isTransient, attempt < attempts else { throw error }
+                guard idempotent, error.isTransient, attempt < attempts, !RPCDeadline.hasPassed else { throw error }
                 try await pause(afterAttempt: attempt, error: error)
             }
         }

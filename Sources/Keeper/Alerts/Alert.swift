@@ -11,6 +11,8 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case feeCapReached = "fee_cap_reached"
     case signerBalanceLow = "signer_balance_low"
     case rpcDown = "rpc_down"
+    /// The contract's owner paused it: payouts wait (using no attempts) until it is unpaused.
+    case contractPaused = "contract_paused"
     /// A trader's OKX key is expired, revoked, wrong or lacks Read: their claims wait in `needs_key`.
     case keyInvalid = "key_invalid"
     /// OKX refused this host's timestamps (50102): the clock is off.

@@ -73,6 +73,13 @@ public final class ClaimPipeline {
     let archive: EvidenceArchive?
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
+    /// The contract's `paused()` as the keeper's loop last read it: while it is on, verified claims
+    /// wait for payment without using attempts.
+    public var contractPaused = false {
+        didSet { if !contractPaused { waitingForUnpause.removeAll() } }
+    }
+    /// Claims already logged as waiting for the contract to be unpaused (one line each per pause).
+    private var waitingForUnpause = Set<String>()
 
     public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
@@ -592,6 +599,7 @@ extension ClaimPipeline {
         let decision = settings.policy.decide(situation)
         switch decision {
         case .pay:
+            if contractPaused { return try waitForUnpause(claim) }
             let control = try IndexStore.wrap { try KeeperControl.state(ledger.database) }
             if control.paused {
                 try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
@@ -629,10 +637,7 @@ extension ClaimPipeline {
             let reason = Self.reason(error)
             if reason.contains("daily limit") { return try wait(claim, in: .awaitingLimit, why: "the contract's daily limit: \(reason)") }
             if reason.contains("insufficient pool") { return try wait(claim, in: .awaitingFunds, why: "the contract says \(reason)", alert: .poolShortfall) }
-            if reason.contains("paused") {
-                try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
-                return false
-            }
+            if reason.contains("paused") { return try waitForUnpause(claim) }
             if reason.contains("already claimed") {
                 try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "already paid on-chain")
                 return true
@@ -640,6 +645,16 @@ extension ClaimPipeline {
             try ledger.transition(claim, to: .failed, .init(reason: .some("executePayout would revert: \(reason)")))
             return true
         }
+    }
+
+    /// The contract is paused by its owner: the claim keeps its state and its attempts and is looked
+    /// at again after `recheckMilliseconds`; the first wait of each pause is logged.
+    private func waitForUnpause(_ claim: Claim) throws(KeeperError) -> Bool {
+        if waitingForUnpause.insert(claim.subject).inserted {
+            log("level=warn msg=\"payout waits: the contract is paused by its owner\" claim=\(claim.subject) state=\(claim.state.rawValue)")
+        }
+        try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+        return false
     }
 
     /// Parks the claim in a waiting state (one audit row when the state or reason changes) until the next look.

@@ -22,6 +22,7 @@ public enum KeeperMetrics {
         m.declare("lgk_okx_clock_skew_ms", .gauge, help: "OKX's clock minus this host's, in ms, as last measured after a 50102 (0 until then).")
         m.declare("lgk_halted", .gauge, help: "1 when claim processing is halted after a finality violation.")
         m.declare("lgk_paused", .gauge, help: "1 when payouts are paused until `lg-keeper resume`.")
+        m.declare("lgk_contract_paused", .gauge, help: "1 when the contract's owner has paused it (paused()), read each round.")
         m.declare("lgk_claims", .gauge, help: "Claims by state.", labels: ["state"])
         m.declare("lgk_tx_sent_total", .counter, help: "Transactions signed and broadcast since start.")
         m.declare("lgk_tx_bumped_total", .counter, help: "Fee bumps (replacements at the same nonce) since start.")

@@ -15,6 +15,8 @@ public final class KeeperHealth: Sendable {
         public var indexed: UInt64?
         /// Claim processing halted after a reorg below the confirmed point.
         public var halted = false
+        /// The contract's `paused()` as last read; nil until the first round read it.
+        public var contractPaused: Bool?
 
         public init(startedAt: Date) { self.startedAt = startedAt }
     }
@@ -34,6 +36,11 @@ public final class KeeperHealth: Sendable {
             s.indexed = report.indexedThrough
             s.halted = report.halted
         }
+    }
+
+    /// Records the contract's `paused()` as read this round.
+    func contractPaused(_ paused: Bool) {
+        state.withLock { $0.contractPaused = paused }
     }
 
     /// Records a failed round; returns how many failed in a row.
@@ -87,9 +94,14 @@ public struct Readiness: Sendable, Equatable {
             checks.append(Check(name: "lag", ok: false, detail: "nothing indexed yet"))
         }
         switch database.paused {
-        case .some(false): checks.append(Check(name: "paused", ok: true, detail: "payouts are not paused"))
-        case .some(true): checks.append(Check(name: "paused", ok: false, detail: "payouts are paused: see `lg-keeper reconcile`, then `lg-keeper resume`"))
+        case .some(false): checks.append(Check(name: "paused", ok: true, detail: "the keeper has not paused payouts"))
+        case .some(true): checks.append(Check(name: "paused", ok: false, detail: "the keeper paused payouts: see `lg-keeper reconcile`, then `lg-keeper resume`"))
         case .none: checks.append(Check(name: "paused", ok: false, detail: "the pause switch could not be read"))
+        }
+        switch health.contractPaused {
+        case .some(false): checks.append(Check(name: "contract", ok: true, detail: "the contract is not paused"))
+        case .some(true): checks.append(Check(name: "contract", ok: false, detail: "the contract is paused by its owner (paused()): payouts wait until it is unpaused"))
+        case .none: checks.append(Check(name: "contract", ok: false, detail: "the contract's paused() has not been read yet"))
         }
         checks.append(Check(name: "reorg", ok: !health.halted,
                             detail: health.halted ? "claim processing halted after a reorg below the confirmed block: see `lg-keeper status`" : "no deep reorg"))

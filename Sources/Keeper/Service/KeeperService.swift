@@ -25,11 +25,17 @@ public final class KeeperService {
     /// What `POST /api/verify` runs: the same policy, vault and exchange as the claims.
     public let apiVerifier: APIVerifier
     let reader: ContractReader
+    /// Opens the OKX key vault with the configured master key (the start-up check and every claim).
+    let openVault: @Sendable () throws(VaultError) -> KeyVault
     let log: @Sendable (String) -> Void
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
     /// The pool's asset once checked against `config.pool`.
     private var poolAsset: PoolAsset?
+    /// The contract's `paused()` as last read; nil before the first round.
+    private var contractPaused: Bool?
+    /// The node's state as the loop sees it: since when rounds fail on it, and whether `rpc_down` was raised.
+    private var outage: (since: Date, alerted: Bool)?
     /// How often the signer's and the pool's balances are read (about a scrape interval), besides
     /// after every round in which a keeper transaction moved.
     static let balanceCheckInterval: TimeInterval = 15
@@ -76,6 +82,7 @@ public final class KeeperService {
                 throw VaultError(.database, "cannot open \(path): \(error)")
             }
         }
+        self.openVault = openVault
         let reader = ContractReader(rpc: session.rpc, contract: config.chain.contract)
         self.reader = reader
         let okxObserver = clockSkew.observer(passingTo: KeeperMetrics.okxObserver(metrics))
@@ -97,6 +104,13 @@ public final class KeeperService {
         } else {
             alerts = nil
         }
+    }
+
+    /// The start-up checks of `run` that need the signer and the vault (StartupCheck): the signer is
+    /// the contract's `keeper()` and can pay `signer.minTransactions` transactions; the vault opens.
+    public func checkSignerAndVault() async throws(KeeperError) {
+        try await StartupCheck.signer(transactions.signer.address, config: config, rpc: session.rpc)
+        try StartupCheck.vault(openVault)
     }
 
     /// Prepares the loop: checks the chain and the pool's asset, resumes the cursor, settles what a
@@ -121,6 +135,7 @@ public final class KeeperService {
     @discardableResult
     public func round() async throws(KeeperError) -> LogFollower.RoundReport {
         let report = try await follower.round()
+        try await readContractPause()
         let outcomes = try await transactions.poll()
         for outcome in outcomes {
             log("msg=\"tx outcome\" job=\(outcome.key) kind=\(outcome.kind) hash=\(outcome.hash)")
@@ -147,6 +162,29 @@ public final class KeeperService {
         }
         KeeperMetrics.refresh(metrics, report: report, follower: follower.statistics, transactions: transactions.statistics.snapshot)
         return report
+    }
+
+    /// Reads `paused()` into the metric, `/readyz` and the pipeline (payouts wait while it is on); a
+    /// change is logged, and the switch turning on raises `contract_paused`.
+    private func readContractPause() async throws(KeeperError) {
+        let paused = try await reader.paused()
+        metrics.set("lgk_contract_paused", to: paused ? 1 : 0)
+        health.contractPaused(paused)
+        pipeline.contractPaused = paused
+        let before = contractPaused
+        contractPaused = paused
+        guard paused != before else { return }
+        if paused {
+            log("level=warn msg=\"contract paused by its owner: payouts wait until it is unpaused\" contract=\(config.chain.contract.checksummed)")
+            try IndexStore.wrap {
+                try session.store.database.transaction { db in
+                    try AlertOutbox.raise(db, .contractPaused, "the contract \(config.chain.contract.checksummed) is paused by its owner: verified claims wait, unpaid, until it is unpaused",
+                                          dedupeKey: "contract-paused")
+                }
+            }
+        } else if before == true {
+            log("msg=\"contract unpaused: payouts resume\" contract=\(config.chain.contract.checksummed)")
+        }
     }
 
     /// `okx_clock_skew` when an OKX client measured this host's clock off after a 50102.
@@ -182,18 +220,25 @@ public final class KeeperService {
     }
 
     /// Runs rounds until `stop` is requested; a failing round is logged and retried after the poll
-    /// interval, and `alerts.rpcDownAfterRounds` failures in a row raise `rpc_down`.
+    /// interval. The node going silent and coming back are logged once each, and `rpc_down` is raised
+    /// when no round has completed for `alerts.rpcDownAfterSeconds`.
     public func run(until stop: StopSignal) async throws(KeeperError) {
         try await start()
+        var lastCompleted = Date()
         while !stop.isRequested {
             do throws(KeeperError) {
-                health.roundSucceeded(try await round())
+                health.roundSucceeded(try await roundWithinDeadline())
+                lastCompleted = Date()
+                if let outage {
+                    log("msg=\"node answering again\" silent_s=\(Int(lastCompleted.timeIntervalSince(outage.since).rounded()))")
+                    self.outage = nil
+                }
             } catch where error.code == .store || error.code == .software {
                 throw error
             } catch {
                 log("level=error msg=\"round failed\" error=\"\(error.message)\"")
-                let failures = health.roundFailed(error.message)
-                if failures == config.alerts.rpcDownAfterRounds { try await raiseRPCDown(after: failures, error) }
+                _ = health.roundFailed(error.message)
+                try await noteFailedRound(error, lastCompleted: lastCompleted)
             }
             var waited = 0
             while waited < config.chain.pollIntervalMs, !stop.isRequested {
@@ -204,10 +249,34 @@ public final class KeeperService {
         log("msg=\"keeper stopped\"")
     }
 
-    private func raiseRPCDown(after failures: Int, _ error: KeeperError) async throws(KeeperError) {
+    /// One round with one deadline (`RPCDeadline`, `chain.requestTimeoutMs` from its start): once it
+    /// has passed, failed reads are not retried, so a hung node fails the round after one request timeout.
+    func roundWithinDeadline() async throws(KeeperError) -> LogFollower.RoundReport {
+        let deadline = ContinuousClock.now + .milliseconds(config.chain.requestTimeoutMs)
+        let result: Result<LogFollower.RoundReport, KeeperError> = await RPCDeadline.$current.withValue(deadline) {
+            do throws(KeeperError) { return .success(try await round()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// After a failed round: the first failure on the node is logged as the node going silent, and
+    /// `rpc_down` is raised once per outage when no round has completed for `alerts.rpcDownAfterSeconds`.
+    private func noteFailedRound(_ error: KeeperError, lastCompleted: Date) async throws(KeeperError) {
+        if outage == nil {
+            outage = (lastCompleted, false)
+            log("level=error msg=\"node stopped answering\" error=\"\(error.message)\"")
+        }
+        let silent = Date().timeIntervalSince(lastCompleted)
+        guard let outage, !outage.alerted, silent >= Double(config.alerts.rpcDownAfterSeconds) else { return }
+        self.outage = (outage.since, true)
+        try await raiseRPCDown(silentSeconds: Int(silent), error)
+    }
+
+    private func raiseRPCDown(silentSeconds: Int, _ error: KeeperError) async throws(KeeperError) {
         try IndexStore.wrap {
             try session.store.database.transaction { db in
-                try AlertOutbox.raise(db, .rpcDown, "\(failures) rounds in a row failed: \(error.message)", dedupeKey: "rpc-down")
+                try AlertOutbox.raise(db, .rpcDown, "no round has reached the node for \(silentSeconds) s (alerts.rpcDownAfterSeconds \(config.alerts.rpcDownAfterSeconds)): \(error.message)",
+                                      dedupeKey: "rpc-down")
             }
         }
         // Delivery is attempted now: the loop may not reach its delivery step while the node is down.

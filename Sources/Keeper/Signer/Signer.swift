@@ -83,7 +83,8 @@ extension Signer: CustomStringConvertible, CustomDebugStringConvertible, CustomR
 
 extension SignerConfig {
     /// A signer section built in code (tests, tools); the configuration file is read by `Config`.
-    public init(keystore: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil, keyFile: String? = nil) {
+    public init(keystore: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil, keyFile: String? = nil, minTransactions: Int = 20) {
+        self.minTransactions = minTransactions
         self.keystore = keystore
         self.passwordEnv = passwordEnv
         self.passwordFile = passwordFile
