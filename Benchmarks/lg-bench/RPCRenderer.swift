@@ -1,3 +1,5 @@
+import Crypto
+import Keeper
 import Wire
 
 /// Answers the JSON-RPC calls the keeper's log follower makes (eth_chainId, eth_blockNumber,
@@ -55,10 +57,22 @@ struct RPCRenderer: Sendable {
             out.literal("}")
         case "eth_getLogs":
             logs(params.first, into: &out)
+        case "eth_getCode":
+            // The keeper's start-up check wants code at chain.contract (issue 14): a stand-in, not LeverageGuard's.
+            out.literal(#","result":"0x6000"}"#)
+        case "eth_call":
+            // Its views answered as a fresh LeverageGuard answers them: all zero, one word each, getClaim eight.
+            let data = call["params"]?[0]?["data"]?.stringValue ?? call["params"]?[0]?["input"]?.stringValue ?? ""
+            let words = data.lowercased().hasPrefix(Self.getClaimSelector) ? 8 : 1
+            out.literal(#","result":"0x"#)
+            for _ in 0..<(64 * words) { out.byte(UInt8(ascii: "0")) }
+            out.literal(#""}"#)
         default:
             out.literal(#","error":{"code":-32601,"message":"the method does not exist"}}"#)
         }
     }
+
+    static let getClaimSelector = "0x" + Hex.encode(LeverageGuardContract.getClaim.selector)
 
     private func invalid(_ message: StaticString, into out: inout ByteWriter) {
         out.literal(#","error":{"code":-32602,"message":""#); out.literal(message); out.literal(#""}}"#)
