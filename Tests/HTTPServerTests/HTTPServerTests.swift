@@ -214,8 +214,17 @@ import Wire
             }
             #expect(peak.withLock { $0 } <= 16)
             try await eventually { server.activeConnections == 0 }
-            let answer = try await offPool { try RawClient.exchange(port: port, "GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") }
-            #expect(RawClient.status(answer) == 200)
+            // Flood connections still in the kernel's accept queue may take the slots first (a 503 "busy"
+            // is the server's right answer then); once they are drained it answers.
+            var statuses = [Int]()
+            for _ in 0..<50 {
+                let answer = try await offPool { try RawClient.exchange(port: port, "GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") }
+                statuses.append(RawClient.status(answer) ?? 0)
+                if statuses.last == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(statuses.last == 200, "answers after the flood: \(statuses)")
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "busy or served, nothing else: \(statuses)")
             #expect(residentBytes() - before < 64 << 20)
         }
     }
