@@ -19,7 +19,7 @@ import Wire
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
 
-        let harness = try run("/bin/bash", [ReferencePython.repositoryRoot.appendingPathComponent("bench/index.sh").path,
+        let harness = try ChildProcess.run("/bin/bash", [ReferencePython.repositoryRoot.appendingPathComponent("bench/index.sh").path,
                                             "--quick", "--no-build", "--bin", binaries.path, "--work", work.path, "--keep"])
         #expect(harness.status == 0, "bench/index.sh failed: \(harness.stderr)")
         #expect(harness.stdout.contains("| lg-keeper index --once |"))
@@ -61,25 +61,6 @@ import Wire
             }
         }
         #expect(compared >= 60)
-    }
-
-    /// Runs a process to its end; standard error goes through a file so that neither pipe can fill up.
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-bench-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let err = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }
 

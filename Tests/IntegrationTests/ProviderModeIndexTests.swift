@@ -41,7 +41,7 @@ import Wire
             bench = URL(fileURLWithPath: KeeperBinary.path).deletingLastPathComponent().appendingPathComponent("lg-bench").path
             server = try ReplayServerProcess(executable: bench, arguments: ["serve", "--logs", "\(ProviderModeIndexTests.logs)"])
             proxy = try ServerProcess(script: "faultproxy.py", arguments: ["--upstream", server.url])
-            let described = try ProviderModeIndexTests.run(bench, ["describe", "--logs", "\(ProviderModeIndexTests.logs)", "--seed", "1"])
+            let described = try ChildProcess.run(bench, ["describe", "--logs", "\(ProviderModeIndexTests.logs)", "--seed", "1"])
             let words = described.stdout.split(separator: " ").map(String.init)
             contract = words[1]
             chainID = words[3]
@@ -74,7 +74,7 @@ import Wire
         // so the next run (as the next round would) indexes the rest. Never more than three runs.
         var indexed = 0
         for _ in 0..<3 where indexed < Self.logs {
-            let result = try Self.run(KeeperBinary.path, ["index", "--once", "--config", config])
+            let result = try ChildProcess.run(KeeperBinary.path, ["index", "--once", "--config", config])
             #expect(result.status == 0, "\(mode): \(result.stdout) \(result.stderr)")
             indexed = try Database(path: database).fetchOne("SELECT count(*) FROM events", as: Int.self) ?? -1
         }
@@ -82,7 +82,7 @@ import Wire
         _ = try await admin(fixture, #"{"fault":"none"}"#)
         #expect(indexed == Self.logs, "\(mode): \(indexed) rows for \(Self.logs) served logs")
         // Every row equals the served log (lg-bench check compares the count and every column of a sample).
-        let check = try Self.run(fixture.bench, ["check", "--logs", "\(Self.logs)", "--seed", "1", "--db", database, "--sample", "300"])
+        let check = try ChildProcess.run(fixture.bench, ["check", "--logs", "\(Self.logs)", "--seed", "1", "--db", database, "--sample", "300"])
         #expect(check.status == 0, "\(mode): \(check.stdout) \(check.stderr)")
         let injected = state["injected"]?.intValue ?? -1
         if mustRefuse {
@@ -134,24 +134,5 @@ import Wire
                                                                headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
         #expect(response.status == 200)
         return try JSON(parsing: response.body)
-    }
-
-    /// Runs a process to its end; standard error goes through a file so that neither pipe can fill up.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-provider-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let err = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 }
