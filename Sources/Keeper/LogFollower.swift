@@ -161,7 +161,7 @@ public struct FollowerStatistics: Sendable, Hashable {
     public var rateLimited = 0
     /// "block range extends beyond current head block" answers waited out (a backend behind the head).
     public var backendBehind = 0
-    /// Headers fetched for validation: each range's first and last block and the blocks holding logs.
+    /// Headers fetched for validation: each range's ends, its provisional blocks and the blocks holding logs.
     public var headersFetched = 0
     public var reorgs = 0
     public var deepestReorg: UInt64 = 0

@@ -342,27 +342,38 @@ extension ClaimPipeline {
                                           evidenceRoot: verdict.evidenceRoot, reason: .some(verdict.refusal), attempts: 0, nextAttemptAt: 0,
                                           positionID: verdict.positionID)
         do {
-            var wrote = false
-            let stored = try await transactions.resubmit(jobKey(claim, .verify), to: settings.contract, data: data) { db in
+            let sent = try await send(claim, .verify, LeverageGuardContract.verifyPayout.name, data: data) { db in
                 try ClaimLedger.transition(claim, to: .verifyPending, changes, why: why, in: db)
                 try Self.recordPosition(verdict, in: db)
-                wrote = true
             }
-            if !wrote {
-                // Another transaction of the job is in flight: never taken as this verdict's.
-                log("level=warn msg=\"verifyPayout not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
-                try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
-                return false
-            }
-            if stored.generation > 0 {
-                log("msg=\"verifyPayout issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
-            }
+            if !sent { return false }
         } catch where error.code == .reverted {
             let reason = Self.reason(error)
             if reason.contains("already verified") {
                 return try await adoptVerdict(try await reader.claim(user: claim.user, orderID: claim.orderID), claim)
             }
             try ledger.transition(claim, to: .failed, .init(reason: .some("verifyPayout would revert: \(reason)")))
+        }
+        return true
+    }
+
+    /// Signs and stores the job's transaction with `commit` (the claim's move) in one SQLite transaction,
+    /// then broadcasts it. False, and a later look, when another transaction of the job is still in
+    /// flight: that one is never taken as this step's.
+    private func send(_ claim: Claim, _ action: TxAction, _ function: String, data: [UInt8],
+                      commit: (Database) throws -> Void) async throws(KeeperError) -> Bool {
+        var wrote = false
+        let stored = try await transactions.resubmit(jobKey(claim, action), to: settings.contract, data: data) { db in
+            try commit(db)
+            wrote = true
+        }
+        guard wrote else {
+            log("level=warn msg=\"\(function) not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
+            try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+            return false
+        }
+        if stored.generation > 0 {
+            log("msg=\"\(function) issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
         }
         return true
     }
@@ -619,20 +630,9 @@ extension ClaimPipeline {
     private func submitPayment(_ claim: Claim, day: Int64) async throws(KeeperError) -> Bool {
         let data = try Self.encode(LeverageGuardContract.executePayout, [.address(claim.user), .uint(claim.orderID)])
         do {
-            var wrote = false
-            let stored = try await transactions.resubmit(jobKey(claim, .execute), to: settings.contract, data: data) { db in
+            return try await send(claim, .execute, LeverageGuardContract.executePayout.name, data: data) { db in
                 try ClaimLedger.transition(claim, to: .executePending, .init(reason: .some(nil), payoutDay: day), why: "executePayout sent", in: db)
-                wrote = true
             }
-            if !wrote {
-                log("level=warn msg=\"executePayout not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
-                try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
-                return false
-            }
-            if stored.generation > 0 {
-                log("msg=\"executePayout issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
-            }
-            return true
         } catch where error.code == .reverted {
             let reason = Self.reason(error)
             if reason.contains("daily limit") { return try wait(claim, in: .awaitingLimit, why: "the contract's daily limit: \(reason)") }
