@@ -213,3 +213,16 @@ public struct VaultConfig: Sendable {
         try r.finish()
     }
 }
+
+/// `pipeline`: how many claims are worked on at once.
+public struct PipelineConfig: Sendable {
+    /// Claims verified on OKX at the same time; OKX's per-user and per-IP limits still space the requests.
+    public var maxConcurrentVerifications: Int
+    /// The most claims one batch transaction carries (the contract takes up to 256); gas sizes it below that.
+    public var maxBatchItems: Int
+    init(_ r: inout ConfigReader) throws(KeeperError) {
+        maxConcurrentVerifications = try r.integer("maxConcurrentVerifications", default: 32, in: 1...1_024)
+        maxBatchItems = try r.integer("maxBatchItems", default: 256, in: 1...256)
+        try r.finish()
+    }
+}

@@ -18,6 +18,7 @@ public struct Config: Sendable {
     public var alerts: AlertsConfig
     public var reconcile: ReconcileConfig
     public var vault: VaultConfig
+    public var pipeline: PipelineConfig
 
     /// The default location of the configuration file.
     public static let defaultPath = "config/keeper.json"
@@ -54,9 +55,10 @@ public struct Config: Sendable {
         let alerts = try section("alerts") { r throws(KeeperError) in try AlertsConfig(&r) }
         let reconcile = try section("reconcile") { r throws(KeeperError) in try ReconcileConfig(&r) }
         let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
+        let pipeline = try section("pipeline") { r throws(KeeperError) in try PipelineConfig(&r) }
         try root.finish()
         return Config(chain: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
-                      http: http, alerts: alerts, reconcile: reconcile, vault: vault)
+                      http: http, alerts: alerts, reconcile: reconcile, vault: vault, pipeline: pipeline)
     }
 }
 

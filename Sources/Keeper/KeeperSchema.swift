@@ -177,5 +177,6 @@ public enum KeeperSchema {
             ALTER TABLE evidence ADD COLUMN position_id TEXT;
             CREATE INDEX evidence_by_root ON evidence (root);
             """),
+        TxSchema.itemsMigration,
     ])
 }

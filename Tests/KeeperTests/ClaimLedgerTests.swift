@@ -46,18 +46,19 @@ struct ClaimFixture {
 
     @Test func aHeldClaimMayBeWrittenOnChainOrRetriedOnlyFromReview() {
         // Review before the verdict: verifying → held_review → verify_pending; an undecided claim retried → requested.
+        // A verdict a batch (or `verifyAndPay`) did not record goes again from the pending states.
         #expect(ClaimState.verifying.successors.contains(.heldReview))
-        #expect(Set(ClaimState.allCases.filter { $0.successors.contains(.verifyPending) }) == [.verifying, .heldReview])
+        #expect(Set(ClaimState.allCases.filter { $0.successors.contains(.verifyPending) }) == [.verifying, .heldReview, .verifyPending, .executePending])
         #expect(Set(ClaimState.allCases.filter { $0.successors.contains(.requested) }) == [.heldReview, .failed])
     }
 
     @Test func paymentOnlyFollowsAPendingExecution() {
         // Only a pending execution — or adopting a payment the contract already shows — leads to paid.
         let predecessors = Set(ClaimState.allCases.filter { $0.successors.contains(.paid) })
-        #expect(predecessors == [.requested, .needsKey, .verifying, .verified, .awaitingLimit, .awaitingFunds, .heldReview, .executePending])
-        #expect(!ClaimState.verifyPending.successors.contains(.paid))
+        #expect(predecessors == [.requested, .needsKey, .verifying, .verifyPending, .verified, .awaitingLimit, .awaitingFunds, .heldReview, .executePending])
+        // A verdict goes with its payment (`verifyAndPay`) straight from verifying, or again after a batch skipped it.
         let intoExecution = Set(ClaimState.allCases.filter { $0.successors.contains(.executePending) })
-        #expect(intoExecution == [.verified, .awaitingLimit, .awaitingFunds, .heldReview])
+        #expect(intoExecution == [.verifying, .verifyPending, .verified, .awaitingLimit, .awaitingFunds, .heldReview, .executePending])
     }
 }
 

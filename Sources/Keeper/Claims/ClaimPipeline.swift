@@ -56,6 +56,15 @@ public final class ClaimPipeline {
         /// A pass starts no claim after this long, so that the next round follows the chain (and
         /// sees a reorg) soon even when OKX is slow and many claims wait; the rest wait one round.
         public var passBudgetMilliseconds: Int64 = 5_000
+        /// Claims verified on OKX at once (`pipeline.maxConcurrentVerifications`).
+        public var maxConcurrentVerifications = 32
+        /// The most actionable claims one pass looks at.
+        public var actionableLimit = 5_000
+        /// A batch transaction's gas stays under this share of the block gas limit (EIP-1559's target
+        /// is half of it: above, every next block's base fee rises).
+        public var batchGasShareOfBlock = 0.5
+        /// The most items one batch carries (the contract's `MAX_BATCH`).
+        public var maxBatchItems = 256
 
         public init(chainID: UInt64, contract: Address, policy: PayoutPolicy) {
             self.chainID = chainID
@@ -80,9 +89,19 @@ public final class ClaimPipeline {
     }
     /// Claims already logged as waiting for the contract to be unpaused (one line each per pause).
     private var waitingForUnpause = Set<String>()
+    /// The verifications running on OKX; their answers are written by the next pass.
+    let workers: VerificationWorkers
+    /// What the current pass read of the chain and gathered to send.
+    var work = PassWork()
+    /// Claims whose payment a batch skipped: paid alone next time, so that a refusal is read from the
+    /// simulation (daily limit, funds) instead of being sent again in every batch.
+    var payAlone = Set<Int64>()
+    /// Items per batch that fit the gas ceiling, learned by halving when an estimate is above it.
+    var batchItemLimit: [BatchKind: Int] = [:]
 
     public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                workerExecutor: (any TaskExecutor)? = nil, wake: @escaping @Sendable () -> Void = {},
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
         self.ledger = ledger
@@ -92,7 +111,14 @@ public final class ClaimPipeline {
         self.archive = archive
         self.clock = clock
         self.log = log
+        workers = VerificationWorkers(capacity: settings.maxConcurrentVerifications, executor: workerExecutor, wake: wake)
     }
+
+    /// Whether a verification's answer waits to be written (the loop then starts its next round at once).
+    public var hasAnswers: Bool { workers.hasFinished }
+
+    /// Waits for the running verifications to answer (tests; `run` on stop need not).
+    public func drainVerifications() async { await workers.drain() }
 
     /// What one pass did, for logs and tests.
     public struct PassReport: Sendable, Equatable {
@@ -102,29 +128,66 @@ public final class ClaimPipeline {
         public var deferred = 0
     }
 
-    /// One pass over the actionable claims, within `settings.passBudgetMilliseconds`. Errors of one
-    /// claim are logged and do not stop the others, except a store failure, which ends the pass (fail closed).
+    /// One pass: the verifications that answered are written; the actionable claims are stepped, with
+    /// the contract's state for all of them read in batches first, within `settings.passBudgetMilliseconds`;
+    /// then what the pass gathered for the chain is sent, in as few transactions as gas allows
+    /// (`flush`). Errors of one claim are logged and do not stop the others, except a store failure,
+    /// which ends the pass (fail closed).
     @discardableResult
     public func pass() async throws(KeeperError) -> PassReport {
-        let report = try await Self.pass(over: try ledger.actionable(now: clock()), budgetMilliseconds: settings.passBudgetMilliseconds,
-                                         clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
-            do throws(KeeperError) {
-                guard try await advance(claim) else { return false }
-                if let moved = try ledger.claim(user: claim.user, orderID: claim.orderID) {
-                    log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
-                }
-                return true
-            } catch where error.code == .store || error.code == .software {
-                throw error
-            } catch {
-                log("level=warn msg=\"claim step failed\" claim=\(claim.subject) state=\(claim.state.rawValue) error=\"\(error.message)\"")
-                return false
-            }
+        work = PassWork()
+        var report = PassReport()
+        for finished in workers.takeFinished() {
+            if try await guarded(finished.claim, { () async throws(KeeperError) -> Bool in try await self.write(finished) }) { report.transitions += 1 }
         }
+        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) }
+        try await readChain(for: claims)
+        let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
+                                          clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
+            try await guarded(claim) { () async throws(KeeperError) -> Bool in try await self.advance(claim) }
+        }
+        report.examined = stepped.examined
+        report.deferred = stepped.deferred
+        report.transitions += stepped.transitions
+        report.transitions += try await flush()
         if report.deferred > 0 {
             log("msg=\"claim pass out of time\" examined=\(report.examined) deferred=\(report.deferred) budget_ms=\(settings.passBudgetMilliseconds)")
         }
         return report
+    }
+
+    /// Runs one claim's step; logs its move. A store or software failure ends the pass; any other
+    /// failure is the claim's, logged, and the pass goes on.
+    private func guarded(_ claim: Claim, _ step: () async throws(KeeperError) -> Bool) async throws(KeeperError) -> Bool {
+        do throws(KeeperError) {
+            guard try await step() else { return false }
+            try logMove(claim)
+            return true
+        } catch where error.code == .store || error.code == .software {
+            throw error
+        } catch {
+            log("level=warn msg=\"claim step failed\" claim=\(claim.subject) state=\(claim.state.rawValue) error=\"\(error.message)\"")
+            return false
+        }
+    }
+
+    func logMove(_ claim: Claim) throws(KeeperError) {
+        guard let moved = try ledger.claim(id: claim.id), moved.state != claim.state || moved.reason != claim.reason else { return }
+        log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
+    }
+
+    /// The contract's state of every claim the pass will look at, read in JSON-RPC batches; a claim
+    /// missing from it (a failed read) is read alone when stepped.
+    private func readChain(for claims: [Claim]) async throws(KeeperError) {
+        guard claims.count > 1 else { return }
+        let states = try await reader.claims(claims.map { ($0.user, $0.orderID) }, block: .latest)
+        for (claim, state) in zip(claims, states) { work.chain[claim.id] = state }
+    }
+
+    /// The contract's state of `claim` as the pass read it, or read now.
+    func onChain(_ claim: Claim) async throws(KeeperError) -> OnChainClaim {
+        if let known = work.chain[claim.id] { return known }
+        return try await reader.claim(user: claim.user, orderID: claim.orderID)
     }
 
     /// Steps through `items` in order until `budgetMilliseconds` have passed on `clock` since the
@@ -162,7 +225,7 @@ public final class ClaimPipeline {
 extension ClaimPipeline {
     func verify(_ claim: Claim) async throws(KeeperError) -> Bool {
         // A verdict already on-chain (ours, before a crash, or another signer's) is adopted, never signed again.
-        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+        let onChain = try await onChain(claim)
         guard onChain.exists else { throw KeeperError(.badData, "claim \(claim.subject) is indexed but the contract has no such claim") }
         if onChain.verified { return try await adoptVerdict(onChain, claim) }
         // A verifyPayout of this job still in flight (e.g. one a reorg sent back to the pool): its
@@ -185,24 +248,36 @@ extension ClaimPipeline {
         case .found(let key):
             credentials = key
         }
-        // `verifying`: the exchange is being asked. A crash here resumes in the same state.
+        // `verifying`: the exchange is being asked, by a worker. A crash here resumes in the same state.
+        guard workers.hasRoom else { return false }
         var claim = claim
+        var moved = false
         if claim.state != .verifying {
             try ledger.transition(claim, to: .verifying, why: "asking the exchange")
-            guard let moved = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
-            claim = moved
+            guard let current = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
+            claim = current
+            moved = true
         }
+        workers.start(claim, verifier: verifier, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim))
+        return moved
+    }
+
+    /// Writes what a worker's verification came to, if the claim is still where the worker found it.
+    func write(_ finished: VerificationWorkers.Finished) async throws(KeeperError) -> Bool {
+        guard let claim = try ledger.claim(id: finished.claim.id), claim.state == .verifying else { return false }
+        let now = clock()
         let attempt: VerificationAttempt
-        do {
-            attempt = try await verifier.verify(claim, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim))
-        } catch where error.code == .store {
+        switch finished.result {
+        case .failure(let error) where error.code == .store:
             throw error  // the pass ends; the claim keeps its state and its attempts
-        } catch where error.code == .unavailable {
+        case .failure(let error) where error.code == .unavailable:
             return try waitOutFault(claim, why: "verification could not finish here: \(error.message)", now: now)
-        } catch {
+        case .failure(let error):
             // Whatever one claim's OKX answers make the verifier throw stays that claim's problem: run goes on.
             log("level=error msg=\"verification threw\" claim=\(claim.subject) code=\(error.code.rawValue) error=\"\(error.message)\"")
             return try retryLater(claim, why: "verification failed: \(error.message)", now: now)
+        case .success(let answer):
+            attempt = answer
         }
         switch attempt {
         case .permanent(let why):
@@ -215,10 +290,19 @@ extension ClaimPipeline {
         case .undecided(let why):
             return try undecided(claim, why: why, now: now)
         case .verdict(let verdict):
+            // Verified at the same time, two claims of one position could each have found it unclaimed:
+            // the later one is asked again, and the verdict engine refuses it.
+            let claimedElsewhere = try ledger.claimedPositions(except: claim)
+            if let position = verdict.positionID, work.positions.contains(position) || claimedElsewhere.contains(position) {
+                log("msg=\"verdict names a position another claim took meanwhile: verified again\" claim=\(claim.subject) position=\(position)")
+                try ledger.reschedule(claim, at: now)
+                return false
+            }
             if verdict.liquidated, verdict.amount > settings.policy.reviewAbove, claim.review != .approved {
                 return try holdForReview(verdict, claim, now: now)
             }
-            return try await submitVerdict(verdict, for: claim, why: "verdict \(verdict.liquidated ? "liquidated" : "not liquidated") sent on-chain")
+            try await queue(verdict, for: claim, why: "verdict \(verdict.liquidated ? "liquidated" : "not liquidated") sent on-chain")
+            return false
         }
     }
 
@@ -335,7 +419,7 @@ extension ClaimPipeline {
     /// Signs and stores `verifyPayout` for `verdict` with the claim's move to `verify_pending`, in one
     /// transaction. A job whose earlier transaction ended without the verdict on-chain (reverted,
     /// dropped, or undone by a reorg) gets a new one: the contract was read just before.
-    private func submitVerdict(_ verdict: ClaimVerdict, for claim: Claim, why: String) async throws(KeeperError) -> Bool {
+    func submitVerdict(_ verdict: ClaimVerdict, for claim: Claim, why: String) async throws(KeeperError) -> Bool {
         let data = try Self.encode(LeverageGuardContract.verifyPayout,
                                    [.address(claim.user), .uint(claim.orderID), .uint(verdict.amount), .bool(verdict.liquidated), .bytes32(verdict.evidenceRoot)])
         let changes = ClaimLedger.Changes(amount: verdict.amount, liquidated: verdict.liquidated, evidenceID: verdict.evidenceID,
@@ -380,20 +464,23 @@ extension ClaimPipeline {
 
     /// The position identity a verdict covers, kept with its evidence row, so that a claim the
     /// chain's verdict is adopted for after a reorg or a restore finds it again by root.
-    private static func recordPosition(_ verdict: ClaimVerdict, in db: Database) throws {
+    static func recordPosition(_ verdict: ClaimVerdict, in db: Database) throws {
         guard let position = verdict.positionID else { return }
         try db.execute("UPDATE evidence SET position_id = ? WHERE evidence_id = ?", [position, verdict.evidenceID])
     }
 
     func settleVerification(_ claim: Claim) async throws(KeeperError) -> Bool {
         let key = jobKey(claim, .verify)
-        guard try transactions.transaction(for: key) != nil else {
+        guard let latest = try transactions.latest(for: key) else {
             throw KeeperError(.badData, "claim \(claim.subject) is verify_pending without a stored verifyPayout transaction")
         }
-        switch try transactions.outcome(for: key)?.kind {
+        if latest.key != key {
+            return latest.state.isFinal ? try await settleCovered(claim, by: latest) : false
+        }
+        switch TxOutcome.final(latest)?.kind {
         case nil, .feeCapReached: return false
         case .dropped:
-            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+            let onChain = try await onChain(claim)
             if onChain.verified { return try await adoptVerdict(onChain, claim) }
             // Its nonce went to another transaction: not the claim's fault; the same verdict is sent again.
             return try await reissue(claim, .verify, why: "the verifyPayout transaction was dropped: its nonce went to another transaction")
@@ -403,7 +490,7 @@ extension ClaimPipeline {
             CrashPoint.afterVerdict.reach(log)
             return true
         case .reverted(let reason):
-            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+            let onChain = try await onChain(claim)
             if onChain.verified { return try await adoptVerdict(onChain, claim) }
             try ledger.transition(claim, to: .failed, .init(reason: .some("verifyPayout reverted: \(reason ?? "no reason")")))
             return true
@@ -412,7 +499,7 @@ extension ClaimPipeline {
 
     /// The contract already holds a verdict for this claim: take it as the claim's, with the
     /// evidence id and position identity of the local evidence whose root it names, if any.
-    private func adoptVerdict(_ onChain: OnChainClaim, _ claim: Claim) async throws(KeeperError) -> Bool {
+    func adoptVerdict(_ onChain: OnChainClaim, _ claim: Claim) async throws(KeeperError) -> Bool {
         let paysOut = onChain.liquidated && onChain.amount > .zero
         let target: ClaimState = onChain.claimed ? .paid : (paysOut ? .verified : .rejected)
         var changes = ClaimLedger.Changes(amount: onChain.amount, liquidated: onChain.liquidated, evidenceRoot: onChain.evidenceRoot)
@@ -526,7 +613,7 @@ extension ClaimPipeline {
     /// new evidence. After (a verdict adopted from the chain above `reviewAbove`): an approval pays,
     /// a rejection ends the claim in `failed`.
     func held(_ claim: Claim) async throws(KeeperError) -> Bool {
-        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+        let onChain = try await onChain(claim)
         if onChain.verified {
             guard claim.evidenceRoot == onChain.evidenceRoot, claim.amount == onChain.amount else { return try await adoptVerdict(onChain, claim) }
             if claim.review == .rejected {
@@ -545,10 +632,12 @@ extension ClaimPipeline {
                 throw KeeperError(.badData, "claim \(claim.subject) was approved without a verdict: `lg-keeper claims retry` checks it again")
             }
             let verdict = ClaimVerdict(amount: amount, liquidated: liquidated, evidenceID: evidenceID, evidenceRoot: root, refusal: nil, positionID: claim.positionID)
-            return try await submitVerdict(verdict, for: claim, why: "approved by \(claim.reviewBy ?? "an operator"): verdict sent on-chain")
+            try await queue(verdict, for: claim, why: "approved by \(claim.reviewBy ?? "an operator"): verdict sent on-chain")
+            return false
         case .rejected:
             let verdict = try rejection(of: claim)
-            return try await submitVerdict(verdict, for: claim, why: "rejected by \(claim.reviewBy ?? "an operator"): \"not paid\" sent on-chain")
+            try await queue(verdict, for: claim, why: "rejected by \(claim.reviewBy ?? "an operator"): \"not paid\" sent on-chain")
+            return false
         }
     }
 
@@ -595,19 +684,14 @@ extension ClaimPipeline {
 
 extension ClaimPipeline {
     func pay(_ claim: Claim) async throws(KeeperError) -> Bool {
-        let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+        let onChain = try await onChain(claim)
         if onChain.claimed {
             try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "already paid on-chain")
             return true
         }
         if try waitForFlight(claim, .execute) { return false }
         guard let amount = claim.amount else { throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue) without an amount") }
-        let day = try await reader.chainDay()
-        let committed = try ledger.committedPayouts(day: day)
-        let paidOnChain = try await reader.paidToday()
-        let situation = PayoutPolicy.Situation(user: claim.user, amount: amount, usedToday: max(committed, paidOnChain),
-                                               poolBalance: try await reader.poolBalance(), approved: claim.review == .approved)
-        let decision = settings.policy.decide(situation)
+        let decision = try await decidePayment(claim, amount: amount, approved: claim.review == .approved)
         switch decision {
         case .pay:
             if contractPaused { return try waitForUnpause(claim) }
@@ -616,7 +700,8 @@ extension ClaimPipeline {
                 try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
                 return false
             }
-            return try await submitPayment(claim, day: day)
+            try queuePayment(claim, amount: amount)
+            return false
         case .awaitFunds(let why):
             return try wait(claim, in: .awaitingFunds, why: why, alert: .poolShortfall)
         case .awaitLimit(let why), .holdReview(let why):
@@ -627,7 +712,7 @@ extension ClaimPipeline {
         }
     }
 
-    private func submitPayment(_ claim: Claim, day: Int64) async throws(KeeperError) -> Bool {
+    func submitPayment(_ claim: Claim, day: Int64) async throws(KeeperError) -> Bool {
         let data = try Self.encode(LeverageGuardContract.executePayout, [.address(claim.user), .uint(claim.orderID)])
         do {
             return try await send(claim, .execute, LeverageGuardContract.executePayout.name, data: data) { db in
@@ -675,13 +760,16 @@ extension ClaimPipeline {
 
     func settlePayment(_ claim: Claim) async throws(KeeperError) -> Bool {
         let key = jobKey(claim, .execute)
-        guard try transactions.transaction(for: key) != nil else {
+        guard let latest = try transactions.latest(for: key) else {
             throw KeeperError(.badData, "claim \(claim.subject) is execute_pending without a stored executePayout transaction")
         }
-        switch try transactions.outcome(for: key)?.kind {
+        if latest.key != key {
+            return latest.state.isFinal ? try await settleCovered(claim, by: latest) : false
+        }
+        switch TxOutcome.final(latest)?.kind {
         case nil, .feeCapReached: return false
         case .dropped:
-            let onChain = try await reader.claim(user: claim.user, orderID: claim.orderID)
+            let onChain = try await onChain(claim)
             if onChain.claimed {
                 try ledger.transition(claim, to: .paid, why: "paid on-chain by another transaction")
                 return true

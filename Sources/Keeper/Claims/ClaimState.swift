@@ -31,12 +31,12 @@ public enum ClaimState: String, Sendable, CaseIterable {
         switch self {
         case .requested: [.needsKey, .verifying, .failed, .verified, .rejected, .paid]
         case .needsKey: [.verifying, .failed, .verified, .rejected, .paid]
-        case .verifying: [.verifying, .needsKey, .verifyPending, .heldReview, .failed, .verified, .rejected, .paid]
-        case .verifyPending: [.verified, .rejected, .failed]
+        case .verifying: [.verifying, .needsKey, .verifyPending, .executePending, .heldReview, .failed, .verified, .rejected, .paid]
+        case .verifyPending: [.verifyPending, .executePending, .verified, .rejected, .paid, .failed]
         case .verified: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
         case .awaitingLimit, .awaitingFunds: [.awaitingLimit, .awaitingFunds, .heldReview, .executePending, .failed, .paid]
         case .heldReview: [.requested, .verifyPending, .awaitingLimit, .awaitingFunds, .executePending, .failed, .verified, .rejected, .paid]
-        case .executePending: [.paid, .failed]
+        case .executePending: [.executePending, .verifyPending, .verified, .rejected, .paid, .failed]
         case .failed: [.requested]
         case .paid, .rejected: []
         }

@@ -91,6 +91,8 @@ public final class KeeperService {
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
         settings.decisionWindowMilliseconds = Int64(config.policy.decisionWindowHours) * 3_600_000
+        settings.maxConcurrentVerifications = config.pipeline.maxConcurrentVerifications
+        settings.maxBatchItems = config.pipeline.maxBatchItems
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
                                  verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), archive: archive,
                                  clock: clock, log: log)
@@ -240,8 +242,9 @@ public final class KeeperService {
                 _ = health.roundFailed(error.message)
                 try await noteFailedRound(error, lastCompleted: lastCompleted)
             }
+            // A verification that answered starts the next round at once: its verdict goes out now.
             var waited = 0
-            while waited < config.chain.pollIntervalMs, !stop.isRequested {
+            while waited < config.chain.pollIntervalMs, !stop.isRequested, !pipeline.hasAnswers {
                 try? await Task.sleep(for: .milliseconds(50))  // cancellation only ends the wait early
                 waited += 50
             }

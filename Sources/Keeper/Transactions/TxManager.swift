@@ -89,6 +89,12 @@ public final class TxManager {
     /// one exists no other may be signed for the job.
     public func inFlight(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? { try store.inFlight(for: key) }
 
+    /// The newest transaction that did or does the job: its own, or one covering it (a batch, `verifyAndPay`).
+    public func latest(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? { try store.latest(for: key) }
+
+    /// The jobs `transaction` covers besides its own key; empty for a single claim's transaction.
+    public func items(of transaction: StoredTransaction) throws(KeeperError) -> [TxJobKey] { try store.items(txID: transaction.id) }
+
     /// The job's final outcome, or nil while it has no transaction or its transaction is in flight.
     public func outcome(for key: TxJobKey) throws(KeeperError) -> TxOutcome? {
         try store.transaction(for: key).flatMap { TxOutcome.final($0) }
@@ -120,13 +126,33 @@ public final class TxManager {
         try await send(key, to: to, data: data, afterFailure: true, alsoWrite: alsoWrite)
     }
 
+    /// Sends one transaction that does the jobs `items` (a batch of claims, or `verifyAndPay`'s verify
+    /// and execute jobs of one claim) under its own key `key`, exactly once. Nothing is stored and nil
+    /// is returned when `key` already has a transaction or any item has a transaction in flight (its
+    /// own or another covering one): each job is in at most one transaction in flight. Otherwise as
+    /// `submit`: simulated, estimated, signed, stored with the items and `alsoWrite` in one SQLite
+    /// transaction, then broadcast. An estimate above `gasCeiling` stores nothing and throws
+    /// `.unavailable`, so that the caller splits the batch.
+    public func submit(_ key: TxJobKey, covering items: [TxJobKey], to: Address, data: [UInt8], gasCeiling: UInt64? = nil,
+                       alsoWrite: (Database) throws -> Void = { _ in }) async throws(KeeperError) -> StoredTransaction? {
+        if try store.transaction(for: key) != nil { return nil }
+        for item in items where try store.inFlight(for: item) != nil { return nil }
+        let stored = try await send(key, to: to, data: data, afterFailure: false, items: items, gasCeiling: gasCeiling, alsoWrite: alsoWrite)
+        return stored.inserted ? stored.transaction : nil
+    }
+
     private func send(_ key: TxJobKey, to: Address, data: [UInt8], afterFailure: Bool,
                       alsoWrite: (Database) throws -> Void) async throws(KeeperError) -> StoredTransaction {
+        try await send(key, to: to, data: data, afterFailure: afterFailure, items: [], gasCeiling: nil, alsoWrite: alsoWrite).transaction
+    }
+
+    private func send(_ key: TxJobKey, to: Address, data: [UInt8], afterFailure: Bool, items: [TxJobKey], gasCeiling: UInt64?,
+                      alsoWrite: (Database) throws -> Void) async throws(KeeperError) -> (transaction: StoredTransaction, inserted: Bool) {
         guard key.chainID == options.chainID else {
             throw KeeperError(.software, "job \(key) is for chain \(key.chainID) but this keeper sends on chain \(options.chainID)")
         }
         if let existing = try store.transaction(for: key) {
-            if !Self.mayFollow(existing, afterFailure: afterFailure) { return existing }
+            if !Self.mayFollow(existing, afterFailure: afterFailure) { return (existing, false) }
             if existing.state == .confirmed,
                let receipt = try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(existing.hash) }) {
                 throw KeeperError(.unavailable, "job \(key): its transaction \(existing.hash) is still in block \(receipt.blockNumber) although the contract read says the job is not done: the node lags; trying again later")
@@ -134,6 +160,9 @@ public final class TxManager {
         }
         let call = CallRequest(from: signer.address, to: to, data: data)
         let estimate = try await simulate(call, job: key)
+        if let gasCeiling, estimate > gasCeiling {
+            throw KeeperError(.unavailable, "job \(key) needs \(estimate) gas, above the batch ceiling \(gasCeiling): split it")
+        }
         let gasLimit = withMargin(estimate)
         let fees = try await feeOracle.quote(cap: options.maxFeePerGas)
         let pendingNonce = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
@@ -141,10 +170,12 @@ public final class TxManager {
 
         CrashPoint.beforeCommit.reach(log)
         var inserted = false
-        let id: Int64 = try TxStore.wrap {
-            try database.transaction { db in
+        let id: Int64? = try TxStore.wrap {
+            try database.transaction { db -> Int64? in
                 let existing = try store.transaction(for: key)
                 if let existing, !Self.mayFollow(existing, afterFailure: afterFailure) { return existing.id }
+                // Checked again inside the write: another path may have covered an item meanwhile.
+                for item in items where try store.inFlight(for: item) != nil { return nil }
                 let stored = try store.highestNonce(chainID: options.chainID, sender: signer.address)
                 let nonce = max(stored.map { $0 + 1 } ?? 0, pendingNonce)
                 let signed = try signer.sign(EIP1559Transaction(
@@ -152,21 +183,25 @@ public final class TxManager {
                     gasLimit: gasLimit, to: to, data: data))
                 let id = try store.insert(key: key, generation: existing.map { $0.generation + 1 } ?? 0, signed: signed, to: to, data: data,
                                           gasLimit: gasLimit, maxFee: fees.maxFeePerGas, priorityFee: fees.maxPriorityFeePerGas, sentBlock: head)
+                try store.insertItems(txID: id, items)
                 try alsoWrite(db)
                 inserted = true
                 return id
             }
         }
+        guard let id else {
+            throw KeeperError(.unavailable, "job \(key): one of its \(items.count) items got a transaction in flight meanwhile")
+        }
         var transaction = try store.transaction(id: id)
         if inserted {
-            log("msg=\"tx stored\" job=\(key) nonce=\(transaction.nonce) hash=\(transaction.hash) max_fee=\(fees.maxFeePerGas) tip=\(fees.maxPriorityFeePerGas) capped=\(fees.capped)")
+            log("msg=\"tx stored\" job=\(key) items=\(items.count) nonce=\(transaction.nonce) hash=\(transaction.hash) gas=\(gasLimit) max_fee=\(fees.maxFeePerGas) tip=\(fees.maxPriorityFeePerGas) capped=\(fees.capped)")
             CrashPoint.afterCommit.reach(log)
             if options.broadcastOnSubmit {
                 try await broadcast(transaction)
                 transaction = try store.transaction(id: id)
             }
         }
-        return transaction
+        return (transaction, inserted)
     }
 
     /// Whether a new generation may follow `existing`: only by `resubmit`, once it is final.

@@ -56,4 +56,21 @@ enum TxSchema {
             UNIQUE (tx_id, attempt)
         );
         """)
+
+    /// One transaction may do the jobs of many claims (`verifyPayoutBatch`, `verifyAndPayBatch`,
+    /// `executePayoutBatch`, and `verifyAndPay`, which does a claim's verify and execute jobs at
+    /// once): `tx_items` names every job a transaction covers. A job is in flight while any
+    /// transaction covering it is; a covered job's outcome is read from the contract, since a batch
+    /// skips what it cannot do.
+    static let itemsMigration = Migrator.Migration("012_tx_items", """
+        CREATE TABLE tx_items (
+            tx_id INTEGER NOT NULL REFERENCES txs (id),
+            chain_id INTEGER NOT NULL,
+            request_tx_hash TEXT NOT NULL,
+            request_log_index INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('verify', 'execute')),
+            PRIMARY KEY (tx_id, request_tx_hash, request_log_index, action)
+        );
+        CREATE INDEX tx_items_by_job ON tx_items (chain_id, request_tx_hash, request_log_index, action);
+        """)
 }

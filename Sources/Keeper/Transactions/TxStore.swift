@@ -25,12 +25,41 @@ struct TxStore {
         return try row.map { row throws(KeeperError) in try StoredTransaction(row: row) }
     }
 
-    /// The job's transaction of any generation that is not final (`pending`, `mined`), if any.
+    /// The job's transaction of any generation that is not final (`pending`, `mined`), if any: its
+    /// own, or one that covers it (`tx_items`).
     func inFlight(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? {
         try rows("""
-            SELECT * FROM txs WHERE chain_id = ? AND request_tx_hash = ? AND request_log_index = ? AND action = ? AND state IN ('pending', 'mined')
-            ORDER BY generation DESC LIMIT 1
+            SELECT * FROM txs WHERE state IN ('pending', 'mined') AND id IN (
+                SELECT id FROM txs WHERE chain_id = ?1 AND request_tx_hash = ?2 AND request_log_index = ?3 AND action = ?4
+                UNION SELECT tx_id FROM tx_items WHERE chain_id = ?1 AND request_tx_hash = ?2 AND request_log_index = ?3 AND action = ?4)
+            ORDER BY id DESC LIMIT 1
             """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue]).first
+    }
+
+    /// The newest transaction that did or does the job: its own, or one that covers it (`tx_items`).
+    func latest(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? {
+        try rows("""
+            SELECT * FROM txs WHERE id IN (
+                SELECT id FROM txs WHERE chain_id = ?1 AND request_tx_hash = ?2 AND request_log_index = ?3 AND action = ?4
+                UNION SELECT tx_id FROM tx_items WHERE chain_id = ?1 AND request_tx_hash = ?2 AND request_log_index = ?3 AND action = ?4)
+            ORDER BY id DESC LIMIT 1
+            """, [key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue]).first
+    }
+
+    /// The jobs a transaction covers besides its own key (none for a single claim's transaction).
+    func items(txID: Int64) throws(KeeperError) -> [TxJobKey] {
+        let rows = try Self.wrap { try database.fetchAll("SELECT * FROM tx_items WHERE tx_id = ? ORDER BY rowid", [txID]) }
+        var keys = [TxJobKey]()
+        for row in rows {
+            let (chainID, hash, index, action): (UInt64, String, UInt64, String) = try Self.wrap {
+                (try row.get("chain_id"), try row.get("request_tx_hash"), try row.get("request_log_index"), try row.get("action"))
+            }
+            guard let requestTxHash = try? Hash(hex: hash), let action = TxAction(rawValue: action) else {
+                throw KeeperError(.badData, "tx_items: row of tx \(txID) holds \(hash)/\(action)")
+            }
+            keys.append(TxJobKey(chainID: chainID, requestTxHash: requestTxHash, requestLogIndex: index, action: action))
+        }
+        return keys
     }
 
     /// Transactions of `sender` recorded as mined at confirmed depth (`confirmed`, `reverted`) at or
@@ -107,6 +136,14 @@ struct TxStore {
         let id = database.lastInsertedRowID
         try insertAttempt(txID: id, attempt: 1, signed: signed, maxFee: maxFee, priorityFee: priorityFee, sentBlock: sentBlock)
         return id
+    }
+
+    /// Records the jobs `txID` covers (inside the transaction that inserted it).
+    func insertItems(txID: Int64, _ keys: [TxJobKey]) throws {
+        for key in keys {
+            try database.execute("INSERT INTO tx_items (tx_id, chain_id, request_tx_hash, request_log_index, action) VALUES (?, ?, ?, ?, ?)",
+                                 [txID, key.chainID, key.requestTxHash.description, key.requestLogIndex, key.action.rawValue])
+        }
     }
 
     /// Records a fee bump: the new attempt becomes the job's current transaction, earlier ones are replaced.
