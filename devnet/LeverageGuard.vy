@@ -5,7 +5,11 @@
 @notice Liquidation-insurance pool. A user requests a claim for one of their
         exchange orders; the keeper verifies the liquidation off-chain, records
         the verdict and the Merkle root of its evidence (`verifyPayout`), and
-        pays liquidated claims from the pool (`executePayout`).
+        pays liquidated claims from the pool (`executePayout`), or both at
+        once (`verifyAndPay`). The batch forms (`verifyPayoutBatch`,
+        `verifyAndPayBatch`, `executePayoutBatch`) skip an item that cannot be
+        done, reporting it by `PayoutSkipped` with the reason the single call
+        would revert with, instead of reverting the whole batch.
 @dev    The claim key is (user, orderId). Pausing stops payouts only: users can
         still request claims, the keeper can still record verdicts, and the
         owner can still withdraw (within the daily withdrawal limit).
@@ -13,11 +17,16 @@
         The pool pays in one asset fixed at deployment: an ERC-20 token (a
         stablecoin such as USDT) or, for the zero address, the chain's native coin.
         Tokens whose `transfer` returns nothing (mainnet USDT) are accepted.
+        Exactly one `PayoutVerified` and at most one `PayoutExecuted` are ever
+        logged per claim, whichever functions record and pay it.
 """
 
 from ethereum.ercs import IERC20
 
 SECONDS_PER_DAY: constant(uint256) = 86400
+MAX_BATCH: constant(uint256) = 256
+ACTION_VERIFY: constant(uint8) = 1
+ACTION_PAY: constant(uint8) = 2
 
 
 struct Claim:
@@ -29,6 +38,20 @@ struct Claim:
     verified: bool
     claimed: bool
     evidenceRoot: bytes32
+
+
+# The keeper's verdict for one claim, as `verifyPayout` takes it.
+struct Verdict:
+    user: address
+    orderId: uint256
+    amount: uint256
+    liquidated: bool
+    evidenceRoot: bytes32
+
+
+struct ClaimKey:
+    user: address
+    orderId: uint256
 
 
 event ClaimRequested:
@@ -49,6 +72,14 @@ event PayoutExecuted:
     user: indexed(address)
     orderId: indexed(uint256)
     amount: uint256
+
+# A batch item that was not done. `action` is 1 for the verdict, 2 for the
+# payment; `reason` is what verifyPayout or executePayout would revert with.
+event PayoutSkipped:
+    user: indexed(address)
+    orderId: indexed(uint256)
+    action: uint8
+    reason: String[32]
 
 event FundsDeposited:
     sender: indexed(address)
@@ -124,17 +155,108 @@ def _pool_balance() -> uint256:
 
 
 @internal
-def _send(receiver: address, amount: uint256):
+def _try_send(receiver: address, amount: uint256) -> bool:
     """
-    @dev Pays `amount` of the asset. A token's `transfer` that returns nothing
-         counts as success (`default_return_value`); one that returns False or
-         reverts fails the payment.
+    @dev Pays `amount` of the asset; False if the payment failed without
+         reverting: a native-coin receiver that refused it, or a token whose
+         `transfer` returned False. A token's `transfer` that returns nothing
+         counts as success (`default_return_value`); one that reverts reverts
+         the caller, a whole batch included.
     """
     if asset == empty(address):
-        success: bool = raw_call(receiver, b"", value=amount, revert_on_failure=False)
-        assert success, "transfer failed"
-    else:
-        assert extcall IERC20(asset).transfer(receiver, amount, default_return_value=True), "transfer failed"
+        return raw_call(receiver, b"", value=amount, revert_on_failure=False)
+    return extcall IERC20(asset).transfer(receiver, amount, default_return_value=True)
+
+
+@internal
+def _send(receiver: address, amount: uint256):
+    assert self._try_send(receiver, amount), "transfer failed"
+
+
+@internal
+@view
+def _paid_today() -> uint256:
+    if self.payoutDay != self._today():
+        return 0
+    return self.paidOnPayoutDay
+
+
+@internal
+@view
+def _verify_failure(user: address, orderId: uint256) -> String[32]:
+    """
+    @dev Why `verifyPayout` would refuse this claim now; empty if it would not.
+    """
+    if self.claims[user][orderId].requestedAt == 0:
+        return "no claim"
+    if self.claims[user][orderId].verified:
+        return "already verified"
+    return ""
+
+
+@internal
+def _record_verdict(verdict: Verdict):
+    """
+    @dev Stores a verdict `_verify_failure` accepted and logs PayoutVerified.
+    """
+    self.claims[verdict.user][verdict.orderId].amount = verdict.amount
+    self.claims[verdict.user][verdict.orderId].liquidated = verdict.liquidated
+    self.claims[verdict.user][verdict.orderId].verified = True
+    self.claims[verdict.user][verdict.orderId].evidenceRoot = verdict.evidenceRoot
+    log PayoutVerified(user=verdict.user, orderId=verdict.orderId, amount=verdict.amount,
+                       liquidated=verdict.liquidated, evidenceRoot=verdict.evidenceRoot)
+
+
+@internal
+@view
+def _pay_failure(user: address, orderId: uint256) -> String[32]:
+    """
+    @dev Why `executePayout` would refuse this claim now, in the order it
+         checks; empty if it would pay. A failed transfer is found only by
+         trying it (`_pay`).
+    """
+    if self.paused:
+        return "paused"
+    if self.claims[user][orderId].requestedAt == 0:
+        return "no claim"
+    if not self.claims[user][orderId].verified:
+        return "not verified"
+    if not self.claims[user][orderId].liquidated:
+        return "not liquidated"
+    if self.claims[user][orderId].claimed:
+        return "already claimed"
+    amount: uint256 = self.claims[user][orderId].amount
+    if amount == 0:
+        return "zero amount"
+    if self._pool_balance() < amount:
+        return "insufficient pool"
+    if self._paid_today() + amount > self.dailyPayoutLimit:
+        return "daily limit"
+    return ""
+
+
+@internal
+def _pay(user: address, orderId: uint256) -> bool:
+    """
+    @dev Pays a claim `_pay_failure` accepted. Effects come before the
+         transfer; if the transfer fails they are undone and False is
+         returned, with no PayoutExecuted. The event is logged only after a
+         successful transfer; the callers are @nonreentrant.
+    """
+    amount: uint256 = self.claims[user][orderId].amount
+    day_before: uint256 = self.payoutDay
+    paid_before: uint256 = self.paidOnPayoutDay
+    self.paidOnPayoutDay = self._paid_today() + amount
+    self.payoutDay = self._today()
+    self.claims[user][orderId].claimed = True
+
+    if not self._try_send(user, amount):
+        self.claims[user][orderId].claimed = False
+        self.payoutDay = day_before
+        self.paidOnPayoutDay = paid_before
+        return False
+    log PayoutExecuted(user=user, orderId=orderId, amount=amount)
+    return True
 
 
 @internal
@@ -185,16 +307,10 @@ def verifyPayout(user: address, orderId: uint256, amount: uint256, liquidated: b
     @param evidenceRoot Merkle root of the keeper's evidence bundle.
     """
     self._only_keeper()
-    claim: Claim = self.claims[user][orderId]
-    assert claim.requestedAt != 0, "no claim"
-    assert not claim.verified, "already verified"
-
-    claim.amount = amount
-    claim.liquidated = liquidated
-    claim.verified = True
-    claim.evidenceRoot = evidenceRoot
-    self.claims[user][orderId] = claim
-    log PayoutVerified(user=user, orderId=orderId, amount=amount, liquidated=liquidated, evidenceRoot=evidenceRoot)
+    reason: String[32] = self._verify_failure(user, orderId)
+    assert len(reason) == 0, reason
+    self._record_verdict(Verdict(user=user, orderId=orderId, amount=amount, liquidated=liquidated,
+                                 evidenceRoot=evidenceRoot))
 
 
 @external
@@ -203,30 +319,102 @@ def executePayout(user: address, orderId: uint256):
     """
     @notice Pay a verified, liquidated, unpaid claim from the pool, within the
             on-chain daily payout limit.
+    @dev Reverts with the first failing check: "paused", "no claim", "not
+         verified", "not liquidated", "already claimed", "zero amount",
+         "insufficient pool", "daily limit", then "transfer failed".
     """
     self._only_keeper()
-    assert not self.paused, "paused"
-    claim: Claim = self.claims[user][orderId]
-    assert claim.requestedAt != 0, "no claim"
-    assert claim.verified, "not verified"
-    assert claim.liquidated, "not liquidated"
-    assert not claim.claimed, "already claimed"
-    assert claim.amount > 0, "zero amount"
-    assert self._pool_balance() >= claim.amount, "insufficient pool"
+    reason: String[32] = self._pay_failure(user, orderId)
+    assert len(reason) == 0, reason
+    assert self._pay(user, orderId), "transfer failed"
 
-    today: uint256 = self._today()
-    paid: uint256 = self.paidOnPayoutDay
-    if self.payoutDay != today:
-        paid = 0
-    assert paid + claim.amount <= self.dailyPayoutLimit, "daily limit"
 
-    # Effects before the interaction.
-    self.payoutDay = today
-    self.paidOnPayoutDay = paid + claim.amount
-    self.claims[user][orderId].claimed = True
-    log PayoutExecuted(user=user, orderId=orderId, amount=claim.amount)
+@external
+@nonreentrant
+def verifyAndPay(user: address, orderId: uint256, amount: uint256, liquidated: bool, evidenceRoot: bytes32):
+    """
+    @notice Record a verdict and pay it in one transaction: `verifyPayout`
+            then `executePayout`, all or nothing.
+    @dev Reverts with `verifyPayout`'s reasons first, then `executePayout`'s
+         (so a verdict that is not liquidated, or of amount 0, reverts "not
+         liquidated" or "zero amount": record it with `verifyPayout`).
+         Logs PayoutVerified then PayoutExecuted.
+    """
+    self._only_keeper()
+    reason: String[32] = self._verify_failure(user, orderId)
+    assert len(reason) == 0, reason
+    self._record_verdict(Verdict(user=user, orderId=orderId, amount=amount, liquidated=liquidated,
+                                 evidenceRoot=evidenceRoot))
+    reason = self._pay_failure(user, orderId)
+    assert len(reason) == 0, reason
+    assert self._pay(user, orderId), "transfer failed"
 
-    self._send(user, claim.amount)
+
+@external
+def verifyPayoutBatch(items: DynArray[Verdict, MAX_BATCH]):
+    """
+    @notice Record many verdicts. An item `verifyPayout` would refuse ("no
+            claim", "already verified") is skipped with PayoutSkipped(action=1);
+            the others are recorded with PayoutVerified. Reverts only for the
+            caller ("not keeper"), never for an item.
+    """
+    self._only_keeper()
+    for verdict: Verdict in items:
+        reason: String[32] = self._verify_failure(verdict.user, verdict.orderId)
+        if len(reason) != 0:
+            log PayoutSkipped(user=verdict.user, orderId=verdict.orderId, action=ACTION_VERIFY, reason=reason)
+            continue
+        self._record_verdict(verdict)
+
+
+@external
+@nonreentrant
+def verifyAndPayBatch(items: DynArray[Verdict, MAX_BATCH]):
+    """
+    @notice Record many verdicts and pay those that can be paid now.
+    @dev Each item: the verdict as in `verifyPayoutBatch` (a skipped verdict
+         ends the item). Then, if liquidated with an amount above 0, the
+         payment as in `executePayoutBatch`; a payment that cannot be done is
+         skipped with PayoutSkipped(action=2) and the verdict stays recorded,
+         for `executePayout` or `executePayoutBatch` to pay later. A verdict
+         not liquidated or of amount 0 is only recorded, without a skip.
+    """
+    self._only_keeper()
+    for verdict: Verdict in items:
+        reason: String[32] = self._verify_failure(verdict.user, verdict.orderId)
+        if len(reason) != 0:
+            log PayoutSkipped(user=verdict.user, orderId=verdict.orderId, action=ACTION_VERIFY, reason=reason)
+            continue
+        self._record_verdict(verdict)
+        if not verdict.liquidated or verdict.amount == 0:
+            continue
+        reason = self._pay_failure(verdict.user, verdict.orderId)
+        if len(reason) == 0 and not self._pay(verdict.user, verdict.orderId):
+            reason = "transfer failed"
+        if len(reason) != 0:
+            log PayoutSkipped(user=verdict.user, orderId=verdict.orderId, action=ACTION_PAY, reason=reason)
+
+
+@external
+@nonreentrant
+def executePayoutBatch(items: DynArray[ClaimKey, MAX_BATCH]):
+    """
+    @notice Pay many verified claims. An item `executePayout` would refuse is
+            skipped with PayoutSkipped(action=2, reason); the others are paid
+            with PayoutExecuted.
+    @dev A native-coin payment the receiver refuses is skipped ("transfer
+         failed") with its effects undone. A token whose `transfer` reverts
+         reverts the whole batch; one that returns False is skipped. A
+         receiver is called with all the gas left, so one that burns it can
+         make the batch run out of gas: the keeper then pays it alone.
+    """
+    self._only_keeper()
+    for key: ClaimKey in items:
+        reason: String[32] = self._pay_failure(key.user, key.orderId)
+        if len(reason) == 0 and not self._pay(key.user, key.orderId):
+            reason = "transfer failed"
+        if len(reason) != 0:
+            log PayoutSkipped(user=key.user, orderId=key.orderId, action=ACTION_PAY, reason=reason)
 
 
 # ---------------------------------------------------------------- views
@@ -256,9 +444,7 @@ def paidToday() -> uint256:
     """
     @notice Amount paid out during the current UTC day.
     """
-    if self.payoutDay != self._today():
-        return 0
-    return self.paidOnPayoutDay
+    return self._paid_today()
 
 
 # ---------------------------------------------------------------- pool and owner

@@ -19,6 +19,12 @@ public enum LeverageGuardContract {
     public static let payoutExecuted = ABIEvent(name: "PayoutExecuted", inputs: [
         p("user", .address, indexed: true), p("orderId", .uint(256), indexed: true), p("amount", .uint(256)),
     ])
+    /// A batch item that was not done: `action` 1 = the verdict, 2 = the payment; `reason` is what
+    /// `verifyPayout` / `executePayout` would revert with ("daily limit", "transfer failed", …).
+    public static let payoutSkipped = ABIEvent(name: "PayoutSkipped", inputs: [
+        p("user", .address, indexed: true), p("orderId", .uint(256), indexed: true),
+        p("action", .uint(8)), p("reason", .string),
+    ])
     public static let fundsDeposited = ABIEvent(name: "FundsDeposited", inputs: [
         p("sender", .address, indexed: true), p("amount", .uint(256)),
     ])
@@ -36,7 +42,7 @@ public enum LeverageGuardContract {
     ])
 
     /// Every event of the contract; the log follower decodes each of them.
-    public static let events = [claimRequested, payoutVerified, payoutExecuted, fundsDeposited, fundsWithdrawn,
+    public static let events = [claimRequested, payoutVerified, payoutExecuted, payoutSkipped, fundsDeposited, fundsWithdrawn,
                                 paused, unpaused, keeperChanged, dailyPayoutLimitChanged]
 
     /// The events by their topic0.
@@ -49,6 +55,28 @@ public enum LeverageGuardContract {
         p("user", .address), p("orderId", .uint(256)), p("amount", .uint(256)), p("liquidated", .bool), p("evidenceRoot", .fixedBytes(32)),
     ])
     public static let executePayout = ABIFunction(name: "executePayout", inputs: [p("user", .address), p("orderId", .uint(256))])
+    /// `verifyPayout` then `executePayout` in one transaction, all or nothing, with both calls' reasons.
+    public static let verifyAndPay = ABIFunction(name: "verifyAndPay", inputs: [
+        p("user", .address), p("orderId", .uint(256)), p("amount", .uint(256)), p("liquidated", .bool), p("evidenceRoot", .fixedBytes(32)),
+    ])
+    /// Most items one batch may hold (the contract's `MAX_BATCH`).
+    public static let maxBatch = 256
+    /// The contract's `Verdict` struct, `(user, orderId, amount, liquidated, evidenceRoot)`:
+    /// `.tuple([.address(…), .uint(…), .uint(…), .bool(…), .fixedBytes(…)])` in a call.
+    public static let verdictItems = ABIParameter(
+        name: "items", type: .array(.tuple([.address, .uint(256), .uint(256), .bool, .fixedBytes(32)])), components: [
+            p("user", .address), p("orderId", .uint(256)), p("amount", .uint(256)), p("liquidated", .bool), p("evidenceRoot", .fixedBytes(32)),
+        ])
+    /// The contract's `ClaimKey` struct, `(user, orderId)`.
+    public static let claimKeyItems = ABIParameter(
+        name: "items", type: .array(.tuple([.address, .uint(256)])), components: [p("user", .address), p("orderId", .uint(256))])
+    /// Records each verdict; one that cannot be (no claim, already verified) is skipped with `PayoutSkipped`.
+    public static let verifyPayoutBatch = ABIFunction(name: "verifyPayoutBatch", inputs: [verdictItems])
+    /// Records each verdict and pays the liquidated ones it can; a payment that cannot be made now is
+    /// skipped with `PayoutSkipped(action: 2)` and its verdict stays recorded.
+    public static let verifyAndPayBatch = ABIFunction(name: "verifyAndPayBatch", inputs: [verdictItems])
+    /// Pays each verified claim it can; the others are skipped with `PayoutSkipped(action: 2)`.
+    public static let executePayoutBatch = ABIFunction(name: "executePayoutBatch", inputs: [claimKeyItems])
     public static let getClaim = ABIFunction(name: "getClaim", inputs: [p("user", .address), p("orderId", .uint(256))], outputs: [
         ABIParameter(name: "", type: .tuple([.uint(256), .uint(16), .uint(256), .uint(256), .bool, .bool, .bool, .fixedBytes(32)]), components: [
             p("principal", .uint(256)), p("leverage", .uint(16)), p("requestedAt", .uint(256)), p("amount", .uint(256)),
@@ -69,7 +97,8 @@ public enum LeverageGuardContract {
     /// Token pools only: pulls `amount` with `transferFrom` (approve first).
     public static let depositToken = ABIFunction(name: "depositToken", inputs: [p("amount", .uint(256))])
 
-    public static let functions = [requestClaim, verifyPayout, executePayout, getClaim, paidToday, asset, poolBalance, keeperAddress, pausedFlag,
+    public static let functions = [requestClaim, verifyPayout, executePayout, verifyAndPay, verifyPayoutBatch, verifyAndPayBatch,
+                                   executePayoutBatch, getClaim, paidToday, asset, poolBalance, keeperAddress, pausedFlag,
                                    deposit, depositToken]
 }
 

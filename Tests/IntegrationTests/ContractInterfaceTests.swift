@@ -33,6 +33,8 @@ import TestSupport
         for function in LeverageGuardContract.functions {
             let committed = try abi.function(function.name)
             #expect(committed.signature == function.signature)
+            #expect(committed.inputs.map(\.name) == function.inputs.map(\.name), "\(function.name) argument names")
+            #expect(committed.inputs.map(\.components) == function.inputs.map(\.components), "\(function.name) struct fields")
             #expect(committed.outputs.map(\.type) == function.outputs.map(\.type), "\(function.name) outputs")
             #expect(committed.stateMutability == function.stateMutability, "\(function.name) mutability")
         }

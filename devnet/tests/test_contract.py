@@ -26,6 +26,10 @@ EXPECTED_FUNCTIONS = {
     "requestClaim(uint256,string,uint256,uint16)",
     "verifyPayout(address,uint256,uint256,bool,bytes32)",
     "executePayout(address,uint256)",
+    "verifyAndPay(address,uint256,uint256,bool,bytes32)",
+    "verifyPayoutBatch((address,uint256,uint256,bool,bytes32)[])",
+    "verifyAndPayBatch((address,uint256,uint256,bool,bytes32)[])",
+    "executePayoutBatch((address,uint256)[])",
     "getPayoutRecord(address,uint256)",
     "getClaim(address,uint256)",
     "paidToday()",
@@ -48,6 +52,7 @@ EXPECTED_EVENTS = {
     "ClaimRequested(address,uint256,string,uint256,uint16)",
     "PayoutVerified(address,uint256,uint256,bool,bytes32)",
     "PayoutExecuted(address,uint256,uint256)",
+    "PayoutSkipped(address,uint256,uint8,string)",
     "FundsDeposited(address,uint256)",
     "FundsWithdrawn(address,uint256)",
     "Paused(address)",
@@ -74,8 +79,26 @@ def transfer(receiver: address, amount: uint256) -> bool:
 """
 
 
+def abi_type(entry: dict) -> str:
+    """The canonical type of an ABI input: tuples spelled out as `(t1,t2)`."""
+    if entry["type"].startswith("tuple"):
+        return f"({','.join(abi_type(c) for c in entry['components'])}){entry['type'].removeprefix('tuple')}"
+    return entry["type"]
+
+
+# A contract that can request a claim and refuses the native coin (it has no __default__).
+REJECTING_RECEIVER = """# pragma version 0.4.3
+interface Guard:
+    def requestClaim(orderId: uint256, instId: String[64], principal: uint256, leverage: uint16): nonpayable
+
+@external
+def request(guard: address, orderId: uint256):
+    extcall Guard(guard).requestClaim(orderId, "BTC-USDT-SWAP", 10**18, 10)
+"""
+
+
 def signatures(abi: list, kind: str) -> set[str]:
-    return {f"{e['name']}({','.join(i['type'] for i in e['inputs'])})" for e in abi if e["type"] == kind}
+    return {f"{e['name']}({','.join(abi_type(i) for i in e['inputs'])})" for e in abi if e["type"] == kind}
 
 
 def expect_revert(call, sender: str, reason: str, value: int = 0) -> None:
@@ -185,8 +208,13 @@ def test_committed_abi_is_the_designed_interface(abi):
     record = next(e for e in abi if e.get("name") == "getPayoutRecord")
     assert [o["type"] for o in record["outputs"]] == ["uint256", "uint256", "bool", "bool"]
     indexed = {e["name"]: [i["name"] for i in e["inputs"] if i["indexed"]] for e in abi if e["type"] == "event"}
-    for name in ("ClaimRequested", "PayoutVerified", "PayoutExecuted"):
+    for name in ("ClaimRequested", "PayoutVerified", "PayoutExecuted", "PayoutSkipped"):
         assert indexed[name] == ["user", "orderId"]
+    batch = next(e for e in abi if e.get("name") == "verifyPayoutBatch")
+    assert [c["name"] for c in batch["inputs"][0]["components"]] == [
+        "user", "orderId", "amount", "liquidated", "evidenceRoot"]
+    batch = next(e for e in abi if e.get("name") == "executePayoutBatch")
+    assert [c["name"] for c in batch["inputs"][0]["components"]] == ["user", "orderId"]
 
 
 # ---------------------------------------------------------------- claims
@@ -318,6 +346,14 @@ def test_a_token_whose_transfer_returns_false_cannot_pay(usdt_pool, compiled):
     expect_revert(guard.functions.executePayout(user.address, 1), pool.keeper.address, "transfer failed")
     expect_revert(guard.functions.withdraw(pool.units(1)), pool.owner.address, "transfer failed")
 
+    # A batch skips the item instead, with its effects undone.
+    receipt = transact(pool.w3, pool.keeper, guard.functions.executePayoutBatch([(user.address, 1)]))
+    assert [dict(e["args"]) for e in guard.events.PayoutSkipped().process_receipt(receipt, errors=DISCARD)] == [
+        {"user": user.address, "orderId": 1, "action": 2, "reason": "transfer failed"}]
+    assert guard.events.PayoutExecuted().process_receipt(receipt, errors=DISCARD) == ()
+    assert guard.functions.getClaim(user.address, 1).call()[6] is False
+    assert guard.functions.paidToday().call() == 0
+
 
 def test_the_asset_must_be_a_contract(usdt_pool, compiled):
     factory = usdt_pool.w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
@@ -439,3 +475,374 @@ def test_set_keeper_hands_over_the_keeper_role(usdt_pool):
     request(pool, user, 1100)
     expect_revert(guard.functions.verifyPayout(user.address, 1100, 1, True, ROOT), old.address, "not keeper")
     assert verify(pool, new, user, 1100, pool.units(1))["status"] == 1
+
+
+# ---------------------------------------------------------------- verifyAndPay and the batches
+
+VERIFY, PAY = 1, 2
+CLAIM_EVENTS = ("PayoutVerified", "PayoutExecuted", "PayoutSkipped")
+
+
+def verdict(user, order_id: int, amount: int, liquidated: bool = True) -> tuple:
+    """A `Verdict` tuple, (user, orderId, amount, liquidated, evidenceRoot)."""
+    address = user if isinstance(user, str) else user.address
+    return (address, order_id, amount, liquidated, ROOT)
+
+
+def key(user, order_id: int) -> tuple:
+    """A `ClaimKey` tuple, (user, orderId)."""
+    return (user if isinstance(user, str) else user.address, order_id)
+
+
+def claim_events(pool: Pool, receipt) -> list[tuple]:
+    """The receipt's PayoutVerified / PayoutExecuted / PayoutSkipped logs in log order, as
+    (name, orderId, detail): the amount paid, or (action, reason) for a skip."""
+    found = []
+    for name in CLAIM_EVENTS:
+        for event in getattr(pool.guard.events, name)().process_receipt(receipt, errors=DISCARD):
+            args = event["args"]
+            detail = (args["action"], args["reason"]) if name == "PayoutSkipped" else args["amount"]
+            found.append((event["logIndex"], name, args["orderId"], detail))
+    return [entry[1:] for entry in sorted(found)]
+
+
+def claimed(pool: Pool, user, order_id: int) -> tuple[bool, bool]:
+    """(verified, claimed) of a claim."""
+    claim = pool.guard.functions.getClaim(user.address, order_id).call()
+    return claim[5], claim[6]
+
+
+def test_verify_and_pay_records_and_pays_in_one_transaction(pool):
+    user, guard = pool.users[1], pool.guard
+    amount = pool.units(7)
+    request(pool, user, 2000)
+    user_before = pool.balance(user.address)
+
+    receipt = transact(pool.w3, pool.keeper, guard.functions.verifyAndPay(user.address, 2000, amount, True, ROOT))
+    assert claim_events(pool, receipt) == [("PayoutVerified", 2000, amount), ("PayoutExecuted", 2000, amount)]
+    assert guard.functions.getClaim(user.address, 2000).call()[3:] == (amount, True, True, True, ROOT)
+    assert pool.balance(user.address) == user_before + amount
+    assert guard.functions.paidToday().call() == amount
+    keeper = pool.keeper.address
+    expect_revert(guard.functions.verifyAndPay(user.address, 2000, amount, True, ROOT), keeper, "already verified")
+    expect_revert(guard.functions.executePayout(user.address, 2000), keeper, "already claimed")
+
+
+def test_verify_and_pay_reverts_with_the_single_calls_reasons(pool):
+    move_to_midday(pool)
+    user, guard, keeper = pool.users[0], pool.guard, pool.keeper.address
+
+    def refused(order_id: int, amount: int, reason: str, liquidated: bool = True, sender: str = keeper):
+        expect_revert(guard.functions.verifyAndPay(user.address, order_id, amount, liquidated, ROOT), sender, reason)
+
+    refused(2100, pool.units(1), "no claim")
+    request(pool, user, 2100)
+    refused(2100, pool.units(1), "not keeper", sender=pool.owner.address)
+    refused(2100, pool.units(1), "not keeper", sender=user.address)
+    refused(2100, 0, "not liquidated", liquidated=False)
+    refused(2100, 0, "zero amount")
+    refused(2100, pool.units(1_001), "insufficient pool")
+    refused(2100, pool.units(101), "daily limit")
+    transact(pool.w3, pool.owner, guard.functions.pause())
+    refused(2100, pool.units(1), "paused")
+    assert claimed(pool, user, 2100) == (False, False)
+    verify(pool, pool.keeper, user, 2100, pool.units(1))
+    refused(2100, pool.units(1), "already verified")
+
+
+def test_verify_payout_batch_records_each_verdict_or_skips_it(usdt_pool):
+    pool = usdt_pool
+    alice, bob, guard = pool.users[0], pool.users[1], pool.guard
+    request(pool, alice, 2200)
+    request(pool, bob, 2201)
+    verified_claim(pool, alice, 2202, pool.units(1))
+    items = [
+        verdict(alice, 2200, pool.units(3)),
+        verdict(bob, 2299, pool.units(3)),                      # never requested
+        verdict(alice, 2202, pool.units(9)),                    # verified before
+        verdict(bob, 2201, 0, liquidated=False),
+        verdict(alice, 2200, pool.units(4), liquidated=False),  # the same claim again: the first verdict stands
+    ]
+
+    receipt = transact(pool.w3, pool.keeper, guard.functions.verifyPayoutBatch(items))
+    assert claim_events(pool, receipt) == [
+        ("PayoutVerified", 2200, pool.units(3)),
+        ("PayoutSkipped", 2299, (VERIFY, "no claim")),
+        ("PayoutSkipped", 2202, (VERIFY, "already verified")),
+        ("PayoutVerified", 2201, 0),
+        ("PayoutSkipped", 2200, (VERIFY, "already verified")),
+    ]
+    assert guard.functions.getClaim(alice.address, 2200).call()[3:] == (pool.units(3), True, True, False, ROOT)
+    assert guard.functions.getClaim(bob.address, 2201).call()[3:] == (0, False, True, False, ROOT)
+    assert guard.functions.getClaim(alice.address, 2202).call()[3] == pool.units(1)
+    assert pool.guard.events.PayoutSkipped().process_receipt(receipt, errors=DISCARD)[0]["args"]["user"] == bob.address
+
+
+def test_verify_and_pay_batch_pays_what_it_can_and_keeps_the_other_verdicts(pool):
+    move_to_midday(pool)
+    users, guard = pool.users, pool.guard
+    for i, order_id in enumerate((2300, 2301, 2302, 2304, 2305, 2306)):
+        request(pool, users[i % 5], order_id)
+    verified_claim(pool, users[3], 2303, pool.units(2))
+    before = [pool.balance(u.address) for u in users]
+    items = [
+        verdict(users[0], 2300, pool.units(50)),
+        verdict(users[1], 2301, pool.units(5), liquidated=False),  # recorded, nothing to pay, no skip
+        verdict(users[2], 2302, 0),                                # liquidated, amount 0: the same
+        verdict(users[3], 2303, pool.units(2)),                    # verified before
+        verdict(users[4], 2399, pool.units(2)),                    # never requested
+        verdict(users[3], 2304, pool.units(1_001)),
+        verdict(users[4], 2305, pool.units(60)),                   # 50 + 60 > the daily 100
+        verdict(users[0], 2306, pool.units(40)),
+    ]
+
+    receipt = transact(pool.w3, pool.keeper, guard.functions.verifyAndPayBatch(items))
+    assert claim_events(pool, receipt) == [
+        ("PayoutVerified", 2300, pool.units(50)), ("PayoutExecuted", 2300, pool.units(50)),
+        ("PayoutVerified", 2301, pool.units(5)),
+        ("PayoutVerified", 2302, 0),
+        ("PayoutSkipped", 2303, (VERIFY, "already verified")),
+        ("PayoutSkipped", 2399, (VERIFY, "no claim")),
+        ("PayoutVerified", 2304, pool.units(1_001)), ("PayoutSkipped", 2304, (PAY, "insufficient pool")),
+        ("PayoutVerified", 2305, pool.units(60)), ("PayoutSkipped", 2305, (PAY, "daily limit")),
+        ("PayoutVerified", 2306, pool.units(40)), ("PayoutExecuted", 2306, pool.units(40)),
+    ]
+    assert pool.balance(users[0].address) == before[0] + pool.units(90)
+    if pool.token is not None:  # the others paid no gas in the token
+        assert [pool.balance(u.address) for u in users[1:]] == before[1:]
+    assert guard.functions.paidToday().call() == pool.units(90)
+    assert guard.functions.poolBalance().call() == pool.units(910)
+    assert claimed(pool, users[3], 2303) == (True, False)
+    assert claimed(pool, users[3], 2304) == (True, False)
+    assert claimed(pool, users[4], 2305) == (True, False)
+
+    # The verdict stays recorded: the claim is paid later, once, by executePayout.
+    next_day(pool)
+    receipt = transact(pool.w3, pool.keeper, guard.functions.executePayout(users[4].address, 2305))
+    assert claim_events(pool, receipt) == [("PayoutExecuted", 2305, pool.units(60))]
+
+
+def test_verify_and_pay_batch_while_paused_records_the_verdicts_only(usdt_pool):
+    pool = usdt_pool
+    user, guard = pool.users[2], pool.guard
+    request(pool, user, 2400)
+    request(pool, user, 2401)
+    transact(pool.w3, pool.owner, guard.functions.pause())
+
+    items = [verdict(user, 2400, pool.units(1)), verdict(user, 2401, pool.units(2))]
+    receipt = transact(pool.w3, pool.keeper, guard.functions.verifyAndPayBatch(items))
+    assert claim_events(pool, receipt) == [
+        ("PayoutVerified", 2400, pool.units(1)), ("PayoutSkipped", 2400, (PAY, "paused")),
+        ("PayoutVerified", 2401, pool.units(2)), ("PayoutSkipped", 2401, (PAY, "paused")),
+    ]
+    receipt = transact(pool.w3, pool.keeper, guard.functions.executePayoutBatch([key(user, 2400), key(user, 2401)]))
+    assert claim_events(pool, receipt) == [
+        ("PayoutSkipped", 2400, (PAY, "paused")), ("PayoutSkipped", 2401, (PAY, "paused"))]
+
+    transact(pool.w3, pool.owner, guard.functions.unpause())
+    receipt = transact(pool.w3, pool.keeper, guard.functions.executePayoutBatch([key(user, 2400), key(user, 2401)]))
+    assert claim_events(pool, receipt) == [
+        ("PayoutExecuted", 2400, pool.units(1)), ("PayoutExecuted", 2401, pool.units(2))]
+
+
+def test_execute_payout_batch_pays_what_it_can_and_skips_the_rest(pool):
+    move_to_midday(pool)
+    users, guard = pool.users, pool.guard
+    verified_claim(pool, users[0], 2500, pool.units(30))
+    request(pool, users[1], 2501)                                     # not verified
+    verified_claim(pool, users[2], 2502, 0, liquidated=False)
+    verified_claim(pool, users[3], 2503, pool.units(1))
+    transact(pool.w3, pool.keeper, guard.functions.executePayout(users[3].address, 2503))
+    verified_claim(pool, users[4], 2504, 0)                           # liquidated, amount 0
+    verified_claim(pool, users[0], 2505, pool.units(1_001))
+    verified_claim(pool, users[1], 2506, pool.units(80))              # 1 + 30 + 80 > the daily 100
+    verified_claim(pool, users[2], 2507, pool.units(69))
+    before = [pool.balance(u.address) for u in users]
+    items = [key(users[0], 2500), key(users[4], 2599), key(users[1], 2501), key(users[2], 2502),
+             key(users[3], 2503), key(users[0], 2500), key(users[4], 2504), key(users[0], 2505),
+             key(users[1], 2506), key(users[2], 2507)]
+
+    receipt = transact(pool.w3, pool.keeper, guard.functions.executePayoutBatch(items))
+    assert claim_events(pool, receipt) == [
+        ("PayoutExecuted", 2500, pool.units(30)),
+        ("PayoutSkipped", 2599, (PAY, "no claim")),
+        ("PayoutSkipped", 2501, (PAY, "not verified")),
+        ("PayoutSkipped", 2502, (PAY, "not liquidated")),
+        ("PayoutSkipped", 2503, (PAY, "already claimed")),
+        ("PayoutSkipped", 2500, (PAY, "already claimed")),  # the same claim twice in one batch
+        ("PayoutSkipped", 2504, (PAY, "zero amount")),
+        ("PayoutSkipped", 2505, (PAY, "insufficient pool")),
+        ("PayoutSkipped", 2506, (PAY, "daily limit")),
+        ("PayoutExecuted", 2507, pool.units(69)),
+    ]
+    assert pool.balance(users[0].address) == before[0] + pool.units(30)
+    if pool.token is not None:
+        assert pool.balance(users[2].address) == before[2] + pool.units(69)
+        assert [pool.balance(users[i].address) for i in (1, 3, 4)] == [before[i] for i in (1, 3, 4)]
+    assert guard.functions.paidToday().call() == pool.units(100)
+    assert guard.functions.poolBalance().call() == pool.units(900)
+    assert [claimed(pool, users[i], o) for i, o in ((0, 2500), (2, 2507), (1, 2506), (0, 2505))] == [
+        (True, True), (True, True), (True, False), (True, False)]
+
+
+def test_the_batches_are_keeper_only(usdt_pool):
+    pool = usdt_pool
+    user, guard = pool.users[0], pool.guard
+    request(pool, user, 2600)
+    for sender in (pool.owner.address, user.address):
+        expect_revert(guard.functions.verifyPayoutBatch([verdict(user, 2600, 1)]), sender, "not keeper")
+        expect_revert(guard.functions.verifyAndPayBatch([verdict(user, 2600, 1)]), sender, "not keeper")
+        expect_revert(guard.functions.executePayoutBatch([key(user, 2600)]), sender, "not keeper")
+        expect_revert(guard.functions.verifyPayoutBatch([]), sender, "not keeper")
+
+
+def test_an_empty_batch_does_nothing(usdt_pool):
+    pool = usdt_pool
+    for call in (pool.guard.functions.verifyPayoutBatch([]), pool.guard.functions.verifyAndPayBatch([]),
+                 pool.guard.functions.executePayoutBatch([])):
+        receipt = transact(pool.w3, pool.keeper, call)
+        assert receipt["status"] == 1
+        assert receipt["logs"] == []
+
+
+def test_a_batch_holds_at_most_max_batch_items(usdt_pool):
+    pool = usdt_pool
+    user = pool.users[0]
+    assert transact(pool.w3, pool.keeper, pool.guard.functions.executePayoutBatch([key(user, 1)] * 256))["status"] == 1
+    with pytest.raises(ContractLogicError):
+        pool.guard.functions.executePayoutBatch([key(user, 1)] * 257).call({"from": pool.keeper.address})
+
+
+def test_a_receiver_that_refuses_the_native_coin_is_skipped_with_its_effects_undone(native_devnode, abi,
+                                                                                    stablecoin_compiled):
+    pool = make_pool(native_devnode, abi, stablecoin_compiled.abi)
+    move_to_midday(pool)
+    guard, keeper, user = pool.guard, pool.keeper, pool.users[0]
+    source = vyper.compile_code(REJECTING_RECEIVER, output_formats=["abi", "bytecode"])
+    bytecode = bytes.fromhex(source["bytecode"].removeprefix("0x"))
+    receiver = pool.w3.eth.contract(address=deploy(pool, source["abi"], bytecode)["contractAddress"], abi=source["abi"])
+    for order_id in (2700, 2701, 2702):
+        transact(pool.w3, pool.owner, receiver.functions.request(guard.address, order_id))
+    verify(pool, keeper, receiver, 2700, pool.units(10))
+    verified_claim(pool, user, 2710, pool.units(20))
+    user_before = pool.balance(user.address)
+
+    expect_revert(guard.functions.executePayout(receiver.address, 2700), keeper.address, "transfer failed")
+    receipt = transact(pool.w3, keeper, guard.functions.executePayoutBatch([key(receiver.address, 2700),
+                                                                          key(user, 2710)]))
+    assert claim_events(pool, receipt) == [
+        ("PayoutSkipped", 2700, (PAY, "transfer failed")), ("PayoutExecuted", 2710, pool.units(20))]
+    assert guard.functions.getClaim(receiver.address, 2700).call()[5:7] == (True, False)
+    assert guard.functions.paidToday().call() == pool.units(20)
+    assert pool.balance(user.address) == user_before + pool.units(20)
+    assert pool.balance(receiver.address) == 0
+
+    expect_revert(guard.functions.verifyAndPay(receiver.address, 2701, pool.units(10), True, ROOT), keeper.address,
+                  "transfer failed")
+    receipt = transact(pool.w3, keeper, guard.functions.verifyAndPayBatch([verdict(receiver.address, 2701, pool.units(10)),
+                                                                          verdict(receiver.address, 2702, pool.units(5))]))
+    assert claim_events(pool, receipt) == [
+        ("PayoutVerified", 2701, pool.units(10)), ("PayoutSkipped", 2701, (PAY, "transfer failed")),
+        ("PayoutVerified", 2702, pool.units(5)), ("PayoutSkipped", 2702, (PAY, "transfer failed"))]
+    assert guard.functions.getClaim(receiver.address, 2701).call()[5:7] == (True, False)
+    assert guard.functions.paidToday().call() == pool.units(20)
+    assert guard.functions.poolBalance().call() == pool.units(980)
+
+
+def test_each_claim_gets_one_verified_and_one_executed_event_whatever_records_and_pays_it(pool):
+    users, guard, keeper = pool.users, pool.guard, pool.keeper
+    first = pool.w3.eth.block_number + 1
+    orders = [(users[i % 5], 2800 + i) for i in range(8)]
+    for user, order_id in orders:
+        request(pool, user, order_id)
+    amount = pool.units(1)
+    half = [verdict(u, o, amount) for u, o in orders[:4]]
+    rest = [verdict(u, o, amount) for u, o in orders[4:]]
+    keys = [key(u, o) for u, o in orders]
+
+    transact(pool.w3, keeper, guard.functions.verifyPayoutBatch(half))
+    transact(pool.w3, keeper, guard.functions.verifyAndPayBatch(half + rest))  # pays the rest only
+    transact(pool.w3, keeper, guard.functions.executePayoutBatch(keys))       # pays the first half
+    transact(pool.w3, keeper, guard.functions.executePayoutBatch(keys))       # nothing left
+    transact(pool.w3, keeper, guard.functions.verifyAndPayBatch(half + rest))  # nothing left
+    expect_revert(guard.functions.verifyAndPay(users[0].address, 2800, amount, True, ROOT), keeper.address,
+                  "already verified")
+
+    counts: dict = {}
+    for name in ("PayoutVerified", "PayoutExecuted"):
+        for log in getattr(guard.events, name)().get_logs(from_block=first):
+            entry = counts.setdefault((log["args"]["user"], log["args"]["orderId"]), {})
+            entry[name] = entry.get(name, 0) + 1
+    assert counts == {(u.address, o): {"PayoutVerified": 1, "PayoutExecuted": 1} for u, o in orders}
+    assert guard.functions.paidToday().call() == 8 * amount
+
+
+# Measured on devnode (devnet/devchain.py) on 2026-12-06, gas used by the whole transaction
+# (21,000 and calldata included), per item; receivers are the devnet's 5 users in turn, so most
+# items pay an already-warm receiver, as a cascade from fewer traders than claims does.
+# The day's payout counters already hold a value (the first payout ever pays ~40,000 more once).
+# A verdict costs most: it writes four zero storage slots (amount, liquidated, verified, root).
+#                                   USDT pool    native pool
+#   verifyPayout                      118,739      118,775
+#   executePayout                      86,369       79,878
+#   verifyAndPay                      173,212      166,757
+#   verifyPayoutBatch   per item, 1   126,537      126,573
+#                                10    98,665       98,701
+#                               100    95,878       95,914
+#   executePayoutBatch  per item, 1    89,117       82,626
+#                                10    46,780       48,009
+#                               100    40,626       43,547
+#   verifyAndPayBatch   per item, 1   181,109      174,654
+#                                10   134,206      135,471
+#                               100   127,596      130,553
+GAS_BATCH_SIZES = (1, 10, 100)
+
+
+def test_gas_per_item(pool):
+    """Prints the gas figures (run with -s) and bounds them, so a costlier contract is noticed."""
+    users, guard, keeper = pool.users, pool.guard, pool.keeper
+    transact(pool.w3, pool.owner, guard.functions.setDailyPayoutLimit(pool.units(1_000)))
+    amount = pool.units(1)
+    next_order = iter(range(3000, 10_000))
+    figures: dict[str, int] = {}
+
+    def claims(count: int) -> list[tuple]:
+        made = [(users[i % 5], next(next_order)) for i in range(count)]
+        for user, order_id in made:
+            request(pool, user, order_id)
+        return made
+
+    def gas(call) -> int:
+        receipt = transact(pool.w3, keeper, call)
+        assert receipt["status"] == 1
+        assert not pool.guard.events.PayoutSkipped().process_receipt(receipt, errors=DISCARD)
+        return receipt["gasUsed"]
+
+    # The first payout ever sets the day counters from zero (about 40,000 gas once); not measured.
+    [(user, order_id)] = claims(1)
+    transact(pool.w3, keeper, guard.functions.verifyAndPay(user.address, order_id, amount, True, ROOT))
+    [(user, order_id)] = claims(1)
+    figures["verifyPayout"] = gas(guard.functions.verifyPayout(user.address, order_id, amount, True, ROOT))
+    figures["executePayout"] = gas(guard.functions.executePayout(user.address, order_id))
+    [(user, order_id)] = claims(1)
+    figures["verifyAndPay"] = gas(guard.functions.verifyAndPay(user.address, order_id, amount, True, ROOT))
+    for size in GAS_BATCH_SIZES:
+        made = claims(size)
+        figures[f"verifyPayoutBatch/{size}"] = gas(guard.functions.verifyPayoutBatch(
+            [verdict(u, o, amount) for u, o in made])) // size
+        figures[f"executePayoutBatch/{size}"] = gas(guard.functions.executePayoutBatch(
+            [key(u, o) for u, o in made])) // size
+        made = claims(size)
+        figures[f"verifyAndPayBatch/{size}"] = gas(guard.functions.verifyAndPayBatch(
+            [verdict(u, o, amount) for u, o in made])) // size
+
+    asset = "USDT" if pool.token is not None else "ETH"
+    for name, value in figures.items():
+        print(f"gas {asset} {name}: {value}")
+    # verifyAndPay costs less than verifyPayout + executePayout, and a batch of 100 at least
+    # 15,000 less per item than one call (most of the 21,000 a transaction costs), for each function.
+    assert figures["verifyAndPay"] < figures["verifyPayout"] + figures["executePayout"]
+    for single, batch in (("verifyPayout", "verifyPayoutBatch"), ("executePayout", "executePayoutBatch"),
+                          ("verifyAndPay", "verifyAndPayBatch")):
+        assert figures[f"{batch}/100"] < figures[single] - 15_000, (single, figures)
+    assert figures["verifyAndPayBatch/100"] < 140_000, figures
