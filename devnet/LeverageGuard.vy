@@ -28,6 +28,12 @@ MAX_BATCH: constant(uint256) = 256
 ACTION_VERIFY: constant(uint8) = 1
 ACTION_PAY: constant(uint8) = 2
 
+# Bits of StoredClaim.state below the request time.
+LIQUIDATED: constant(uint256) = 1
+VERIFIED: constant(uint256) = 2
+CLAIMED: constant(uint256) = 4
+FLAG_BITS: constant(uint256) = 8
+
 
 struct Claim:
     principal: uint256
@@ -37,6 +43,17 @@ struct Claim:
     liquidated: bool
     verified: bool
     claimed: bool
+    evidenceRoot: bytes32
+
+
+# A claim as stored. `state` is requestedAt << FLAG_BITS | LIQUIDATED | VERIFIED | CLAIMED: one slot,
+# set by requestClaim, so that a verdict and a payment rewrite a slot already set (about 2,900 gas)
+# instead of setting fresh ones (22,100 each). `getClaim` returns the unpacked `Claim`.
+struct StoredClaim:
+    principal: uint256
+    leverage: uint16
+    state: uint256
+    amount: uint256
     evidenceRoot: bytes32
 
 
@@ -113,8 +130,8 @@ paused: public(bool)
 dailyPayoutLimit: public(uint256)
 dailyWithdrawLimit: public(uint256)
 
-# claims[user][orderId]; requestedAt == 0 means "no claim".
-claims: HashMap[address, HashMap[uint256, Claim]]
+# claims[user][orderId]; state == 0 means "no claim".
+claims: HashMap[address, HashMap[uint256, StoredClaim]]
 
 payoutDay: uint256
 paidOnPayoutDay: uint256
@@ -187,9 +204,10 @@ def _verify_failure(user: address, orderId: uint256) -> String[32]:
     """
     @dev Why `verifyPayout` would refuse this claim now; empty if it would not.
     """
-    if self.claims[user][orderId].requestedAt == 0:
+    state: uint256 = self.claims[user][orderId].state
+    if state == 0:
         return "no claim"
-    if self.claims[user][orderId].verified:
+    if state & VERIFIED != 0:
         return "already verified"
     return ""
 
@@ -199,9 +217,11 @@ def _record_verdict(verdict: Verdict):
     """
     @dev Stores a verdict `_verify_failure` accepted and logs PayoutVerified.
     """
+    state: uint256 = self.claims[verdict.user][verdict.orderId].state | VERIFIED
+    if verdict.liquidated:
+        state |= LIQUIDATED
+    self.claims[verdict.user][verdict.orderId].state = state
     self.claims[verdict.user][verdict.orderId].amount = verdict.amount
-    self.claims[verdict.user][verdict.orderId].liquidated = verdict.liquidated
-    self.claims[verdict.user][verdict.orderId].verified = True
     self.claims[verdict.user][verdict.orderId].evidenceRoot = verdict.evidenceRoot
     log PayoutVerified(user=verdict.user, orderId=verdict.orderId, amount=verdict.amount,
                        liquidated=verdict.liquidated, evidenceRoot=verdict.evidenceRoot)
@@ -217,13 +237,14 @@ def _pay_failure(user: address, orderId: uint256) -> String[32]:
     """
     if self.paused:
         return "paused"
-    if self.claims[user][orderId].requestedAt == 0:
+    state: uint256 = self.claims[user][orderId].state
+    if state == 0:
         return "no claim"
-    if not self.claims[user][orderId].verified:
+    if state & VERIFIED == 0:
         return "not verified"
-    if not self.claims[user][orderId].liquidated:
+    if state & LIQUIDATED == 0:
         return "not liquidated"
-    if self.claims[user][orderId].claimed:
+    if state & CLAIMED != 0:
         return "already claimed"
     amount: uint256 = self.claims[user][orderId].amount
     if amount == 0:
@@ -244,14 +265,15 @@ def _pay(user: address, orderId: uint256) -> bool:
          successful transfer; the callers are @nonreentrant.
     """
     amount: uint256 = self.claims[user][orderId].amount
+    state: uint256 = self.claims[user][orderId].state
     day_before: uint256 = self.payoutDay
     paid_before: uint256 = self.paidOnPayoutDay
     self.paidOnPayoutDay = self._paid_today() + amount
     self.payoutDay = self._today()
-    self.claims[user][orderId].claimed = True
+    self.claims[user][orderId].state = state | CLAIMED
 
     if not self._try_send(user, amount):
-        self.claims[user][orderId].claimed = False
+        self.claims[user][orderId].state = state
         self.payoutDay = day_before
         self.paidOnPayoutDay = paid_before
         return False
@@ -279,21 +301,15 @@ def requestClaim(orderId: uint256, instId: String[64], principal: uint256, lever
     @notice Open a claim for one of the caller's exchange orders.
     @dev Reverts "claim exists" if (msg.sender, orderId) was requested before.
     """
-    assert self.claims[msg.sender][orderId].requestedAt == 0, "claim exists"
+    assert self.claims[msg.sender][orderId].state == 0, "claim exists"
     assert len(instId) > 0, "empty instId"
     assert principal > 0, "zero principal"
     assert leverage > 0, "zero leverage"
 
-    self.claims[msg.sender][orderId] = Claim(
-        principal=principal,
-        leverage=leverage,
-        requestedAt=block.timestamp,
-        amount=0,
-        liquidated=False,
-        verified=False,
-        claimed=False,
-        evidenceRoot=empty(bytes32),
-    )
+    # Only the three fields a request sets: writing zeros to fresh slots costs gas for nothing.
+    self.claims[msg.sender][orderId].principal = principal
+    self.claims[msg.sender][orderId].leverage = leverage
+    self.claims[msg.sender][orderId].state = block.timestamp << FLAG_BITS
     log ClaimRequested(user=msg.sender, orderId=orderId, instId=instId, principal=principal, leverage=leverage)
 
 
@@ -425,8 +441,8 @@ def getPayoutRecord(user: address, orderId: uint256) -> (uint256, uint256, bool,
     """
     @notice The seed contract's record view: (orderId, amount, verified, claimed).
     """
-    claim: Claim = self.claims[user][orderId]
-    return orderId, claim.amount, claim.verified, claim.claimed
+    state: uint256 = self.claims[user][orderId].state
+    return orderId, self.claims[user][orderId].amount, state & VERIFIED != 0, state & CLAIMED != 0
 
 
 @external
@@ -435,7 +451,17 @@ def getClaim(user: address, orderId: uint256) -> Claim:
     """
     @notice Everything stored for a claim; all zero if it was never requested.
     """
-    return self.claims[user][orderId]
+    stored: StoredClaim = self.claims[user][orderId]
+    return Claim(
+        principal=stored.principal,
+        leverage=stored.leverage,
+        requestedAt=stored.state >> FLAG_BITS,
+        amount=stored.amount,
+        liquidated=stored.state & LIQUIDATED != 0,
+        verified=stored.state & VERIFIED != 0,
+        claimed=stored.state & CLAIMED != 0,
+        evidenceRoot=stored.evidenceRoot,
+    )
 
 
 @external
