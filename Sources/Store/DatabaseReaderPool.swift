@@ -13,6 +13,7 @@ public final class DatabaseReaderPool: @unchecked Sendable {
     private var idle = [Database]()
     /// Connections open, idle or in use.
     private var open = 0
+    /// The reader threads, started by the first `read`.
     private var executor: ThreadPoolExecutor?
 
     public init(path: String, maximumReaders: Int = 4, busyTimeoutMilliseconds: Int32 = 1_000) {
@@ -20,6 +21,9 @@ public final class DatabaseReaderPool: @unchecked Sendable {
         self.maximumReaders = max(1, maximumReaders)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
     }
+
+    /// A read holds the pool, so none is in flight here: the reader threads can end.
+    deinit { executor?.shutdown() }
 
     /// Runs `body` on one of the pool's reader threads (never Swift's cooperative pool) and returns
     /// its value; the caller's task waits without holding a thread.

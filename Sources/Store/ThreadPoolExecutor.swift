@@ -4,7 +4,8 @@ import Foundation
 /// `withTaskExecutorPreference(executor)` — with the nonisolated async functions it calls and the
 /// child tasks it starts — runs on these threads, so it may block on SQLite or the file system
 /// without holding a thread of Swift's cooperative pool. One thread is a serial queue (GRDB's
-/// writer queue); more are a pool for blocking work. The threads live as long as the process.
+/// writer queue); more are a pool for blocking work. The threads, which hold the executor, live
+/// until `shutdown()`; the keeper's own executors are never shut down.
 public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     /// The threads' name prefix: one thread is named `name`, several `name-1` … `name-N`.
     public let name: String
@@ -12,6 +13,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     /// Work not yet started, from `next` on; guarded by `condition`.
     private var pending = [Work]()
     private var next = 0
+    private var stopping = false
     /// Set once, before any thread starts; read-only afterwards.
     private var threads = [Thread]()
 
@@ -26,9 +28,10 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         let count = max(1, count)
         threads = (1...count).map { index in
             let threadName = count == 1 ? name : "\(name)-\(index)"
-            let thread = Thread { [unowned self] in
+            // Weak, so that the Thread objects do not keep the executor once its threads have ended.
+            let thread = Thread { [weak self] in
                 Self.nameCurrentThread(threadName)
-                self.work()
+                self?.work()
             }
             thread.stackSize = 1 << 20
             return thread
@@ -88,8 +91,18 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         return try result.get()
     }
 
+    /// Lets the threads end once the work already queued is done. Only for an executor no task
+    /// prefers any more: work submitted afterwards is a programming error.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     private func submit(_ work: Work) {
         condition.lock()
+        precondition(!stopping, "work submitted to \(name) after its shutdown")
         pending.append(work)
         condition.signal()
         condition.unlock()
@@ -99,7 +112,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         let executor = asUnownedTaskExecutor()
         while true {
             condition.lock()
-            while next == pending.count { condition.wait() }
+            while next == pending.count {
+                if stopping {
+                    condition.unlock()
+                    return
+                }
+                condition.wait()
+            }
             let work = pending[next]
             next += 1
             if next == pending.count {

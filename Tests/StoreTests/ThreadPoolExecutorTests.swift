@@ -118,6 +118,27 @@ import Testing
         #expect(Self.pool.threadCount == 4)
     }
 
+    /// The names of this process's threads (Linux).
+    static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+    }
+
+    @Test func shutdownFinishesTheQueuedWorkAndEndsTheThreads() async throws {
+        try #require(FileManager.default.fileExists(atPath: "/proc/self/task"), "Linux only")
+        let executor = ThreadPoolExecutor(name: "lgk-test-stop", threads: 3)
+        #expect(await executor.run { ThreadPoolExecutor.currentThreadName.hasPrefix("lgk-test-stop-") })
+        #expect(Self.threadNames().filter { $0.hasPrefix("lgk-test-stop-") }.count == 3)
+        let finished = Atomic<Int>(0)
+        for _ in 0..<6 { executor.execute { usleep(10_000); finished.add(1, ordering: .sequentiallyConsistent) } }
+        executor.shutdown()
+        for _ in 0..<200 where !Self.threadNames().filter({ $0.hasPrefix("lgk-test-stop-") }).isEmpty { usleep(10_000) }
+        #expect(Self.threadNames().filter { $0.hasPrefix("lgk-test-stop-") }.isEmpty)
+        let done = finished.load(ordering: .sequentiallyConsistent)
+        #expect(done == 6)
+    }
+
     @Test func runReturnsTheValueAndTheErrorOfTheBody() async {
         #expect(await Self.pool.run { Self.pool.isCurrent })
         await #expect(throws: DatabaseError.self) {
