@@ -59,9 +59,9 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
 #endif
     }
 
-    /// Names the calling thread. Linux keeps 15 bytes of it (Glibc's module lacks
-    /// `pthread_setname_np`, so the name is written where that function writes it).
-    private static func nameCurrentThread(_ name: String) {
+    /// Names the calling thread; a thread started without a name has its creator's on Linux. Linux
+    /// keeps 15 bytes (Glibc's module lacks `pthread_setname_np`: the name goes where it writes it).
+    public static func nameCurrentThread(_ name: String) {
 #if canImport(Darwin)
         _ = pthread_setname_np(name)
 #else
