@@ -49,10 +49,14 @@ public final class OperationsDatabase: Sendable {
     private let path: String
     private let minimumFreeBytes: UInt64
 
-    public init(path: String, minimumFreeBytes: UInt64 = DatabaseWritability.defaultMinimumFreeBytes) {
-        self.path = path
+    public init(readers: DatabaseReaderPool, minimumFreeBytes: UInt64 = DatabaseWritability.defaultMinimumFreeBytes) {
+        self.readers = readers
+        path = readers.path
         self.minimumFreeBytes = minimumFreeBytes
-        readers = DatabaseReaderPool(path: path, maximumReaders: 2)
+    }
+
+    public convenience init(path: String, minimumFreeBytes: UInt64 = DatabaseWritability.defaultMinimumFreeBytes) {
+        self.init(readers: DatabaseReaderPool(path: path, maximumReaders: 2), minimumFreeBytes: minimumFreeBytes)
     }
 
     public func check() -> Readiness.DatabaseState {
