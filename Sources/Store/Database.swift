@@ -2,19 +2,30 @@ import CSQLite
 import Foundation
 
 /// One SQLite connection, in the manner of GRDB's `Database`: owns the handle, caches prepared
-/// statements, runs closures in transactions. Use it from one thread at a time; `Store` wraps it
-/// for concurrent callers.
+/// statements, runs closures in transactions. Use it from one thread at a time: the keeper's writer
+/// connection lives on its writer thread (`ThreadPoolExecutor`), readers come from `DatabaseReaderPool`.
 public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statementCache = [String: Statement]()
     private var transactionDepth = 0
 
+    /// How a connection opens its file.
+    public enum Mode: Sendable {
+        /// Reads and writes, creating the file if needed and switching it to WAL.
+        case readWrite
+        /// A reader beside the writer: opens an existing file without creating it or changing its
+        /// journal mode, and refuses writes (`PRAGMA query_only`). It asks for write access all the
+        /// same, so that `isReadOnly` says whether this process could write the file.
+        case reader
+    }
+
     /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout and
     /// foreign keys on. `":memory:"` opens a private in-memory database.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(DatabaseError) {
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, mode: Mode = .readWrite) throws(DatabaseError) {
         var handle: OpaquePointer? = nil
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let create = mode == .readWrite ? SQLITE_OPEN_CREATE : 0
+        let flags = SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -25,7 +36,9 @@ public final class Database {
         self.path = path
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        if path != ":memory:" {
+        if mode == .reader {
+            try execute("PRAGMA query_only = ON")
+        } else if path != ":memory:" {
             let mode = try fetchOne("PRAGMA journal_mode = WAL", as: String.self)
             guard mode?.lowercased() == "wal" else {
                 throw DatabaseError(extendedCode: SQLITE_ERROR, message: "cannot enable WAL on \(path) (journal_mode is \(mode ?? "unknown"))")
@@ -84,6 +97,10 @@ public final class Database {
         guard let row = try fetchOne(sql, arguments), let first = row.values.first, first != .null else { return nil }
         return try row.get(0, as: T.self)
     }
+
+    /// True when SQLite opened the main database read-only (the file or its directory is not
+    /// writable by this process), whatever `Mode` asked for.
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

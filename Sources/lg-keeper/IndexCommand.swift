@@ -27,7 +27,8 @@ enum IndexCommand {
             }
             return .ok
         }
-        let task = Task { () async -> KeeperError? in
+        // A new task does not inherit the command's executor: the follower is put on the writer thread again.
+        let task = Task(executorPreference: KeeperExecutors.writer) { () async -> KeeperError? in
             do throws(KeeperError) { try await follower.run(); return nil } catch { return error }
         }
         let signals = [SIGINT, SIGTERM].map { signal -> DispatchSourceSignal in

@@ -4,7 +4,8 @@ import Keeper
 
 /// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM, with the HTTP
 /// server (`/metrics`, `/healthz`, `/readyz`, `POST /api/verify`) on `http.listen`. A stop signal
-/// lets the current step finish (each commits whole) and exits within the deadline.
+/// lets the current step finish (each commits whole) and exits within the deadline. Like every
+/// command it runs on `KeeperExecutors.writer` (main.swift), so the loop's SQLite writes have a thread of their own.
 enum RunCommand {
     static let command = Command(
         name: "run",

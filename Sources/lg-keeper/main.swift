@@ -83,7 +83,9 @@ default:
         fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
     }
     do {
-        let status = try await command.run(Array(words.dropFirst()))
+        // Every command runs on the keeper's writer thread, not on the cooperative pool: its SQLite
+        // calls block (KeeperExecutors, README "Concurrency model").
+        let status = try await withTaskExecutorPreference(KeeperExecutors.writer) { try await command.run(Array(words.dropFirst())) }
         exit(status.rawValue)
     } catch let error as UsageError {
         fail(.usage, "\(error.description)\nusage: lg-keeper \(command.usage)")

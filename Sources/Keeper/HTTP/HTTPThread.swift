@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Store
 
 /// Detached POSIX threads with a chosen stack size, for the server's blocking socket loops
 /// (kept off Swift's cooperative pool, which must never block).
@@ -21,6 +22,7 @@ enum HTTPThread {
         var thread = pthread_t()
         let result = pthread_create(&thread, &attributes, { context in
             let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+            ThreadPoolExecutor.nameCurrentThread("lgk-http")  // not the name of the thread that started it
             body.run()
             return nil
         }, context)

@@ -1,6 +1,5 @@
 import Foundation
 import Store
-import Synchronization
 import Wire
 
 /// `GET /metrics`, `/healthz` and `/readyz` (DESIGN.md §8–§9): what Prometheus scrapes and what a
@@ -41,50 +40,42 @@ public enum OperationsEndpoints {
     }
 }
 
-/// The database as the HTTP server's threads see it, over their own connection (WAL lets it read
-/// while the loop writes): `/readyz` asks whether a write transaction can be taken and whether
-/// payouts are paused; `/metrics` counts claims, events and alerts.
+/// The database as the HTTP server's threads see it, over reader connections (WAL: they read while
+/// the loop writes and never wait on it). `/readyz` asks whether the keeper could write — the files,
+/// their directory and file system, never by taking the write lock — and whether payouts are paused;
+/// `/metrics` counts claims, events and alerts.
 public final class OperationsDatabase: Sendable {
-    private let connection: Mutex<Database?>
+    private let readers: DatabaseReaderPool
     private let path: String
+    private let minimumFreeBytes: UInt64
 
-    public init(path: String) {
-        self.path = path
-        connection = Mutex(nil)
+    public init(readers: DatabaseReaderPool, minimumFreeBytes: UInt64 = DatabaseWritability.defaultMinimumFreeBytes) {
+        self.readers = readers
+        path = readers.path
+        self.minimumFreeBytes = minimumFreeBytes
     }
 
-    /// Runs `body` on the connection, opening it first if needed; an error closes it, to be
-    /// reopened next time (the file may have been replaced or its disk remounted).
-    private func withConnection<T: Sendable>(_ body: (Database) throws -> T) -> Result<T, DescribedError> {
-        connection.withLock { (connection: inout Database?) -> Result<T, DescribedError> in
-            do {
-                let db: Database
-                if let open = connection { db = open } else {
-                    db = try Database(path: path, busyTimeoutMilliseconds: 1_000)
-                    connection = db
-                }
-                return .success(try body(db))
-            } catch {
-                connection = nil
-                return .failure(DescribedError(description: "\(error)"))
-            }
-        }
+    public convenience init(path: String, minimumFreeBytes: UInt64 = DatabaseWritability.defaultMinimumFreeBytes) {
+        self.init(readers: DatabaseReaderPool(path: path, maximumReaders: 2), minimumFreeBytes: minimumFreeBytes)
     }
 
     public func check() -> Readiness.DatabaseState {
-        switch withConnection({ db in try db.transaction(.immediate) { db in try KeeperControl.state(db).paused } }) {
-        case .success(let paused): Readiness.DatabaseState(writeError: nil, paused: paused)
-        case .failure(let error): Readiness.DatabaseState(writeError: error.description, paused: nil)
+        let files = DatabaseWritability.check(databaseAt: path, minimumFreeBytes: minimumFreeBytes)
+        let found: (readOnly: Bool, paused: Bool)
+        do { found = try readers.readSync { db in (db.isReadOnly, try KeeperControl.state(db).paused) } } catch {
+            return Readiness.DatabaseState(writeError: files.problem ?? "cannot read \(path): \(error)", paused: nil, freeBytes: files.freeBytes)
         }
+        let problem = files.problem ?? (found.readOnly ? "SQLite opens \(path) read-only for this process: check its owner, mode and mount" : nil)
+        return Readiness.DatabaseState(writeError: problem, paused: found.paused, freeBytes: files.freeBytes)
     }
 
     /// Refreshes the table-counted metrics; returns why it could not, or nil.
     public func refreshTableMetrics(_ metrics: MetricsRegistry) -> String? {
-        switch withConnection({ db in try KeeperMetrics.refreshTables(metrics, database: db) }) {
-        case .success: nil
-        case .failure(let error): error.description
+        do {
+            try readers.readSync { db in try KeeperMetrics.refreshTables(metrics, database: db) }
+            return nil
+        } catch {
+            return "\(error)"
         }
     }
-
-    struct DescribedError: Error, CustomStringConvertible { let description: String }
 }

@@ -64,12 +64,17 @@ public struct Readiness: Sendable, Equatable {
     public let checks: [Check]
     public var ready: Bool { checks.allSatisfy(\.ok) }
 
-    /// What the database probe found: why a write transaction could not be taken (nil: it could),
-    /// and the pause switch (nil: unreadable).
+    /// What the database probe found: why the keeper could not write it (nil: it could), the pause
+    /// switch (nil: unreadable) and the space left on its file system (nil: unknown).
     public struct DatabaseState: Sendable, Equatable {
         public let writeError: String?
         public let paused: Bool?
-        public init(writeError: String?, paused: Bool?) { self.writeError = writeError; self.paused = paused }
+        public let freeBytes: UInt64?
+        public init(writeError: String?, paused: Bool?, freeBytes: UInt64? = nil) {
+            self.writeError = writeError
+            self.paused = paused
+            self.freeBytes = freeBytes
+        }
     }
 
     /// - Parameters:
@@ -78,7 +83,8 @@ public struct Readiness: Sendable, Equatable {
     public init(health: KeeperHealth.Snapshot, database: DatabaseState, maxLag: UInt64, staleAfter: TimeInterval, now: Date = Date()) {
         var checks = [Check]()
         checks.append(Check(name: "database", ok: database.writeError == nil,
-                            detail: database.writeError.map { "not writable: \($0)" } ?? "a write transaction was taken"))
+                            detail: database.writeError.map { "not writable: \($0)" }
+                                ?? "writable" + (database.freeBytes.map { ", \($0 >> 20) MiB free" } ?? "")))
         if let last = health.lastRoundAt {
             let age = now.timeIntervalSince(last)
             let ok = age <= staleAfter

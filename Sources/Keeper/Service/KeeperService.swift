@@ -18,6 +18,8 @@ public final class KeeperService {
     public let reconciler: Reconciler
     public let alerts: AlertDispatcher?
     public let metrics: MetricsRegistry
+    /// Reader connections (WAL) for what must not wait on the loop's writes: `/metrics`, `/readyz`, workers.
+    public let readers: DatabaseReaderPool
     /// What `/readyz` reads: the loop's last round.
     public let health = KeeperHealth()
     /// The OKX clock skew measured after a 50102, until the next round raises `okx_clock_skew`.
@@ -56,6 +58,7 @@ public final class KeeperService {
         }
         self.config = config
         self.log = log
+        readers = DatabaseReaderPool(path: config.store.path)
         metrics = MetricsRegistry()
         KeeperMetrics.declare(metrics)
         metrics.set("lgk_daily_payout_limit", to: Double(config.policy.dailyLimit.description) ?? 0)
@@ -293,7 +296,7 @@ extension KeeperService {
     public func router(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> HTTPRouter {
         var router = HTTPRouter()
         let staleAfter = max(10, 5 * Double(config.chain.pollIntervalMs) / 1000)
-        OperationsEndpoints.register(in: &router, metrics: metrics, health: health, database: OperationsDatabase(path: config.store.path),
+        OperationsEndpoints.register(in: &router, metrics: metrics, health: health, database: OperationsDatabase(readers: readers),
                                      settings: .init(maxLagBlocks: UInt64(config.http.readyMaxLagBlocks), staleAfterSeconds: staleAfter, log: log))
         if config.http.apiSecretEnv != nil {
             let verifier = apiVerifier
