@@ -130,6 +130,18 @@ public struct ClaimLedger {
         }
     }
 
+    /// Whether the same trader has an earlier-requested claim on the same instrument that is being
+    /// verified now (requested, or verifying without backoff and not undecided): its verdict comes first.
+    public func hasEarlierClaimBeingVerified(than claim: Claim) throws(KeeperError) -> Bool {
+        try IndexStore.wrap {
+            try database.fetchOne("""
+                SELECT count(*) FROM claims WHERE user = ?1 AND inst_id = ?2 AND id != ?3
+                  AND (state = 'requested' OR (state = 'verifying' AND attempts = 0 AND undecided_since IS NULL))
+                  AND (request_block_number < ?4 OR (request_block_number = ?4 AND request_log_index < ?5))
+                """, [claim.user.description.lowercased(), claim.instID, claim.id, claim.requestBlockNumber, claim.requestLogIndex], as: Int.self) ?? 0 > 0
+        }
+    }
+
     /// The amount paid or being paid on `day` (UTC days since 1970) by this keeper's own record.
     public func committedPayouts(day: Int64) throws(KeeperError) -> UInt256 {
         try IndexStore.wrap {

@@ -162,6 +162,13 @@ extension ClaimPipeline {
             } catch where error.code == .unavailable && error.message.contains("above the batch ceiling") && chunk.count > 1 {
                 batchItemLimit[kind] = max(1, chunk.count / 2)
                 log("msg=\"batch above the gas ceiling: split\" function=\(kind.function.name) items=\(chunk.count) ceiling=\(ceiling)")
+            } catch where error.code == .reverted && kind == .verifyAndPay && chunk.count == 1 {
+                // The payment cannot be made now (the contract says why): the verdict goes alone, and the
+                // payment follows the payout path, which waits for the limit, funds or unpause.
+                guard let item = chunk.first, let verdict = item.verdict else { break }
+                log("msg=\"verifyAndPay would revert: the verdict goes alone\" claim=\(item.claim.subject) reason=\(Logfmt.value(Self.reason(error)))")
+                if try await submitVerdict(verdict, for: item.claim, why: item.why) { moved += 1 ; try logMove(item.claim) }
+                rest = rest.dropFirst(1)
             } catch where error.code == .reverted && chunk.count > 1 {
                 log("level=warn msg=\"a whole batch would revert: its claims go one by one\" function=\(kind.function.name) items=\(chunk.count) reason=\(Logfmt.value(Self.reason(error)))")
                 for item in chunk {

@@ -291,11 +291,18 @@ extension ClaimPipeline {
             return try undecided(claim, why: why, now: now)
         case .verdict(let verdict):
             // Verified at the same time, two claims of one position could each have found it unclaimed:
-            // the later one is asked again, and the verdict engine refuses it.
+            // a paying verdict for a position taken meanwhile is asked again, and the engine refuses it.
             let claimedElsewhere = try ledger.claimedPositions(except: claim)
-            if let position = verdict.positionID, work.positions.contains(position) || claimedElsewhere.contains(position) {
+            if verdict.refusal == nil, verdict.amount > .zero, let position = verdict.positionID,
+               work.positions.contains(position) || claimedElsewhere.contains(position) {
                 log("msg=\"verdict names a position another claim took meanwhile: verified again\" claim=\(claim.subject) position=\(position)")
                 try ledger.reschedule(claim, at: now)
+                return false
+            }
+            // Of one trader's claims on one instrument, the earliest requested is decided first: if two
+            // name the same position, the earlier is the one paid, whatever order OKX answered in.
+            if verdict.refusal == nil, verdict.amount > .zero, try ledger.hasEarlierClaimBeingVerified(than: claim) {
+                try ledger.reschedule(claim, at: now + settings.recheckMilliseconds)
                 return false
             }
             if verdict.liquidated, verdict.amount > settings.policy.reviewAbove, claim.review != .approved {

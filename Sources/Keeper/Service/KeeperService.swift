@@ -98,7 +98,7 @@ public final class KeeperService {
         settings.maxBatchItems = config.pipeline.maxBatchItems
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
                                  verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), archive: archive,
-                                 clock: clock, log: log)
+                                 clock: clock, workerExecutor: KeeperExecutors.blockingIO, log: log)
         reconciler = Reconciler(database: database, reader: reader, chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, signer: signer.address, metrics: metrics)
         if let url = config.alerts.webhookURL {
