@@ -50,7 +50,7 @@ public final class LogFollower {
         public let halted: Bool
     }
 
-    let rpc: JSONRPCClient
+    let rpc: any ChainLogSource
     public let store: IndexStore
     public var options: Options
     var sizer: BlockRangeSizer
@@ -60,7 +60,7 @@ public final class LogFollower {
     /// Called after each committed range; a test throws from it to stop mid-backfill.
     public var onCommit: ((ClosedRange<UInt64>) throws -> Void)?
 
-    public init(rpc: JSONRPCClient, store: IndexStore, options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(rpc: any ChainLogSource, store: IndexStore, options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.rpc = rpc
         self.store = store
         self.options = options
