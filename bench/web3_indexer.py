@@ -27,7 +27,7 @@ from eth_utils import event_abi_to_log_topic
 
 ABI_PATH = pathlib.Path(__file__).resolve().parent.parent / "abi" / "LeverageGuard.json"
 
-# The keeper's schema for the two tables it fills while indexing (Sources/Keeper/KeeperSchema.swift).
+# The keeper's schema for the two tables it fills while indexing (Sources/Indexer/IndexSchema.swift).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY,

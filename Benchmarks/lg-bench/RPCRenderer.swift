@@ -1,4 +1,5 @@
 import Crypto
+import Indexer
 import Keeper
 import Wire
 

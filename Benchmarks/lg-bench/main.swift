@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import Keeper
 import Verification
 import Wire

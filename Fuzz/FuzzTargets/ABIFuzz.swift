@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Keeper
 
 /// The ABI decoder. The first byte picks what the rest is:

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 
 /// A first look at a node and the contract: what `lg-keeper probe` prints.
 public struct ChainProbe: Sendable {

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import OKX
 
 /// `signer`: the keeper's transaction key — a keystore v3 file with its password from an

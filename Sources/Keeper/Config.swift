@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Indexer
 import Wire
 
 /// The keeper's configuration (DESIGN.md §8), loaded from a JSON file and validated strictly:

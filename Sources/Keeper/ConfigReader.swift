@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Wire
 
 /// Reads one JSON object of the configuration strictly: every key must be read, so that a key the

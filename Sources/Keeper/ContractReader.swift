@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 
 /// A claim as the contract stores it (`getClaim`).
 public struct OnChainClaim: Sendable, Equatable {

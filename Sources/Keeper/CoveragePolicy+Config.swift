@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Indexer
 import Verification
 import Wire
 

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 import Synchronization
 import Verification

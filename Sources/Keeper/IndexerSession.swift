@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Indexer
 import Store
 import Wire
 
@@ -23,7 +24,7 @@ public final class IndexerSession {
         do { lock = try DatabaseLock(databasePath: path) } catch {
             throw KeeperError(error.code == 5 ? .locked : .store, error.message)
         }
-        do { store = try IndexStore(database: try Database(path: path)) } catch let error as KeeperError { throw error } catch {
+        do { store = try IndexStore(keeperDatabase: try Database(path: path)) } catch let error as KeeperError { throw error } catch {
             throw KeeperError(.store, "cannot open \(path): \(error)")
         }
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: config.chain.requestTimeoutMs))
@@ -33,5 +34,15 @@ public final class IndexerSession {
     /// A follower over this session's store and node.
     public func follower(log: @escaping @Sendable (String) -> Void) -> LogFollower {
         LogFollower(rpc: rpc, store: store, chain: config.chain, log: log)
+    }
+}
+
+extension IndexStore {
+    /// The index over the keeper's database: every `KeeperSchema` migration applied in order, and a
+    /// halt (a finality violation) raising the `deep_reorg` alert in the halt's own transaction.
+    public convenience init(keeperDatabase database: Database) throws(KeeperError) {
+        try self.init(database: database, schema: KeeperSchema.migrator) { db, reason in
+            try AlertOutbox.raise(db, .deepReorg, "claim processing halted: \(reason)", dedupeKey: "deep-reorg:\(reason)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import OKX
 import Verification
 import Wire

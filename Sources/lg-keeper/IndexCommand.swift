@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import Keeper
 
 /// `lg-keeper index [--once] [--config FILE]`: follow and index only (no signer needed).

@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import Keeper
 
 /// `lg-keeper report --day YYYY-MM-DD --format csv|json|svg`: the day's claims and payouts.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Indexer
 import Keeper
 
 /// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM, with the HTTP

@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Indexer
 import Keeper
 import Store
 import Wire
@@ -20,7 +21,7 @@ enum StatusCommand {
             throw CommandFailure(.unavailable, "no database at \(config.store.path): run `lg-keeper index` first")
         }
         let store: IndexStore
-        do { store = try IndexStore(database: try Database(path: config.store.path)) } catch {
+        do { store = try IndexStore(keeperDatabase: try Database(path: config.store.path)) } catch {
             throw CommandFailure(.software, "cannot open \(config.store.path): \(error)")
         }
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 2))

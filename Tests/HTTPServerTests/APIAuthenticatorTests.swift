@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
+@testable import Indexer
 @testable import Keeper
 
 @Suite struct APIAuthenticatorTests {

@@ -1,4 +1,5 @@
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 @Suite struct HTTPRouterTests {

@@ -5,6 +5,7 @@ import Foundation
 import Synchronization
 import Testing
 import Wire
+@testable import Indexer
 @testable import Keeper
 
 /// The server on real loopback sockets: normal requests through Wire's libcurl client, malformed

@@ -1,4 +1,5 @@
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 /// `/api/verify` accepts OKX's instIds with `_` (USD-margined `BTC-USD_UM-SWAP`,

@@ -1,6 +1,7 @@
 import OKX
 import Testing
 import Wire
+@testable import Indexer
 @testable import Keeper
 
 @Suite struct VerifyRequestTests {

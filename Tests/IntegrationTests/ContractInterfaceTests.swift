@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// `abi/LeverageGuard.json` is the interface the keeper is built against: the Vyper contract

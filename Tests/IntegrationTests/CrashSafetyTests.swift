@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Wire
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 @testable import Store
 

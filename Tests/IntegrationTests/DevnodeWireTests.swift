@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import Wire
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// The devnode seen from Swift: its wire format, its contract, and the keeper's first reads.

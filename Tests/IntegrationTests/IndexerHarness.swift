@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Wire
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 @testable import Store
 
@@ -54,7 +55,7 @@ struct IndexerHarness {
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: requestTimeoutMs))
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http,
                                 retry: RetryPolicy(maximumAttempts: 3, baseDelayMilliseconds: 10, maximumDelayMilliseconds: 100))
-        let follower = LogFollower(rpc: rpc, store: try IndexStore(database: try Database(path: config.store.path)), chain: config.chain)
+        let follower = LogFollower(rpc: rpc, store: try IndexStore(keeperDatabase: try Database(path: config.store.path)), chain: config.chain)
         follower.options.retryBaseDelay = .milliseconds(10)
         try await follower.start()
         return follower

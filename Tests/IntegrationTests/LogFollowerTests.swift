@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Wire
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 @testable import Store
 
@@ -169,13 +170,13 @@ import Wire
         let path = harness.newDatabasePath()
         let wrong = try Config.parse(Array(harness.configJSON(databasePath: path).replacingOccurrences(
             of: "\"chainId\": \(deployment.chainId)", with: "\"chainId\": \(deployment.chainId + 1)").utf8))
-        let follower = LogFollower(rpc: harness.rpc(), store: try IndexStore(database: try Database(path: path)), chain: wrong.chain)
+        let follower = LogFollower(rpc: harness.rpc(), store: try IndexStore(keeperDatabase: try Database(path: path)), chain: wrong.chain)
         let error = await #expect(throws: KeeperError.self) { try await follower.start() }
         #expect(error?.code == .config)
         #expect(error?.message.contains("the node reports \(deployment.chainId)") == true)
 
         // A database written for one contract refuses another.
-        let store = try IndexStore(database: try Database(path: harness.newDatabasePath()))
+        let store = try IndexStore(keeperDatabase: try Database(path: harness.newDatabasePath()))
         try store.openCursor(chainID: deployment.chainId, contract: try Address(hex: deployment.contract), startBlock: 1)
         #expect(throws: KeeperError.self) { try store.openCursor(chainID: deployment.chainId, contract: Address.zero, startBlock: 1) }
     }
@@ -240,7 +241,7 @@ import Wire
         try resumed.run()
         resumed.waitUntilExit()
         #expect(resumed.terminationStatus == 0)
-        let store = try IndexStore(database: try Database(path: path))
+        let store = try IndexStore(keeperDatabase: try Database(path: path))
         expectSameRows(try IndexerHarness.rows(store), expected, "after SIGKILL and --once")
     }
 }

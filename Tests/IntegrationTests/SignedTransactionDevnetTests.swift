@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// Transactions signed by our secp256k1 code are accepted and mined by a real EVM, and the

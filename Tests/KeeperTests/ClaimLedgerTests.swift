@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Wire
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 @testable import Store
 

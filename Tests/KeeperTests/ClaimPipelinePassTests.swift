@@ -1,4 +1,5 @@
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 /// A claim pass is bounded in time, so that a backlog of slow OKX verifications cannot keep the

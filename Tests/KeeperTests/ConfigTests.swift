@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 import Verification
 

@@ -1,4 +1,5 @@
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 /// LGK_CRASH_AT's format: `point` or `point:n`. A value that names no point, or a bad n, is a

@@ -1,6 +1,7 @@
 import Foundation
 import OKX
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 /// `okx.baseURLs`: each key's region picks its host; `okx.baseURL` stays the www host of older files.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// `PoolAsset.check`: what the chain says the pool pays in against the `pool` section.

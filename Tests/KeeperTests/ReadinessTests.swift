@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Indexer
 @testable import Keeper
 
 /// `/readyz`'s rules, one at a time: each failing condition alone makes the keeper not ready and says why.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// The signer loads the keeper's key from a 0600 raw-key file or a keystore with its password from

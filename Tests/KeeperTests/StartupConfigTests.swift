@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ethereum
+@testable import Indexer
 @testable import Keeper
 
 /// The configuration keys of issue 14's start-up and health checks: `chain.rpcUrlsEnv`,

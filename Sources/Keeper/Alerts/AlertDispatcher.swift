@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Indexer
 import Store
 import Verification
 import Wire

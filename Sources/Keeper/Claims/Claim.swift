@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// One row of `claims`, typed: a user's request for a payout on one OKX order, and how far its

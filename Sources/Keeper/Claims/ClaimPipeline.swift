@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Indexer
 import OKX
 import Store
 import Vault

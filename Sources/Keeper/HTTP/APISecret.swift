@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 
 /// The shared secret of `POST /api/verify`, read from the environment variable that
 /// `http.apiSecretEnv` names — never from the configuration file. Its text forms are redacted.

@@ -1,3 +1,5 @@
+import Indexer
+
 /// Where the server listens: `HOST:PORT` from `http.listen`, the host an IPv4 or bracketed IPv6
 /// literal or `localhost`. Port 0 asks the system for a free port (tests read `HTTPServer.port`).
 public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {

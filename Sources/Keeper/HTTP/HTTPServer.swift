@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Indexer
 import Synchronization
 
 /// The keeper's HTTP/1.1 server (DESIGN.md §8): POSIX sockets, one accept thread, one thread per

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Indexer
 
 /// Thin POSIX socket calls for the HTTP server: non-blocking descriptors, waits through poll(2)
 /// with a timeout, sends with MSG_NOSIGNAL so that a vanished peer is an error, not SIGPIPE.

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import OKX
 import Store
 

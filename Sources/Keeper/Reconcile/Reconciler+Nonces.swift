@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// The nonce check: the keeper's stored transactions against each sender's transaction count on-chain.

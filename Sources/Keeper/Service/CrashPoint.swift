@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import Synchronization
 
 /// Named seams of the settlement path where a crash test or a chaos run makes the keeper kill

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Indexer
 
 /// Reads a file that holds a secret (a raw key, a password, a keystore), refusing one that group or
 /// others may read or write. The mode is checked on the opened descriptor (`fstat`), so the file

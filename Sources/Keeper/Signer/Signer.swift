@@ -1,6 +1,7 @@
 import Crypto
 import Ethereum
 import Foundation
+import Indexer
 
 /// The keeper's transaction key, loaded from `signer` in the configuration: a keystore v3 file
 /// with its password from an environment variable or a 0600 file, or a 0600 file holding the raw

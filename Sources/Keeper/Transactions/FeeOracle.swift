@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 
 /// EIP-1559 fees for one transaction, and the market they were computed from.
 public struct FeeQuote: Sendable, Hashable {

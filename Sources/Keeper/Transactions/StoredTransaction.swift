@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// One job's transaction as stored in `txs`: the nonce, the current (or mined) attempt's fees, raw

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 
 extension TxManager {
     /// One pass over the unfinished transactions, oldest nonce first:

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// What the keeper does when a node refuses one of its transactions and names why

@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// Sends the keeper's transactions exactly once (DESIGN.md §6). Each job — (chain id, claim-request

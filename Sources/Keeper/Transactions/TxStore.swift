@@ -1,4 +1,5 @@
 import Ethereum
+import Indexer
 import Store
 
 /// Table access for the transaction manager. Every change that spans rows (a new job with its

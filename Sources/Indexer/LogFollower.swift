@@ -5,8 +5,14 @@ import Store
 /// live following through one adaptive path, validated answers, reorgs undone, confirmed ranges
 /// re-scanned. Use it from one task at a time; it owns its store's connection.
 public final class LogFollower {
-    /// How the follower behaves; built from `ChainConfig`, adjustable by tests.
+    /// How the follower behaves: which chain and contract, and how it fetches. The keeper builds it
+    /// from its `ChainConfig`; tests adjust it.
     public struct Options: Sendable {
+        /// The chain id the node must report.
+        public var chainID: UInt64
+        public var contract: Address
+        /// The first block indexed in a new database.
+        public var startBlock: UInt64
         public var confirmations: UInt64
         public var useFinalizedTag: Bool
         public var maxBlockRange: Int
@@ -18,13 +24,17 @@ public final class LogFollower {
         public var maxAttempts: Int = 10
         public var retryBaseDelay: Duration = .milliseconds(50)
 
-        public init(_ chain: ChainConfig) {
-            confirmations = UInt64(chain.confirmations)
-            useFinalizedTag = chain.useFinalizedTag
-            maxBlockRange = chain.maxBlockRange
-            pollInterval = .milliseconds(chain.pollIntervalMs)
-            rescanInterval = .seconds(chain.rescanIntervalSeconds)
-            hashWindow = chain.blockHashWindow
+        public init(chainID: UInt64, contract: Address, startBlock: UInt64, confirmations: UInt64, useFinalizedTag: Bool,
+                    maxBlockRange: Int, pollInterval: Duration, rescanInterval: Duration, hashWindow: Int) {
+            self.chainID = chainID
+            self.contract = contract
+            self.startBlock = startBlock
+            self.confirmations = confirmations
+            self.useFinalizedTag = useFinalizedTag
+            self.maxBlockRange = maxBlockRange
+            self.pollInterval = pollInterval
+            self.rescanInterval = rescanInterval
+            self.hashWindow = hashWindow
         }
     }
 
@@ -40,9 +50,8 @@ public final class LogFollower {
         public let halted: Bool
     }
 
-    let rpc: JSONRPCClient
+    let rpc: any ChainLogSource
     public let store: IndexStore
-    let chain: ChainConfig
     public var options: Options
     var sizer: BlockRangeSizer
     public internal(set) var statistics = FollowerStatistics()
@@ -51,12 +60,11 @@ public final class LogFollower {
     /// Called after each committed range; a test throws from it to stop mid-backfill.
     public var onCommit: ((ClosedRange<UInt64>) throws -> Void)?
 
-    public init(rpc: JSONRPCClient, store: IndexStore, chain: ChainConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(rpc: any ChainLogSource, store: IndexStore, options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.rpc = rpc
         self.store = store
-        self.chain = chain
-        self.options = Options(chain)
-        self.sizer = BlockRangeSizer(maximum: chain.maxBlockRange)
+        self.options = options
+        self.sizer = BlockRangeSizer(maximum: options.maxBlockRange)
         self.lastRescan = ContinuousClock.now
         self.log = log
     }
@@ -67,10 +75,10 @@ public final class LogFollower {
         do { nodeChainID = try await rpc.chainID() } catch {
             throw KeeperError(.unavailable, "cannot read eth_chainId: \(error.description)")
         }
-        guard nodeChainID == chain.chainId else {
-            throw KeeperError(.config, "chain.chainId is \(chain.chainId) but the node reports \(nodeChainID): wrong node or wrong configuration")
+        guard nodeChainID == options.chainID else {
+            throw KeeperError(.config, "chain.chainId is \(options.chainID) but the node reports \(nodeChainID): wrong node or wrong configuration")
         }
-        try store.openCursor(chainID: chain.chainId, contract: chain.contract, startBlock: chain.startBlock)
+        try store.openCursor(chainID: options.chainID, contract: options.contract, startBlock: options.startBlock)
         sizer = BlockRangeSizer(maximum: options.maxBlockRange)
     }
 

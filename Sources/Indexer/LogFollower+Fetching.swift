@@ -16,7 +16,7 @@ extension LogFollower {
             var wait: Duration? = nil
             do {
                 let answer = try await fetchAnswer(from: from, to: to, denseFrom: denseFrom)
-                let valid = try RangeValidator.validate(answer, range: from...to, contract: chain.contract)
+                let valid = try RangeValidator.validate(answer, range: from...to, contract: options.contract)
                 sizer.succeeded()
                 return valid
             } catch let error as RPCError {
@@ -74,7 +74,7 @@ extension LogFollower {
     private func fetchAnswer(from: UInt64, to: UInt64, denseFrom: UInt64) async throws(RPCError) -> LogRangeAnswer {
         let provisional = denseFrom <= to ? Array(max(from, denseFrom)...to) : []
         let ends = Array(Set((from == to ? [from] : [from, to]) + provisional)).sorted()
-        let first = try await rpc.logsWithHeaders(from: from, to: to, addresses: [chain.contract], headerNumbers: ends)
+        let first = try await rpc.logsWithHeaders(from: from, to: to, addresses: [options.contract], headerNumbers: ends)
         statistics.headersFetched += ends.count
         var seen = Set<UInt64>(ends)
         let missing = first.logs.map(\.blockNumber).filter { seen.insert($0).inserted }

@@ -1,7 +1,7 @@
 import Ethereum
 
-/// The Keeper module's one error type: a `code` the CLI maps to an exit status and a one-line
-/// message an operator can act on (never a secret).
+/// The keeper's one error type, shared by `Indexer` and `Keeper` (it lives in the lower of the two): a
+/// `code` the CLI maps to an exit status and a one-line message an operator can act on (never a secret).
 public struct KeeperError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
         /// The configuration file is missing, unreadable or invalid (exit 78).

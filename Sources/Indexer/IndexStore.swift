@@ -27,16 +27,27 @@ public struct StoredBlock: Sendable, Hashable {
 /// Table access for the log follower: events, claims, block hashes, cursor and reorgs. Every
 /// write that belongs together (rows and checkpoint, a reorg's deletions) is one transaction.
 public final class IndexStore {
-    public let database: Database
+    /// Told, inside the transaction that halts claim processing, why: what it writes (the keeper's
+    /// `deep_reorg` alert) commits with the halt flag or not at all.
+    public typealias HaltReporter = (_ db: Database, _ reason: String) throws -> Void
 
-    /// Wraps `database` and applies the schema's migrations.
-    public init(database: Database) throws(KeeperError) {
+    public let database: Database
+    private let onHalt: HaltReporter
+
+    /// Wraps `database` and applies `schema`'s migrations, which must include `IndexSchema.migration`
+    /// (the keeper passes its whole `KeeperSchema.migrator`, so that one migrator orders every table).
+    public init(database: Database, schema: Migrator = IndexSchema.migrator, onHalt: @escaping HaltReporter = { _, _ in }) throws(KeeperError) {
+        guard schema.migrations.contains(where: { $0.id == IndexSchema.migration.id }) else {
+            throw KeeperError(.software, "the schema given to the index store lacks \(IndexSchema.migration.id)")
+        }
         self.database = database
-        try Self.wrap { try KeeperSchema.migrator.migrate(database) }
+        self.onHalt = onHalt
+        try Self.wrap { try schema.migrate(database) }
     }
 
+    /// Runs a database body, mapping its failures to `KeeperError(.store)` (a `KeeperError` passes through).
     @discardableResult
-    static func wrap<T>(_ body: () throws -> T) throws(KeeperError) -> T {
+    public static func wrap<T>(_ body: () throws -> T) throws(KeeperError) -> T {
         do { return try body() } catch let error as KeeperError { throw error } catch {
             throw KeeperError(.store, "database: \(error)")
         }
@@ -186,15 +197,15 @@ public final class IndexStore {
         }
     }
 
-    /// Persists the halt flag, with the `deep_reorg` alert, in one transaction: claim processing
-    /// stops until an operator clears it.
+    /// Persists the halt flag, with what `onHalt` writes (the keeper's `deep_reorg` alert), in one
+    /// transaction: claim processing stops until an operator clears it.
     public func halt(reason: String) throws(KeeperError) {
         try Self.wrap { try database.transaction { db in try halt(reason: reason, db: db) } }
     }
 
     private func halt(reason: String, db: Database) throws {
         try db.execute("UPDATE cursor SET halted = 1, halted_reason = coalesce(halted_reason, ?), halted_at = coalesce(halted_at, \(Self.now)) WHERE id = 1", [reason])
-        try AlertOutbox.raise(db, .deepReorg, "claim processing halted: \(reason)", dedupeKey: "deep-reorg:\(reason)")
+        try onHalt(db, reason)
     }
 
     /// Clears the halt flag (an operator's decision after investigating).
