@@ -3,6 +3,7 @@ import Testing
 import Wire
 @testable import Ethereum
 @testable import Keeper
+import Indexer
 
 /// The batch members of LeverageGuardContract against known answers from eth-abi.
 ///

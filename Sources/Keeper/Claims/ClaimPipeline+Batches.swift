@@ -1,5 +1,6 @@
 import Crypto
 import Ethereum
+import Indexer
 import Store
 
 /// What one pass read once for all its claims, and the on-chain work it gathered for `flush`.

@@ -1,3 +1,4 @@
+import Indexer
 import OKX
 import Synchronization
 
