@@ -59,10 +59,13 @@ public struct OKXConfig: Sendable {
 
 extension OKXConfig {
     /// A client of this exchange bound to one user's key, on the host of the key's region.
-    public func client(_ credentials: OKXCredentials, simulated: Bool, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) -> OKXClient {
+    /// - Parameter publicCache: where public reference data is kept between claims (the pipeline's
+    ///   verifications share `OKXPublicCache.shared`); nil reads it afresh.
+    public func client(_ credentials: OKXCredentials, simulated: Bool, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil,
+                       publicCache: OKXPublicCache? = nil) -> OKXClient {
         OKXClient(credentials: credentials,
                   configuration: .init(baseURL: baseURLs[credentials.region], simulated: simulated, requestTimeoutMilliseconds: timeoutMs),
-                  observer: observer)
+                  observer: observer, publicCache: publicCache)
     }
 
     /// `https://…`, or plain http on loopback only.

@@ -137,11 +137,18 @@ extension OKXClient: Exchange {
         var query: [(name: String, value: String)] = [("instType", type)]
         if type == "OPTION", let family = OKXInstrument.family(of: id) { query.append(("instFamily", family)) }
         query.append(("instId", id))
-        let raw = try await get(.instruments, query)
+        let cacheKey = "\(configuration.baseURL) \(id)"
+        let raw: RawExchangeResponse
+        if let cached = publicCache?.answer(cacheKey, now: clock()) {
+            raw = cached
+        } else {
+            raw = try await get(.instruments, query)
+        }
         let instruments = try Self.decode(raw, as: OKXInstrument.init(json:)).filter { $0.instId == id }
         guard !instruments.isEmpty else {
             throw Self.notFound("51001", msg: "Instrument ID, Instrument ID code or Spread ID doesn't exist.", endpoint: .instruments, request: ["instId": id])
         }
+        if raw.attempts > 0 { publicCache?.store(raw, as: cacheKey) }
         return ExchangeResponse(items: instruments, pages: [raw])
     }
 

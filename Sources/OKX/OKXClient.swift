@@ -44,9 +44,11 @@ public final class OKXClient: Sendable {
     private let signer: OKXSigner
     private let http: HTTPClient
     private let rateLimiter: OKXRateLimiter
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     private let clockOffset: OKXClockOffset
     private let observer: (@Sendable (OKXRequestRecord) -> Void)?
+    /// Where public reference data is kept between clients; nil reads it afresh every time.
+    let publicCache: OKXPublicCache?
 
     /// - Parameters:
     ///   - http: defaults to a new client with `configuration.httpOptions`.
@@ -56,7 +58,7 @@ public final class OKXClient: Sendable {
     public init(credentials: OKXCredentials, configuration: Configuration = Configuration(),
                 http: HTTPClient? = nil, rateLimiter: OKXRateLimiter = .shared,
                 clock: @escaping @Sendable () -> Date = { Date() }, clockOffset: OKXClockOffset = .shared,
-                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) {
+                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil, publicCache: OKXPublicCache? = nil) {
         var configuration = configuration
         while configuration.baseURL.hasSuffix("/") { configuration.baseURL.removeLast() }
         self.configuration = configuration
@@ -68,6 +70,7 @@ public final class OKXClient: Sendable {
         self.clock = clock
         self.clockOffset = clockOffset
         self.observer = observer
+        self.publicCache = publicCache
     }
 
     /// Performs one GET with limits and retries; returns the successful answer as received.

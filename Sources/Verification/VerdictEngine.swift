@@ -172,21 +172,25 @@ struct ExchangeTally {
     var rttMs = 0
     var requests = 0
     var waitedMs = 0
+    /// Answers served from the keeper's cache of public reference data (no request of their own).
+    var cached = 0
 
     mutating func add<Item>(_ response: ExchangeResponse<Item>) {
         rttMs += response.rttMs
         requests += response.attempts
         waitedMs += response.waitedMs
+        cached += response.pages.filter { $0.attempts == 0 }.count
     }
 
     mutating func add(_ error: OKXError) {
         requests += error.attempts
     }
 
-    /// seed 002 `perf`: `okxRttMs`, `totalMs`, `cache` (never: every verification reads afresh),
+    /// seed 002 `perf`: `okxRttMs`, `totalMs`, `cache` (true when an answer came from the cache of
+    /// public reference data: `public/instruments`),
     /// plus the requests made (retries included) and the time spent waiting for rate limits and backoff.
     func perf(totalMs: Int) -> [String: JSON] {
-        ["okxRttMs": JSON(rttMs), "totalMs": JSON(totalMs), "cache": .bool(false),
+        ["okxRttMs": JSON(rttMs), "totalMs": JSON(totalMs), "cache": .bool(cached > 0),
          "okxRequests": JSON(requests), "waitedMs": JSON(waitedMs)]
     }
 }

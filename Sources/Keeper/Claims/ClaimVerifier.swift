@@ -72,7 +72,7 @@ public struct ClaimVerifier: Sendable {
 
     /// - Parameter claimedPositions: position lifecycles other claims already cover (`position-already-claimed`).
     public func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String> = []) async throws(KeeperError) -> VerificationAttempt {
-        let client = okx.client(credentials, simulated: okx.simulated, observer: observer)
+        let client = okx.client(credentials, simulated: okx.simulated, observer: observer, publicCache: .shared)
         var request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
                                           principal: try PoolUnits.decimal(claim.principal),
                                           requestId: claim.subject, simulated: okx.simulated)
