@@ -82,15 +82,7 @@ import Wire
         #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutVerified'", as: Int.self) == 3)
         #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutExecuted'", as: Int.self) == 2)
         #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutSkipped'", as: Int.self) == 0)
-        for claim in try ledger.list() where claim.state == .paid || claim.state == .rejected {
-            for action in claim.state == .paid ? ["verify", "execute"] : ["verify"] {
-                let doers = try database.fetchOne("""
-                    SELECT count(*) FROM (SELECT id FROM txs WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = ?3
-                                          UNION SELECT tx_id FROM tx_items WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = ?3)
-                    """, [claim.requestTxHash.description, claim.requestLogIndex, action], as: Int.self)
-                #expect(doers == 1, "\(claim.subject) \(action): \(doers ?? 0) transactions")
-            }
-        }
+        try SettlementHarness.expectEachJobDoneOnce(database)
         #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE state != 'confirmed'", as: Int.self) == 0)
         #expect(try AuditLog.verify(database).broken == nil)
 

@@ -21,29 +21,32 @@ import Wire
         ("04-adl.json", 4),
     ]
 
-    /// One process per entry, each killed at the point's n-th occurrence in that process. The devnode
-    /// mines each transaction as it arrives; a round polls receipts, then takes each claim one step.
-    /// Claims: L1 (01), N1 (05), L2 (02), N2 (05 from another wallet), L3 (04); tx n is the keeper's nonce n.
+    /// One process per entry, each killed at the point's first occurrence in that process, then
+    /// restarted armed with the next. The keeper verifies one claim at a time and sends one claim per
+    /// transaction here (`pipeline.maxConcurrentVerifications` and `maxBatchItems` 1), so that each
+    /// process gets one step further: a liquidated verdict goes with its payment (`verifyAndPay`), a
+    /// decided one alone (`verifyPayout`, whose confirmation reaches `afterVerdict`). The chaos run
+    /// kills the keeper at these points with batches and concurrent verification.
+    /// Claims: L1 (01), N1 (05), L2 (02), N2 (05 from another wallet), L3 (04).
     static let crashes: [(point: CrashPoint, occurrence: Int)] = [
-        (.beforeCommit, 1),     // L1's verdict signed, not stored: signed again after the restart
-        (.afterCommit, 1),      // L1's verdict (tx 0) stored, never sent: resync() sends it
-        (.beforeBroadcast, 1),  // resync() about to send tx 0
-        (.afterBroadcast, 1),   // tx 0 mined, sent_at not written: the next send hears "nonce too low"
-        (.beforeReceipt, 1),    // that refusal resolved through tx 0's receipt, not stored yet
-        (.afterReceipt, 1),     // tx 0 stored mined, not yet confirmed
-        (.afterFinal, 1),       // tx 0 confirmed, L1 still verify_pending
-        (.afterVerdict, 1),     // L1 verified, its executePayout not submitted
-        (.afterCommit, 2),      // L1's payout (tx 1) sent; N1's verdict (tx 2) stored only
-        (.afterBroadcast, 3),   // tx 2 sent by resync(); L1 paid, N1 rejected; L2's verdict (tx 3) and N2's (tx 4) mined, tx 4 unmarked
-        (.beforeReceipt, 2),    // tx 4's receipt stored by resync(); tx 3's read by the poll, not stored
-        (.afterFinal, 3),       // tx 3 and 4 confirmed, L2 verified, N2 rejected, L3's verdict (tx 5) confirmed
-        (.afterVerdict, 1),     // L2's payout (tx 6) mined, L2 execute_pending; L3 verified
-        (.beforeCommit, 1),     // L2 paid; L3's payout signed, not stored
+        (.beforeCommit, 1),     // L1's verifyAndPay signed, not stored: signed again after the restart
+        (.afterCommit, 1),      // stored, never sent: resync() sends it
+        (.beforeBroadcast, 1),  // resync() about to send it
+        (.afterBroadcast, 1),   // sent, sent_at not written: the next send hears "nonce too low" or finds it mined
+        (.beforeReceipt, 1),    // a receipt about to be stored
+        (.afterReceipt, 1),     // stored mined, not yet confirmed
+        (.afterFinal, 1),       // confirmed, its claim not yet moved
+        (.afterVerdict, 1),     // N1's verdict confirmed and the claim moved
+        (.beforeCommit, 1),     // the next claim's transaction signed, not stored
+        (.afterCommit, 1),
+        (.afterBroadcast, 1),
+        (.afterReceipt, 1),
+        (.afterFinal, 1),
     ]
 
     @Test(.timeLimit(.minutes(4))) func killedAtEveryCrashPointEachLiquidationIsPaidOnce() async throws {
         #expect(Set(Self.crashes.map(\.point)) == Set(CrashPoint.allCases), "every crash point is exercised")
-        let harness = try SettlementHarness()
+        let harness = try SettlementHarness(sections: ["pipeline": ["maxConcurrentVerifications": 1, "maxBatchItems": 1]])
         defer { harness.stop() }
         var scenarios = [OKXScenario]()
         for (file, user) in Self.claims {
@@ -104,11 +107,11 @@ import Wire
             }
         }
 
-        // One transaction per job, nonces 0..<n with the chain at n, and none reverted: every hash the
-        // keeper ever signed either has a successful receipt or was never mined.
-        let paid = scenarios.filter(\.liquidated).count
+        // One transaction per claim (verifyAndPay or verifyPayout), nonces 0..<n with the chain at n, and none
+        // reverted: every hash the keeper ever signed either has a successful receipt or was never mined.
+        try SettlementHarness.expectEachJobDoneOnce(database)
         let nonces = try database.fetchAll("SELECT nonce FROM txs ORDER BY nonce").map { try $0.get(0, as: UInt64.self) }
-        #expect(nonces == Array(0..<UInt64(Self.claims.count + paid)), "nonces \(nonces)")
+        #expect(nonces == Array(0..<UInt64(Self.claims.count)), "nonces \(nonces)")
         let keeperAddress = try Address(hex: harness.devnet.deployment.keeper.address)
         #expect(try await harness.rpc.transactionCount(of: keeperAddress, block: .latest) == UInt64(nonces.count))
         #expect(try await harness.rpc.transactionCount(of: keeperAddress, block: .pending) == UInt64(nonces.count))

@@ -210,7 +210,7 @@ import Wire
     }
 
     /// Other users' transactions that each burn a whole block's gas at a 5 gwei tip crowd out the
-    /// keeper's `verifyPayout` (priced at the node's 1 gwei suggestion): after `bumpAfterBlocks`
+    /// keeper's `verifyAndPay` (priced at the node's 1 gwei suggestion): after `bumpAfterBlocks`
     /// blocks the keeper re-signs it at the same nonce, and the claim settles once.
     @Test(.timeLimit(.minutes(3))) func aTransactionOutbidInFullBlocksIsBumpedAtTheSameNonce() async throws {
         let harness = try SettlementHarness(sections: ["fees": ["bumpAfterBlocks": 3, "bumpPercent": 15]])
@@ -221,13 +221,13 @@ import Wire
         let crowd = try PrivateKey(hex: harness.devnet.deployment.users[4].privateKey)
         let database = try harness.database()
         func attempts() throws -> [Row] {
-            try database.fetchAll("SELECT a.* FROM tx_attempts a JOIN txs t ON t.id = a.tx_id WHERE t.action = 'verify' ORDER BY a.attempt")
+            try database.fetchAll("SELECT a.* FROM tx_attempts a ORDER BY a.attempt")
         }
         try await rpc.setAutomine(false)
 
         let stopped = try await whileKeeperRuns(harness) {
             try #require(try await harness.waitUntil(seconds: 90) {
-                try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify' AND sent_at IS NOT NULL", as: Int.self) == 1
+                try database.fetchOne("SELECT count(*) FROM txs WHERE sent_at IS NOT NULL", as: Int.self) == 1
             })
             for _ in 0..<3 {
                 let gasLimit = try #require(try await rpc.block(.latest)).gasLimit
@@ -253,14 +253,14 @@ import Wire
                 "both fee fields raised by at least 12.5 %: \(fees)")
         #expect(try rows.map { try $0.get("state", as: String.self) } == ["replaced", "mined"])
         #expect(try await rpc.transactionReceipt(signed[0].hash) == nil, "the outbid attempt never mined")
-        let verify = try #require(try database.fetchOne("SELECT hash, state, attempts FROM txs WHERE action = 'verify'"))
+        let verify = try #require(try database.fetchOne("SELECT hash, state, attempts FROM txs"))
         #expect(try verify.get("hash", as: String.self) == signed[1].hash.description, "the job's transaction is the replacement")
         #expect(try verify.get("attempts", as: Int.self) == 2)
 
         let (user, s) = claims[0]
         let (onChain, expected) = (try await harness.onChainClaim(user: user, s), try harness.expectedAmount(s))
         #expect(onChain.verified && onChain.claimed && onChain.amount == expected)
-        #expect(try await rpc.transactionCount(of: keeperAddress, block: .latest) == 2, "one verifyPayout and one executePayout, nothing else")
+        #expect(try await rpc.transactionCount(of: keeperAddress, block: .latest) == 1, "one verifyAndPay, nothing else")
         try expectSettledOnce(harness, verified: 1, paid: 1, log: stopped.stderr)
     }
 }
@@ -288,12 +288,13 @@ extension PayoutPolicySettlementTests {
         return stopped
     }
 
-    /// One confirmed `verifyPayout` per decided claim and one `executePayout` per paid one, nothing
-    /// reverted, and the chain agreed with the database throughout (no mismatch, no pause) and at the end.
+    /// One verdict per decided claim and one payment per paid one, each done by one confirmed
+    /// transaction (its own, a batch or `verifyAndPay`), nothing reverted, and the chain agreed with
+    /// the database throughout (no mismatch, no pause) and at the end.
     func expectSettledOnce(_ harness: SettlementHarness, verified: Int, paid: Int, log: String) throws {
         let database = try harness.database()
-        #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'verify'", as: Int.self) == verified)
-        #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE action = 'execute'", as: Int.self) == paid)
+        #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutVerified'", as: Int.self) == verified)
+        try SettlementHarness.expectEachJobDoneOnce(database)
         #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE state != 'confirmed'", as: Int.self) == 0, "\(log.suffix(2_000))")
         #expect(try database.fetchOne("SELECT count(*) FROM events WHERE name = 'PayoutExecuted'", as: Int.self) == paid)
         #expect(try AuditLog.verify(database).broken == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Testing
 import Wire
 @testable import Ethereum
 @testable import Keeper
@@ -237,5 +238,26 @@ final class SettlementHarness: @unchecked Sendable {
             for secret in secrets + others where bytes.range(of: Data(secret.utf8)) != nil { found.append(relative) }
         }
         return found
+    }
+}
+
+extension SettlementHarness {
+    /// How many of the keeper's transactions did `claim`'s `action` job: its own transaction, or one
+    /// covering it (an item of a batch, or `verifyAndPay`, which does both jobs of a claim).
+    static func transactionsDoing(_ action: TxAction, of claim: Claim, in database: Database) throws -> Int {
+        try database.fetchOne("""
+            SELECT count(*) FROM (SELECT id FROM txs WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = ?3
+                                  UNION SELECT tx_id FROM tx_items WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = ?3)
+            """, [claim.requestTxHash.description, claim.requestLogIndex, action.rawValue], as: Int.self) ?? 0
+    }
+
+    /// Every decided claim's verdict, and every paid claim's payment, was done by exactly one transaction.
+    static func expectEachJobDoneOnce(_ database: Database, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        for claim in try ClaimLedger(database: database).list() where claim.state == .paid || claim.state == .rejected {
+            for action in claim.state == .paid ? [TxAction.verify, .execute] : [.verify] {
+                let doers = try transactionsDoing(action, of: claim, in: database)
+                #expect(doers == 1, "\(claim.subject) \(action.rawValue): \(doers) transactions", sourceLocation: sourceLocation)
+            }
+        }
     }
 }

@@ -138,10 +138,13 @@ public final class ClaimPipeline {
     public func pass() async throws(KeeperError) -> PassReport {
         work = PassWork()
         var report = PassReport()
+        var answered = Set<Int64>()
         for finished in workers.takeFinished() {
+            answered.insert(finished.claim.id)
             if try await guarded(finished.claim, { () async throws(KeeperError) -> Bool in try await self.write(finished) }) { report.transitions += 1 }
         }
-        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) }
+        // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in this pass.
+        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) && !answered.contains($0.id) }
         try await readChain(for: claims)
         let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
                                           clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
