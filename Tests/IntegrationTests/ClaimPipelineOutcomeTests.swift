@@ -142,15 +142,15 @@ import Wire
         claim = try f.claim()
         #expect(claim.state == .requested && claim.undecidedSince == nil && claim.reason?.contains("retried by operator erin") == true)
 
-        // Decided this time: the verdict goes on-chain.
+        // Decided this time: the verdict goes on-chain, with its payment (`verifyAndPay`).
         let root = try Hash(hex: "0x" + String(repeating: "5a", count: 32))
         f.verifier.script.withLock { $0 = [.attempt(.verdict(ClaimVerdict(amount: UInt256(25), liquidated: true, evidenceID: "evi_test", evidenceRoot: root,
                                                                            refusal: nil, positionID: "1@1700000000000")))] }
         try await f.pass()
         claim = try f.claim()
-        #expect(claim.state == .verifyPending && claim.positionID == "1@1700000000000")
+        #expect(claim.state == .executePending && claim.positionID == "1@1700000000000", "\(claim.state)")
         let retryAgain = try f.lg(["claims", "retry", claim.user.description, claim.orderID.description])
-        #expect(retryAgain.status != 0 && retryAgain.stderr.contains("verify_pending"), "\(retryAgain.stderr)")
+        #expect(retryAgain.status != 0 && retryAgain.stderr.contains("execute_pending"), "\(retryAgain.stderr)")
         #expect(try AuditLog.verify(f.ledger.database).broken == nil)
     }
 

@@ -251,12 +251,23 @@ extension SettlementHarness {
             """, [claim.requestTxHash.description, claim.requestLogIndex, action.rawValue], as: Int.self) ?? 0
     }
 
-    /// Every decided claim's verdict, and every paid claim's payment, was done by exactly one transaction.
+    /// Every decided claim has one `PayoutVerified` and every paid claim one `PayoutExecuted` (indexed),
+    /// and each of their jobs was in one transaction, plus one for each time a batch skipped it
+    /// (`PayoutSkipped`, action 1 for a verdict, 2 for a payment): nothing was sent twice unexplained.
     static func expectEachJobDoneOnce(_ database: Database, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         for claim in try ClaimLedger(database: database).list() where claim.state == .paid || claim.state == .rejected {
-            for action in claim.state == .paid ? [TxAction.verify, .execute] : [.verify] {
+            let arguments: [any DatabaseValueConvertible] = [claim.user.description.lowercased(), claim.orderID.description]
+            func events(_ name: String) throws -> Int {
+                try database.fetchOne("SELECT count(*) FROM events WHERE name = ? AND user = ? AND order_id = ?", [name] + arguments, as: Int.self) ?? 0
+            }
+            let skips = try database.fetchAll("SELECT data FROM events WHERE name = 'PayoutSkipped' AND user = ? AND order_id = ?", arguments)
+                .map { try JSON(parsing: try $0.get(0, as: String.self))["action"]?.stringValue.flatMap { Int($0) } ?? 0 }
+            #expect(try events("PayoutVerified") == 1, "\(claim.subject): PayoutVerified", sourceLocation: sourceLocation)
+            #expect(try events("PayoutExecuted") == (claim.state == .paid ? 1 : 0), "\(claim.subject): PayoutExecuted", sourceLocation: sourceLocation)
+            for (action, skipped) in claim.state == .paid ? [(TxAction.verify, 1), (.execute, 2)] : [(.verify, 1)] {
                 let doers = try transactionsDoing(action, of: claim, in: database)
-                #expect(doers == 1, "\(claim.subject) \(action.rawValue): \(doers) transactions", sourceLocation: sourceLocation)
+                let allowed = 1 + skips.filter { $0 == skipped }.count
+                #expect(doers == allowed, "\(claim.subject) \(action.rawValue): \(doers) transactions, \(allowed - 1) skips", sourceLocation: sourceLocation)
             }
         }
     }

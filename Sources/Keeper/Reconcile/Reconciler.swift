@@ -62,8 +62,12 @@ public struct Reconciler {
         let onChainClaims = try await reader.claims(read.map { (user: $0.user, orderID: $0.orderID) }, block: atHead)
         let onChainBySubject = Dictionary(zip(read.map(\.subject), onChainClaims), uniquingKeysWith: { first, _ in first })
 
-        // A claim held for review before its verdict was written has nothing on-chain yet.
-        let heldBeforeVerdict = Set(claims.filter { $0.state == .heldReview && onChainBySubject[$0.subject]?.verified == false }.map(\.subject))
+        // A claim held for review before its verdict was written has nothing on-chain yet; nor has one
+        // whose verdict travels with its payment (`verifyAndPay`, a batch) until the pipeline reads the outcome.
+        var heldBeforeVerdict = Set(claims.filter { $0.state == .heldReview && onChainBySubject[$0.subject]?.verified == false }.map(\.subject))
+        for claim in claims where claim.state == .executePending && onChainBySubject[claim.subject]?.verified == false {
+            if try Self.verdictTravelsWithPayment(claim, database) { heldBeforeVerdict.insert(claim.subject) }
+        }
         var claimedOnChain = Set<String>()
         for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed && !heldBeforeVerdict.contains(claim.subject) {
             let (mismatch, onChain) = Self.compare(claim, onChainBySubject[claim.subject])
@@ -181,6 +185,17 @@ public struct Reconciler {
         guard transaction?.from == signer else { return false }
         signersTransactions.hashes.withLock { _ = $0.insert(hash) }
         return true
+    }
+
+    /// Whether the claim's newest transaction for its payment also carries its verdict (`tx_items`
+    /// holds both jobs for it): the verdict is not confirmed before the pipeline has read that outcome.
+    static func verdictTravelsWithPayment(_ claim: Claim, _ database: Database) throws(KeeperError) -> Bool {
+        try IndexStore.wrap {
+            try database.fetchOne("""
+                SELECT count(*) FROM tx_items WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = 'verify' AND tx_id = (
+                    SELECT max(tx_id) FROM tx_items WHERE request_tx_hash = ?1 AND request_log_index = ?2 AND action = 'execute')
+                """, [claim.requestTxHash.description, claim.requestLogIndex], as: Int.self) ?? 0 > 0
+        }
     }
 
     /// A claim the keeper acted on against `getClaim`; also answers what the chain says (nil while
