@@ -162,8 +162,11 @@ def expected_amount(liquidated: bool, loss: str, principal: int) -> int:
     return min(decimal_units(loss), principal, MAX_PAYOUT) * COVERAGE_BPS // 10000
 
 
-def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> tuple[list[Claim], list[dict]]:
-    """Writes the okxsim scenario directory; returns the claims and the accounts (one per user)."""
+def make_world(rng: random.Random, claims: int, users: int, directory: Path,
+               kinds: dict = KINDS) -> tuple[list[Claim], list[dict]]:
+    """Writes the okxsim scenario directory; returns the claims and the accounts (one per user).
+
+    `kinds` weighs the claims' kinds as KINDS does (bench/cascade.py: liquidations only)."""
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "scenarios" / "instruments.json", directory / "instruments.json")
     accounts = []
@@ -174,14 +177,14 @@ def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> 
             "secretKey": f"{rng.randrange(16**32):032X}", "passphrase": f"Chaos-dev-only-{user}",
             "orders": [], "positionsHistory": [], "fills": [],
         })
-    names = list(KINDS)
-    weights = [KINDS[k][0] for k in names]
+    names = list(kinds)
+    weights = [kinds[k][0] for k in names]
     slots = collections.Counter()
     result = []
     for index in range(claims):
         user = index % users
         kind = rng.choices(names, weights)[0]
-        _, liquidated, close_type = KINDS[kind]
+        _, liquidated, close_type = kinds[kind]
         inst_id = rng.choice(["BTC-USDT-SWAP", "ETH-USDT-SWAP", "SOL-USDT-SWAP"])
         order_id = 3_100_000_000_000_000_000 + index * 7919 + rng.randrange(7919)
         slot = slots[user]
