@@ -8,15 +8,19 @@
 
 1. writes an okxsim scenario directory with --traders accounts whose positions were all liquidated
    (devnet/chaos.py's make_world: a forced order with its fill and a positions-history record per
-   claim), starts devnode (--no-automine --block-time 1: every transaction waits for the next block,
-   a USDT pool of TestStablecoin, 6 decimals; the owner raises the daily payout limit and tops up the pool so
-   that every claim can be paid) and okxsim, and a latencyproxy in front of each (150 ms for OKX,
-   30 ms for the node): the keeper talks only to the proxies, this driver to the node directly;
+   claim), starts devnode (--no-automine: every transaction waits for the next block; a USDT pool of
+   TestStablecoin, 6 decimals; the owner raises the daily payout limit and tops up the pool so that
+   every claim can be paid) and okxsim, and a latencyproxy in front of each (150 ms for OKX, 30 ms
+   for the node): the keeper talks only to the proxies, this driver to the node directly. The driver
+   mines a block every --block-time seconds (evm_mine, start to start), as devnode --block-time would,
+   except that it can hold the chain while a burst is sent (step 3);
 2. registers every trader's OKX key (`lg-keeper keys add`) and starts `lg-keeper run` (its config
    holds today's keys only, since the config reader refuses unknown ones; --keeper-config-extra
    merges more, e.g. '{"pipeline": {"maxConcurrentVerifications": 32}}');
 3. once the keeper follows the head, files every claim at once: the requestClaim transactions are
-   signed beforehand and sent in JSON-RPC batches, so they fill the next few blocks;
+   signed beforehand and sent in JSON-RPC batches while the chain waits (devnode admits only ~25
+   transactions a second), so they fill the next blocks, as many a block as its gas limit holds
+   (~290: 1,000 claims land in 4 blocks);
 4. waits for a PayoutExecuted per claim, checks each claim on-chain (getClaim: verified, liquidated,
    claimed, the expected amount; exactly one PayoutExecuted with that amount), and prints:
    the last request's block R, blocks and seconds from R to the last payment, each claim's
@@ -151,6 +155,34 @@ class Processes:
                     process.wait()
 
 
+class Miner:
+    """The chain's block timer: evm_mine every `interval` seconds, start to start (a block that takes
+    longer to build starts the next one at once); `paused()` holds it while a burst is sent."""
+
+    def __init__(self, node: Node, interval: float) -> None:
+        self.node, self.interval = node, interval
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.durations: list[float] = []
+        threading.Thread(target=self._run, name="miner", daemon=True).start()
+
+    def _run(self) -> None:
+        next_at = time.monotonic() + self.interval
+        while not self.stopping.wait(max(0.0, next_at - time.monotonic())):
+            with self.lock:
+                started = time.monotonic()
+                try:
+                    self.node.call("evm_mine")
+                except (OSError, CascadeError) as error:
+                    if not self.stopping.is_set():
+                        log(f"miner: {error}")
+                self.durations.append(time.monotonic() - started)
+            next_at = max(next_at + self.interval, time.monotonic())
+
+    def paused(self):
+        return self.lock
+
+
 class BlockClock:
     """When each block was first seen (a thread polls eth_blockNumber every 20 ms)."""
 
@@ -161,16 +193,16 @@ class BlockClock:
         threading.Thread(target=self._run, name="block-clock", daemon=True).start()
 
     def _run(self) -> None:
-        last = -1
+        last = None
         while not self.stopping.wait(0.02):
             try:
                 head = self.node.head()
             except (OSError, CascadeError):
                 continue
             now = time.monotonic()
-            for number in range(max(last + 1, head), head + 1):
+            for number in range(head if last is None else last + 1, head + 1):
                 self.seen.setdefault(number, now)
-            last = max(last, head)
+            last = head if last is None else max(last, head)
 
     def at(self, number: int) -> float:
         return wait_for(lambda: self.seen.get(number), 30, f"block {number}")
@@ -235,8 +267,7 @@ class Cascade:
         self.claims, self.accounts = make_world(rng, args.claims, args.traders, self.work / "scenarios", kinds=LIQUIDATIONS)
         deployment_file = self.work / "deployment.json"
         node = self.processes.start([PYTHON, str(DEVNET / "devnode.py"), "--port", "0", "--out", str(deployment_file),
-                                     "--users", str(args.traders), "--no-automine", "--block-time", str(args.block_time),
-                                     "--pool-token"], "devnode.log")
+                                     "--users", str(args.traders), "--no-automine", "--pool-token"], "devnode.log")
         self.processes.listening(node, "devnode.log", r"devnode listening on (http://\S+)", 300)
         self.deployment = json.loads(deployment_file.read_text())
         self.node = Node(self.deployment["rpcUrl"])
@@ -244,6 +275,7 @@ class Cascade:
         self.users = [Account.from_key(u["privateKey"]) for u in self.deployment["users"]]
         self.keeper_address = self.deployment["keeper"]["address"].lower()
         self.clock = BlockClock(self.node)
+        self.miner = Miner(self.node, args.block_time)
 
         # Every claim payable today: the daily payout limit above their sum, the pool holding it.
         needed = sum(c.amount for c in self.claims)
@@ -327,12 +359,16 @@ class Cascade:
             raws.append(self.send(self.users[claim.user], self.contract, data, nonces[claim.user], gas, base_fee))
             nonces[claim.user] += 1
         log(f"{len(raws)} requestClaim transactions signed (gas limit {gas} each, estimate {estimate}); sending")
-        self.filed_at = time.monotonic()
-        hashes = self.node.batch([("eth_sendRawTransaction", [raw]) for raw in raws], size=100)
+        # devnode admits ~25 transactions a second: the chain waits while they are sent, so that they fill
+        # the next blocks as a cascade's would (as many a block as its gas limit holds).
+        with self.miner.paused():
+            sending = time.monotonic()
+            hashes = self.node.batch([("eth_sendRawTransaction", [raw]) for raw in raws], size=100)
+            self.filed_at = time.monotonic()
         failed = [h for h in hashes if isinstance(h, dict)]
         if failed:
             raise CascadeError(f"{len(failed)} requestClaim transactions refused: {failed[:3]}")
-        log(f"sent in {time.monotonic() - self.filed_at:.2f} s at head {self.node.head()}")
+        log(f"sent in {self.filed_at - sending:.2f} s (the chain paused meanwhile) at head {self.node.head()}")
         return {h: i for i, h in enumerate(hashes)}
 
     def requested_blocks(self, hashes: dict[str, int]) -> dict[int, int]:
@@ -447,6 +483,10 @@ class Cascade:
                          f"{self.clock.at(last) - r_seen:.1f} s after R was seen (goal R + 5, limit R + 3)")
             lines.append(f"per claim: request → payment blocks median {statistics.median(delays):g}, p95 {percentile(delays, 95)}, "
                          f"max {max(delays)}, min {min(delays)}")
+            gaps = [self.clock.at(b + 1) - self.clock.at(b) for b in range(r, last)]
+            if gaps:
+                lines.append(f"blocks R..{last}: {statistics.median(gaps):.2f} s apart (median), longest {max(gaps):.2f} s; "
+                             f"devnode took at most {max(self.miner.durations):.2f} s to build a block")
         else:
             lines.append(f"settled: 0/{n} paid")
         if args.single and paid_blocks:
