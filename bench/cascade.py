@@ -57,12 +57,13 @@ from chaos import GET_CLAIM, PAYOUT_EXECUTED, POOL_DECIMALS, REQUEST_CLAIM, UNIT
 from eth_abi import decode as abi_decode  # noqa: E402
 from eth_abi import encode as abi_encode  # noqa: E402
 from eth_account import Account  # noqa: E402
-from eth_utils import function_signature_to_4byte_selector  # noqa: E402
+from eth_utils import function_signature_to_4byte_selector, keccak  # noqa: E402
 
 PYTHON = sys.executable
 VAULT_KEY = "cd" * 32  # dev only, passed in the environment
 LIQUIDATIONS = {"liquidation": (1, True, "3")}  # chaos.KINDS' shape: every claim is a full liquidation
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAYOUT_VERIFIED = "0x" + keccak(text="PayoutVerified(address,uint256,uint256,bool,bytes32)").hex()
 
 
 class CascadeError(RuntimeError):
@@ -392,10 +393,10 @@ class Cascade:
         wait_for(mined, 120, "every requestClaim to be mined", interval=0.3)
         return blocks
 
-    def payouts(self, from_block: int) -> dict[tuple[str, int], list[tuple[int, int]]]:
-        """(user, order id) → [(block, amount)] of every PayoutExecuted from `from_block`."""
+    def payouts(self, from_block: int, topic: str = PAYOUT_EXECUTED) -> dict[tuple[str, int], list[tuple[int, int]]]:
+        """(user, order id) → [(block, amount)] of every PayoutExecuted (or `topic`) from `from_block`."""
         logs = self.node.call("eth_getLogs", {"address": self.contract, "fromBlock": hex(from_block), "toBlock": "latest",
-                                              "topics": [PAYOUT_EXECUTED]})
+                                              "topics": [topic]})
         found: dict[tuple[str, int], list[tuple[int, int]]] = {}
         for entry in logs:
             key = ("0x" + entry["topics"][1][-40:], int(entry["topics"][2], 16))
@@ -468,6 +469,9 @@ class Cascade:
         failures = self.check(payouts)
         paid_blocks = {c.index: payouts[self.key(c)][0][0] for c in self.claims if self.key(c) in payouts}
         delays = [paid_blocks[i] - requested[i] for i in paid_blocks]
+        verdicts = self.payouts(first_block, PAYOUT_VERIFIED)
+        verified_blocks = {c.index: verdicts[self.key(c)][0][0] for c in self.claims if self.key(c) in verdicts}
+        to_verdict = [verified_blocks[i] - requested[i] for i in verified_blocks]
         okx = http_json(f"{self.okx_proxy}/__stats")
         rpc = http_json(f"{self.rpc_proxy}/__stats")
         sent, by_function, gas = self.keeper_transactions(first_block - 3, head)
@@ -482,7 +486,8 @@ class Cascade:
             lines.append(f"settled: {len(paid_blocks)}/{n} paid, the last in block {last} = R + {last - r}, "
                          f"{self.clock.at(last) - r_seen:.1f} s after R was seen (goal R + 5, limit R + 3)")
             lines.append(f"per claim: request → payment blocks median {statistics.median(delays):g}, p95 {percentile(delays, 95)}, "
-                         f"max {max(delays)}, min {min(delays)}")
+                         f"max {max(delays)}, min {min(delays)}; request → PayoutVerified median {statistics.median(to_verdict):g}, "
+                         f"max {max(to_verdict)}")
             gaps = [self.clock.at(b + 1) - self.clock.at(b) for b in range(r, last)]
             if gaps:
                 lines.append(f"blocks R..{last}: {statistics.median(gaps):.2f} s apart (median), longest {max(gaps):.2f} s; "
@@ -492,7 +497,8 @@ class Cascade:
         if args.single and paid_blocks:
             p = paid_blocks[0]
             goal = requested[0] + args.confirmations + 1
-            lines.append(f"single: requested in block R = {requested[0]}, paid in block {p} = R + {p - requested[0]} "
+            lines.append(f"single: requested in block R = {requested[0]}, verdict (PayoutVerified) in block R + "
+                         f"{verified_blocks[0] - requested[0]}, paid in block {p} = R + {p - requested[0]} "
                          f"(goal R + confirmations + 1 = {goal}: {'met' if p <= goal else 'missed'})")
         lines.append(f"okx: {okx['requests']} requests ({okx['requests'] / n:.1f} per claim), HTTP 429 {okx['statuses'].get('429', 0)}, "
                      f"code 50011 {okx['codes'].get('50011', 0)}, other codes {{{', '.join(f'{k}: {v}' for k, v in sorted(okx['codes'].items()) if k not in ('0', '50011'))}}}, "
