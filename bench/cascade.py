@@ -40,6 +40,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -65,10 +66,15 @@ VAULT_KEY = "cd" * 32  # dev only, passed in the environment
 LIQUIDATIONS = {"liquidation": (1, True, "3")}  # chaos.KINDS' shape: every claim is a full liquidation
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAYOUT_VERIFIED = "0x" + keccak(text="PayoutVerified(address,uint256,uint256,bool,bytes32)").hex()
+CLAIM_REQUESTED = "0x" + keccak(text="ClaimRequested(address,uint256,string,uint256,uint16)").hex()
 
 
 class CascadeError(RuntimeError):
     """The run cannot go on (a component died, a wait timed out)."""
+
+
+class WaitTimeout(CascadeError):
+    pass
 
 
 def log(text: str) -> None:
@@ -121,7 +127,7 @@ def wait_for(predicate, seconds: float, what: str, interval: float = 0.1):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise CascadeError(f"timed out after {seconds:.0f} s waiting for {what}")
+            raise WaitTimeout(f"timed out after {seconds:.0f} s waiting for {what}")
         time.sleep(interval)
 
 
@@ -373,25 +379,25 @@ class Cascade:
         log(f"sent in {self.filed_at - sending:.2f} s (the chain paused meanwhile) at head {self.node.head()}")
         return {h: i for i, h in enumerate(hashes)}
 
-    def requested_blocks(self, hashes: dict[str, int]) -> dict[int, int]:
-        """claim index → its request's block, once every request is mined."""
+    def requested_blocks(self, hashes: dict[str, int], from_block: int) -> dict[int, int]:
+        """claim index → its request's block (its ClaimRequested log), once every request is mined.
+
+        devnode builds a block of ~290 requests in tens of seconds, hence the generous wait."""
+        index = {self.key(c): c.index for c in self.claims}
         blocks: dict[int, int] = {}
-        pending = list(hashes)
 
         def mined():
-            nonlocal pending
-            receipts = self.node.batch([("eth_getTransactionReceipt", [h]) for h in pending])
-            left = []
-            for tx_hash, receipt in zip(pending, receipts):
-                if receipt is None:
-                    left.append(tx_hash)
-                elif int(receipt["status"], 16) != 1:
-                    raise CascadeError(f"requestClaim {tx_hash} reverted")
-                else:
-                    blocks[hashes[tx_hash]] = int(receipt["blockNumber"], 16)
-            pending = left
-            return not pending
-        wait_for(mined, 120, "every requestClaim to be mined", interval=0.3)
+            for key, found in self.payouts(from_block, CLAIM_REQUESTED).items():
+                if key in index:
+                    blocks[index[key]] = found[0][0]
+            return len(blocks) == len(self.claims)
+        try:
+            wait_for(mined, 120 + 0.5 * len(self.claims), "every requestClaim to be mined", interval=0.5)
+        except WaitTimeout:
+            missing = [h for h, i in hashes.items() if i not in blocks][:3]
+            receipts = self.node.batch([("eth_getTransactionReceipt", [h]) for h in missing])
+            raise CascadeError(f"{len(self.claims) - len(blocks)} requestClaim transactions not mined with a ClaimRequested; "
+                               f"receipts of the first: {[r and r.get('status') for r in receipts]}") from None
         return blocks
 
     def payouts(self, from_block: int, topic: str = PAYOUT_EXECUTED) -> dict[tuple[str, int], list[tuple[int, int]]]:
@@ -446,7 +452,7 @@ class Cascade:
         cpu_from = time.monotonic()
         first_block = self.node.head() + 1
         hashes = self.file_all()
-        requested = self.requested_blocks(hashes)
+        requested = self.requested_blocks(hashes, first_block - 1)
         r = max(requested.values())
         r_seen = self.clock.at(r)
         log(f"every request mined: blocks {min(requested.values())}..{r} (R = {r}), "
@@ -557,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no keeper binary at {args.keeper} (swift build -c release --product lg-keeper)")
     args.work = args.work or Path(tempfile.mkdtemp(prefix="lg-cascade."))
     args.work.mkdir(parents=True, exist_ok=True)
+    for stale in ("keeper.sqlite", "keeper.sqlite-wal", "keeper.sqlite-shm"):  # a reused --work: a fresh keeper
+        (args.work / stale).unlink(missing_ok=True)
+    shutil.rmtree(args.work / "evidence", ignore_errors=True)
     cascade = Cascade(args)
     try:
         return cascade.run()
