@@ -573,6 +573,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cascade: aborted: {error}", flush=True)
         return 1
     finally:
+        for thread in ("miner", "clock"):  # quiet before the node goes
+            if hasattr(cascade, thread):
+                getattr(cascade, thread).stopping.set()
         cascade.processes.stop_all()
         print(f"work directory: {args.work}", flush=True)
 
