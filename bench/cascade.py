@@ -197,6 +197,7 @@ class BlockClock:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.seen: dict[int, float] = {}
+        self.wall: dict[int, float] = {}  # the same moments as Unix time
         self.stopping = threading.Event()
         threading.Thread(target=self._run, name="block-clock", daemon=True).start()
 
@@ -207,9 +208,10 @@ class BlockClock:
                 head = self.node.head()
             except (OSError, CascadeError):
                 continue
-            now = time.monotonic()
+            now, wall = time.monotonic(), time.time()
             for number in range(head if last is None else last + 1, head + 1):
                 self.seen.setdefault(number, now)
+                self.wall.setdefault(number, wall)
             last = head if last is None else max(last, head)
 
     def at(self, number: int) -> float:
@@ -493,7 +495,7 @@ class Cascade:
         lines = [f"cascade: {n} claims from {args.traders} traders; okx delay {args.okx_delay_ms:g} ms, rpc delay {args.rpc_delay_ms:g} ms, "
                  f"confirmations {args.confirmations}, block time {args.block_time:g} s; keeper {args.keeper}; load {load}",
                  f"requests: blocks {min(requested.values())}..{r}, the last request's block R = {r} "
-                 f"(seen {r_seen - self.filed_at:.1f} s after the first was sent)"]
+                 f"(seen at {time.strftime('%H:%M:%S', time.gmtime(self.clock.wall[r]))} UTC, {r_seen - self.filed_at:.1f} s after the last was sent)"]
         if paid_blocks:
             last = max(paid_blocks.values())
             lines.append(f"settled: {len(paid_blocks)}/{n} paid, the last in block {last} = R + {last - r}, "
