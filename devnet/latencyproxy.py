@@ -175,7 +175,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._reply(502, f"latencyproxy: upstream failed: {error}\n".encode(), {"Content-Type": "text/plain"})
             return
         self.server.stats.end(status, answer)
-        self._reply(status, answer, headers)
+        self._reply(status, answer, headers, forwarded=True)
 
     def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = {}
@@ -212,8 +212,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._upstream = connection
         return connection
 
-    def _reply(self, status: int, body: bytes, headers, close: bool = False) -> None:
-        self.send_response(status)
+    def _reply(self, status: int, body: bytes, headers, close: bool = False, forwarded: bool = False) -> None:
+        if forwarded:  # the upstream's own Date and Server headers, not a second pair
+            self.send_response_only(status)
+        else:
+            self.send_response(status)
         for name, value in (headers.items() if isinstance(headers, dict) else headers):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))

@@ -19,6 +19,8 @@ class Upstream(BaseHTTPRequestHandler):
     """/echo: the request as seen; /okx/CODE: OKX's envelope with that code (HTTP 429 for 50011); /rpc: JSON-RPC."""
 
     protocol_version = "HTTP/1.1"
+    server_version = "upstream/1.0"
+    sys_version = ""
 
     def log_message(self, *args):
         pass
@@ -101,6 +103,7 @@ def test_method_path_query_headers_and_body_pass_unchanged(proxy):
     status, headers, body = fetch(proxy.url + "/api/v5/trade/order?ordId=1&instId=BTC-USDT-SWAP", "POST", b'{"a": 1}', signed)
     echoed = json.loads(body)
     assert status == 201 and headers["X-Upstream"] == "yes"
+    assert headers["Server"].startswith("upstream/1.0")  # the upstream's, not the proxy's before it
     assert echoed["method"] == "POST" and echoed["path"] == "/api/v5/trade/order?ordId=1&instId=BTC-USDT-SWAP"
     assert echoed["body"] == '{"a": 1}'
     for name, value in signed.items():
