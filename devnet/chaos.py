@@ -2,7 +2,7 @@
 """chaos.py: `lg-keeper run` settling claims while everything around it fails (issue 8, `make chaos`).
 
     chaos.py [--keeper .build/debug/lg-keeper] [--claims 500] [--users 20] [--kills 200]
-             [--reorgs 20] [--seed S] [--confirmations 3] [--work DIR]
+             [--reorgs 20] [--seed S] [--confirmations 3] [--cascade-size K] [--work DIR]
 
 1. generates an okxsim scenario directory: one OKX account per devnet user, one order per claim,
    each claim liquidated (forced, partial, ADL) or not (manual close; a position still open waits, undecided) at
@@ -12,7 +12,9 @@
    (automine off), taking an evm_snapshot before each so that it can reorganise the chain;
 3. loops until the claims are filed and the kills are done: starts `lg-keeper run` (half the time
    armed with LGK_CRASH_AT=POINT:N at a random point, else SIGKILLed by the driver after a random
-   delay), files a random batch of claims, sets a random RPC fault on the proxy, queues an OKX
+   delay), files a random batch of claims (with --cascade-size K: now and then a cascade, K claims
+   signed at once and sent in JSON-RPC batches, so that they land within a few blocks; the cascades
+   are spread over the run), sets a random RPC fault on the proxy, queues an OKX
    429/5xx burst, and now and then reorganises the chain:
      - depth 1..confirmations: at any moment, with the keeper running; the blocks' transactions go
        back to the pool or are lost (the keeper must rebroadcast its own; the driver files lost
@@ -162,8 +164,11 @@ def expected_amount(liquidated: bool, loss: str, principal: int) -> int:
     return min(decimal_units(loss), principal, MAX_PAYOUT) * COVERAGE_BPS // 10000
 
 
-def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> tuple[list[Claim], list[dict]]:
-    """Writes the okxsim scenario directory; returns the claims and the accounts (one per user)."""
+def make_world(rng: random.Random, claims: int, users: int, directory: Path,
+               kinds: dict = KINDS) -> tuple[list[Claim], list[dict]]:
+    """Writes the okxsim scenario directory; returns the claims and the accounts (one per user).
+
+    `kinds` weighs the claims' kinds as KINDS does (bench/cascade.py: liquidations only)."""
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE / "scenarios" / "instruments.json", directory / "instruments.json")
     accounts = []
@@ -174,14 +179,14 @@ def make_world(rng: random.Random, claims: int, users: int, directory: Path) -> 
             "secretKey": f"{rng.randrange(16**32):032X}", "passphrase": f"Chaos-dev-only-{user}",
             "orders": [], "positionsHistory": [], "fills": [],
         })
-    names = list(KINDS)
-    weights = [KINDS[k][0] for k in names]
+    names = list(kinds)
+    weights = [kinds[k][0] for k in names]
     slots = collections.Counter()
     result = []
     for index in range(claims):
         user = index % users
         kind = rng.choices(names, weights)[0]
-        _, liquidated, close_type = KINDS[kind]
+        _, liquidated, close_type = kinds[kind]
         inst_id = rng.choice(["BTC-USDT-SWAP", "ETH-USDT-SWAP", "SOL-USDT-SWAP"])
         order_id = 3_100_000_000_000_000_000 + index * 7919 + rng.randrange(7919)
         slot = slots[user]
@@ -250,6 +255,7 @@ class Figures:
     okx_faulted: int = 0
     filings: int = 0
     refilings: int = 0
+    cascades: int = 0  # --cascade-size: bursts filed
     starts: int = 0
 
 
@@ -399,6 +405,40 @@ class Chaos:
             self.figures.filings += 1
         else:
             self.figures.refilings += 1
+
+    def file_cascade(self, claims: list[Claim]) -> None:
+        """Files many claims at once, as in a liquidation cascade: signed with nonces counted here and
+        sent in JSON-RPC batches, so that they land within a few blocks."""
+        base_fee = int(rpc(self.node, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+        head = self.head()
+        users = sorted({c.user for c in claims})
+        counts = http_json(self.node, [{"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionCount",
+                                        "params": [self.users[u].address, "pending"]} for i, u in enumerate(users)])
+        nonces = {users[a["id"]]: int(a["result"], 16) for a in counts}
+        raws = []
+        for claim in claims:
+            data = REQUEST_CLAIM + abi_encode(["uint256", "string", "uint256", "uint16"],
+                                              [claim.order_id, claim.inst_id, claim.principal, claim.leverage])
+            tx = Account.sign_transaction({
+                "type": 2, "chainId": self.deployment["chainId"], "to": self.contract, "value": 0, "data": data, "gas": 300_000,
+                "nonce": nonces[claim.user], "maxPriorityFeePerGas": 10**9, "maxFeePerGas": 4 * base_fee + 10**9,
+            }, self.users[claim.user].key)
+            nonces[claim.user] += 1
+            raws.append("0x" + bytes(tx.raw_transaction).hex())
+        for start in range(0, len(raws), 100):
+            answers = http_json(self.node, [{"jsonrpc": "2.0", "id": i, "method": "eth_sendRawTransaction", "params": [raw]}
+                                            for i, raw in enumerate(raws[start:start + 100])])
+            for answer in answers:
+                claim = claims[start + answer["id"]]
+                if "error" in answer:
+                    raise ChaosAbort(f"requestClaim of claim {claim.index} refused: {answer['error']}")
+                claim.tx_hash, claim.filed_at_head = answer["result"], head
+                claim.filings += 1
+                if claim.filings == 1:
+                    self.figures.filings += 1
+                else:
+                    self.figures.refilings += 1
+        self.figures.cascades += 1
 
     def get_claim(self, claim: Claim, block: str = "latest") -> dict:
         data = GET_CLAIM + abi_encode(["address", "uint256"], [self.users[claim.user].address, claim.order_id])
@@ -588,9 +628,16 @@ class Chaos:
             self.set_rpc_fault()
             if self.rng.random() < 0.3:
                 self.okx_burst()
-            batch = self.rng.randint(0, max(1, 2 * len(pending) // max(1, kills_left)))
-            for claim in pending[:batch]:
-                self.file(claim)
+            if self.args.cascade_size:
+                # Cascades spread over the run: a life files one with the odds that leave none for the end.
+                cascades_left = -(-len(pending) // self.args.cascade_size)
+                batch = self.args.cascade_size if pending and self.rng.random() < cascades_left / kills_left else 0
+                if batch:
+                    self.file_cascade(pending[:batch])
+            else:
+                batch = self.rng.randint(0, max(1, 2 * len(pending) // max(1, kills_left)))
+                for claim in pending[:batch]:
+                    self.file(claim)
             del pending[:batch]
             # An armed keeper gets longer to reach its crash point before the driver kills it.
             longest = self.args.max_life * (2 if self.keeper_armed else 1)
@@ -766,7 +813,8 @@ def report(chaos: Chaos, result: dict, failures: list[str], duration: float, set
         f"not liquidated    {len(claims) - len(liquidated) - kinds['still-open']} expected, recorded on-chain as not liquidated: {result.get('rejected', '?')}",
         f"still open        {kinds['still-open']} expected to wait with no verdict written: {result.get('waited', '?')}",
         f"double payments   {result.get('double', '?')}",
-        f"filings           {f.filings} claims filed, {f.refilings} filed again after a reorg removed them",
+        f"filings           {f.filings} claims filed, {f.refilings} filed again after a reorg removed them"
+        + (f"; {f.cascades} cascades of up to {chaos.args.cascade_size} claims sent at once" if chaos.args.cascade_size else ""),
         f"kills (SIGKILL)   {sum(f.kills.values())}: driver {f.kills['driver']} "
         f"(of which {f.armed_unreached} armed but not reached), at a crash point {sum(crash.values())} "
         f"({', '.join(f'{k} {v}' for k, v in crash.items()) or '-'})",
@@ -802,6 +850,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block-time", type=float, default=0.25, help="seconds between the driver's blocks")
     parser.add_argument("--max-life", type=float, default=4.0, help="longest keeper life before the driver's SIGKILL")
     parser.add_argument("--settle-timeout", type=float, default=600)
+    parser.add_argument("--cascade-size", type=int, default=0, metavar="K",
+                        help="file the claims in cascades of K, each sent at once (within a few blocks), instead of a few per keeper life")
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.seed is None:
@@ -810,8 +860,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no keeper binary at {args.keeper} (swift build)")
     args.work = args.work or Path(tempfile.mkdtemp(prefix="lgk-chaos."))
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.cascade_size < 0:
+        parser.error("--cascade-size must be positive (0: no cascades)")
     print(f"chaos.py --claims {args.claims} --users {args.users} --kills {args.kills} --reorgs {args.reorgs} --seed {args.seed} "
-          f"--confirmations {args.confirmations}", flush=True)
+          f"--confirmations {args.confirmations}" + (f" --cascade-size {args.cascade_size}" if args.cascade_size else ""), flush=True)
     load_before = load_average()
     started = time.monotonic()
     chaos = Chaos(args)

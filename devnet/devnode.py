@@ -92,6 +92,7 @@ class RpcServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many connections at once must not overflow the listen backlog (default 5)
 
     def __init__(self, host: str, port: int, api: "EthApi", verbose: bool = False) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET

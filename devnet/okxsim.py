@@ -541,6 +541,13 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = route
 
 
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # A keeper opening many connections at once (a claim cascade, through bench's latency proxy) must not
+    # overflow the listen backlog: the default of 5 drops connections, which then wait a 1 s SYN retransmit.
+    request_queue_size = 128
+
+
 def make_server(port=0, scenarios=None, clock_skew_ms=0, anchor_ms=None, region_ports=None):
     """A ready (not yet serving) simulator for the www region bound to 127.0.0.1:port. The other
     regions' listeners (`region_ports`, default an ephemeral port each) share its state and are
@@ -553,8 +560,7 @@ def make_server(port=0, scenarios=None, clock_skew_ms=0, anchor_ms=None, region_
     servers = {}
     for region in REGIONS:
         handler = type(f"BoundHandler_{region}", (Handler,), {"sim": sim, "region": region})
-        server = ThreadingHTTPServer(("127.0.0.1", port if region == "www" else ports[region]), handler)
-        server.daemon_threads = True
+        server = SimServer(("127.0.0.1", port if region == "www" else ports[region]), handler)
         server.sim = sim
         servers[region] = server
         sim.region_urls[region] = f"http://127.0.0.1:{server.server_address[1]}"

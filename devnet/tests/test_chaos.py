@@ -1,6 +1,6 @@
 """The small chaos run inside `make test` (the full one is `make chaos`, devnet/chaos.py).
 
-20 claims from 5 users, at least 10 SIGKILLs of `lg-keeper run` (crash points and the driver's),
+20 claims from 5 users, filed in two cascades of 10 (`--cascade-size`), at least 10 SIGKILLs of `lg-keeper run` (crash points and the driver's),
 one reorg within the confirmations and one deeper (the keeper halts, the operator clears it), RPC
 faults and OKX bursts; it passes only when every liquidated claim is paid exactly once, every
 other one is recorded as not liquidated (a position still open: no verdict at all), no keeper transaction reverted, the nonces are
@@ -26,7 +26,7 @@ KEEPER = Path(os.environ.get("LGK_KEEPER", DEVNET_DIR.parent / ".build" / "debug
 def test_small_chaos_run_settles_every_claim_exactly_once(tmp_path):
     result = subprocess.run(
         [sys.executable, str(DEVNET_DIR / "chaos.py"), "--keeper", str(KEEPER), "--claims", "20", "--users", "5",
-         "--kills", "10", "--reorgs", "2", "--seed", "8", "--max-life", "2.5", "--settle-timeout", "120",
+         "--kills", "10", "--reorgs", "2", "--seed", "8", "--max-life", "2.5", "--settle-timeout", "120", "--cascade-size", "10",
          "--work", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
