@@ -76,8 +76,8 @@ public final class ClaimPipeline {
 
     public let settings: Settings
     let ledger: ClaimLedger
-    let reader: ContractReader
-    let transactions: TxManager
+    let reader: any ContractReading
+    let transactions: any ClaimTransactions
     let verifier: any ClaimVerifying
     /// Where an operator's rejection is sealed into evidence.
     let archive: EvidenceArchive?
@@ -100,7 +100,7 @@ public final class ClaimPipeline {
     /// Items per batch that fit the gas ceiling, learned by halving when an estimate is above it.
     var batchItemLimit: [BatchKind: Int] = [:]
 
-    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
+    public init(settings: Settings, ledger: ClaimLedger, reader: any ContractReading, transactions: any ClaimTransactions, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 workerExecutor: (any TaskExecutor)? = nil, wake: @escaping @Sendable () -> Void = {},
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
