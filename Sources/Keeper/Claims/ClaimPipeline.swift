@@ -141,7 +141,9 @@ public final class ClaimPipeline {
         for finished in workers.takeFinished() {
             if try await guarded(finished.claim, { () async throws(KeeperError) -> Bool in try await self.write(finished) }) { report.transitions += 1 }
         }
-        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) }
+        // A claim whose answer was just queued for `flush` is not stepped (it would be verified again).
+        let queued = Set(work.verdicts.map(\.claim.id))
+        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) && !queued.contains($0.id) }
         try await readChain(for: claims)
         let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
                                           clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
