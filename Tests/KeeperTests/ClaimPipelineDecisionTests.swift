@@ -2,6 +2,7 @@ import Testing
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 
 /// The pipeline's decisions about the chain (issue 15), without the devnet: each test drives
 /// `pass()` over claims in a real ledger, with the contract, the transaction manager and the verdict

@@ -4,6 +4,7 @@ import Testing
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import OKX
 @testable import Store
 

@@ -8,20 +8,12 @@ import Verification
 import Wire
 
 /// What the pipeline asks of verification: the user's key, and one attempt with it. `ClaimVerifier`
-/// in production; tests stand in for the verdict engine's outcomes with a double.
+/// in production (`Keeper`); tests stand in for the verdict engine's outcomes with a double.
 public protocol ClaimVerifying: Sendable {
-    func key(for claim: Claim) -> ClaimVerifier.KeyLookup
+    func key(for claim: Claim) -> ClaimKeyLookup
     /// The alias the vault holds the claim's key under, for the operator.
     func keyAlias(for claim: Claim) throws(KeeperError) -> String
     func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt
-}
-
-extension ClaimVerifier: ClaimVerifying {
-    public func keyAlias(for claim: Claim) throws(KeeperError) -> String {
-        do { return try vault().credentials(wallet: claim.user.description).alias } catch {
-            throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
-        }
-    }
 }
 
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
