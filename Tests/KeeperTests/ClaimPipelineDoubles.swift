@@ -83,7 +83,7 @@ final class ScriptedVerifier: ClaimVerifying {
     var calls: [UInt256] { state.withLock { $0.calls } }
     var mostAtOnce: Int { state.withLock { $0.mostAtOnce } }
 
-    func key(for claim: Claim) -> ClaimVerifier.KeyLookup {
+    func key(for claim: Claim) -> ClaimKeyLookup {
         .found(OKXCredentials(apiKey: "key", secretKey: "secret", passphrase: "pass"))
     }
 
