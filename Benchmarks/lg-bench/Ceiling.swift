@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Keeper
+import Settlement
 import Store
 
 /// The SQLite ceiling: the rows the keeper should write for the corpus, inserted with SQLite's C

@@ -1,4 +1,5 @@
 import Crypto
+import Settlement
 
 /// A deterministic synthetic chain carrying `totalLogs` LeverageGuard logs: block 0 is empty, then
 /// every block from 1 to `head` holds between `minimumPerBlock` and `maximumPerBlock` logs (the

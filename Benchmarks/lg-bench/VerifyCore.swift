@@ -1,6 +1,7 @@
 import Foundation
 import Keeper
 import OKX
+import Settlement
 import Store
 import Synchronization
 import Verification

@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Settlement
 
 /// A first look at a node and the contract: what `lg-keeper probe` prints.
 public struct ChainProbe: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Indexer
 import OKX
+import Settlement
 import Verification
 import Wire
 

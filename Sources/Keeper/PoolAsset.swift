@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Settlement
 
 /// What the contract's pool pays in, as the chain says: `asset()`, and for a token its `symbol()`
 /// and `decimals()`. Commands that move or count pool money check it against the `pool` section

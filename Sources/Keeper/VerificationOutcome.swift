@@ -1,6 +1,7 @@
 import Foundation
 import Ethereum
 import OKX
+import Settlement
 import Verification
 import Wire
 
@@ -66,23 +67,5 @@ public struct VerificationDecision: Sendable, Equatable {
         self.refusal = refusal
         self.loss = loss
         self.positionID = positionID
-    }
-}
-
-/// Where a sealed response was written and what it commits to.
-public struct EvidenceReceipt: Sendable, Equatable {
-    /// `evi_YYYYMMDD_` and the first 16 hex digits of the root.
-    public let evidenceId: String
-    /// The Merkle root (`keccak256-merkle-v1`): the `evidenceRoot` of `verifyPayout`.
-    public let root: Hash
-    public let bundleHash: Hash
-    /// The `.json` file.
-    public let path: String
-
-    public init(evidenceId: String, root: Hash, bundleHash: Hash, path: String) {
-        self.evidenceId = evidenceId
-        self.root = root
-        self.bundleHash = bundleHash
-        self.path = path
     }
 }

@@ -2,6 +2,7 @@ import Ethereum
 import Foundation
 import Indexer
 import Keeper
+import Settlement
 import Wire
 
 /// `evidence verify --chain`: the recomputed root against the `evidenceRoot` of the indexed

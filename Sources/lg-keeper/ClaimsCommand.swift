@@ -2,6 +2,7 @@ import Ethereum
 import Foundation
 import Indexer
 import Keeper
+import Settlement
 import Store
 import Wire
 

@@ -1,6 +1,7 @@
 import Foundation
 import Indexer
 import Keeper
+import Settlement
 import Store
 
 /// `--db FILE`, else the store of `--config FILE`, else `var/keeper.sqlite`: opens the keeper's

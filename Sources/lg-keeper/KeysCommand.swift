@@ -1,6 +1,7 @@
 import Foundation
 import Keeper
 import OKX
+import Settlement
 import Vault
 
 /// `lg-keeper keys add|list|remove|rekey`: the encrypted OKX key vault. Credentials come from

@@ -2,6 +2,7 @@ import Ethereum
 import Foundation
 import Indexer
 import Keeper
+import Settlement
 import Wire
 
 /// `lg-keeper reconcile [--json]`: one chain-versus-database pass; exit 1 on any mismatch.

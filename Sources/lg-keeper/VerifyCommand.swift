@@ -2,6 +2,7 @@ import Foundation
 import Indexer
 import Keeper
 import OKX
+import Settlement
 import Vault
 import Verification
 

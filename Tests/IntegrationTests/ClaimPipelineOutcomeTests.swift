@@ -6,6 +6,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import OKX
 @testable import Store
 

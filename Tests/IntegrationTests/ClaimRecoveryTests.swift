@@ -5,6 +5,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 13, items 4 and 6, through `lg-keeper run` on a devnode with okxsim: an operator's

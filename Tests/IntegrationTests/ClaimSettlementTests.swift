@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// `lg-keeper run` against a devnode and okxsim: users file claims for okxsim's scenarios; the

@@ -5,6 +5,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 6, crash safety: `lg-keeper run` kills itself with SIGKILL at each crash point of the

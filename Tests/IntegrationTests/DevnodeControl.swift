@@ -1,6 +1,7 @@
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 
 /// What the integration tests do to a devnode besides what the keeper does: send transactions from
 /// the devnet's own accounts (owner, users) and drive its test-only methods (DESIGN.md §8).

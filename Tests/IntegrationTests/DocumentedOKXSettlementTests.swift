@@ -6,6 +6,7 @@ import Verification
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 13 through `lg-keeper run`: the verdict rules as OKX documents them (docs/EVIDENCE.md,

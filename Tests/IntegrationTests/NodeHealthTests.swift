@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// What `lg-keeper run` sees of the node and the contract each round (issue 14): a hung node is

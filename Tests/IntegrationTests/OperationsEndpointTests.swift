@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// `lg-keeper run`'s HTTP server after a devnet settlement: `/metrics` parsed by prometheus_client

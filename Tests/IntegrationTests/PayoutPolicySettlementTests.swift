@@ -5,6 +5,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 6's payout policy and fee bumping, through `lg-keeper run` against a devnode and okxsim:

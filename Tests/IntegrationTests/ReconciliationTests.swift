@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 7's reconciliation on a devnode: mismatches injected the ways they happen — the owner

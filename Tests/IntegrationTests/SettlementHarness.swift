@@ -4,6 +4,7 @@ import Testing
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// A devnode, okxsim and a keeper configuration in a scratch directory: the fixture of every test

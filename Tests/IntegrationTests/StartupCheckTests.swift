@@ -4,6 +4,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// `run` and `index` start only when they can work (issue 14): each start-up check ends the

@@ -5,6 +5,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// The transaction manager against a devnode of its own (DESIGN.md §6): `verifyPayout` from the

@@ -6,6 +6,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// A devnode, the keeper's key and fresh databases, for the transaction manager's tests.

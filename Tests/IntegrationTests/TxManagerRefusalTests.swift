@@ -5,6 +5,7 @@ import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// The transaction manager through `devnet/faultproxy.py` in its broadcast modes: refusals in

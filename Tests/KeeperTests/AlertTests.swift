@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Wire
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 @Suite(.serialized) struct AlertTests {

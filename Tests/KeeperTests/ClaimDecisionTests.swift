@@ -4,6 +4,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// Issue 13's decisions that wait: the decision window of an undecided verification, an operator's

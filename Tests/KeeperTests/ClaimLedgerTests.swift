@@ -4,6 +4,7 @@ import Wire
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// A fresh migrated database in a temporary directory, with a cursor and claims inserted as the

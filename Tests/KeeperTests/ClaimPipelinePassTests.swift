@@ -1,6 +1,7 @@
 import Testing
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 
 /// A claim pass is bounded in time, so that a backlog of slow OKX verifications cannot keep the
 /// keeper from following the chain: the chaos run found a pass of 40 claims during OKX bursts

@@ -1,6 +1,7 @@
 import Testing
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 
 /// LGK_CRASH_AT's format: `point` or `point:n`. A value that names no point, or a bad n, is a
 /// configuration error naming the valid points, so that a chaos run with a typo never runs unarmed.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 @Suite struct DailyReportTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 
 /// The fee rules of DESIGN.md §6: market fees capped; bumps of at least 12.5 % on both fields, never
 /// below the market, never above the cap, and none while the transaction already pays the market.

@@ -2,6 +2,7 @@ import Ethereum
 import Indexer
 import Testing
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// The index over the keeper's database: one migrator for every table, and a halt raising its alert.

@@ -7,6 +7,7 @@ import TestSupport
 import Verification
 import Wire
 @testable import Keeper
+@testable import Settlement
 
 /// The verifier against a real okxsim over libcurl: every scenario of devnet/scenarios must get
 /// the verdict, reason, loss and payout its file states.

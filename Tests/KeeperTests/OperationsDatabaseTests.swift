@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Wire
 @testable import Keeper
+@testable import Settlement
 @testable import Store
 
 /// `/readyz` and `/metrics` read the database through reader connections: they answer at once while

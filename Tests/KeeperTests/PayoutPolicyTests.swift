@@ -1,6 +1,7 @@
 import Testing
 @testable import Ethereum
 @testable import Keeper
+@testable import Settlement
 
 @Suite struct PayoutPolicyTests {
     let denied = try! Address(hex: "0x00000000000000000000000000000000000000dd")

@@ -3,6 +3,7 @@ import Testing
 @testable import Ethereum
 @testable import Indexer
 @testable import Keeper
+@testable import Settlement
 
 /// The signer loads the keeper's key from a 0600 raw-key file or a keystore with its password from
 /// the environment or a 0600 file, refuses files open to group or others, and never shows the key.

@@ -6,6 +6,7 @@ import TestSupport
 import Verification
 import Wire
 @testable import Keeper
+@testable import Settlement
 
 /// `lg-keeper verify` and `lg-keeper evidence verify --chain` run as processes against okxsim.
 @Suite struct VerifyCommandTests {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Keeper
 import OKX
+import Settlement
 import Store
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@ import Crypto
 import OKX
 import Foundation
 import Keeper
+import Settlement
 import Store
 import Testing
 import Vault

@@ -1,5 +1,6 @@
 import Foundation
 import Keeper
+import Settlement
 import Store
 import Testing
 import Verification

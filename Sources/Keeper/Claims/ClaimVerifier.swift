@@ -2,36 +2,10 @@ import Ethereum
 import Foundation
 import Indexer
 import OKX
+import Settlement
 import Store
 import Vault
 import Verification
-
-/// A verdict ready to be written on-chain with `verifyPayout`.
-public struct ClaimVerdict: Sendable, Equatable {
-    public let amount: UInt256
-    public let liquidated: Bool
-    public let evidenceID: String
-    public let evidenceRoot: Hash
-    /// Why nothing is paid although liquidated (too old, ADL not covered…).
-    public let refusal: String?
-    /// The OKX position the verdict matched, as its lifecycle (`posId@cTime`), if any.
-    public let positionID: String?
-}
-
-/// What one verification attempt of a claim came to.
-public enum VerificationAttempt: Sendable, Equatable {
-    /// Complete and consistent: may be written on-chain.
-    case verdict(ClaimVerdict)
-    /// Incomplete history, a position not yet closed or visible, an unknown type, contradicting
-    /// answers: check again, within `policy.decisionWindowHours`, then hold for an operator.
-    case undecided(String)
-    /// The trader's key is expired, revoked, wrong or lacks Read: park in `needs_key` until a new key.
-    case keyInvalid(String)
-    /// Rate limit, 5xx, timeout, 50102 still failing: try again later.
-    case transient(String)
-    /// Order not found or not the key's own: retrying cannot help.
-    case permanent(String)
-}
 
 /// Verifies a claim with the user's own OKX key from the vault, through `LiquidationVerifier`.
 public struct ClaimVerifier: Sendable {
@@ -52,13 +26,7 @@ public struct ClaimVerifier: Sendable {
     }
 
     /// The user's key as the vault holds it.
-    public enum KeyLookup: Sendable {
-        case found(OKXCredentials)
-        /// No key registered for the wallet yet.
-        case missing
-        /// The vault cannot be opened now (master key, database): try again later.
-        case unreadable(String)
-    }
+    public typealias KeyLookup = ClaimKeyLookup
 
     public func key(for claim: Claim) -> KeyLookup {
         do {
@@ -88,6 +56,14 @@ public struct ClaimVerifier: Sendable {
             let why = "\(failure.code.rawValue) on \(failure.endpoint): \(failure.msg) — \(failure.hint)"
             if failure.isKeyProblem { return .keyInvalid(why) }
             return failure.isTransient ? .transient(why) : .permanent(why)
+        }
+    }
+}
+
+extension ClaimVerifier: ClaimVerifying {
+    public func keyAlias(for claim: Claim) throws(KeeperError) -> String {
+        do { return try vault().credentials(wallet: claim.user.description).alias } catch {
+            throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OKX
+import Settlement
 import Store
 import Vault
 import Verification

@@ -1,4 +1,5 @@
 import Dispatch
+import Settlement
 import Synchronization
 
 /// One client connection, served on its own thread: read a request within the deadlines, route
@@ -169,22 +170,4 @@ private final class ResponseSlot: Sendable {
     func wait(milliseconds: Int) -> Bool { done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success }
 
     var response: HTTPServerResponse? { value.withLock { $0 } }
-}
-
-/// logfmt values: bare when safe, else quoted with `\` and `"` escaped.
-enum Logfmt {
-    static func value(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "=" && $0 != "\\" }
-        if plain { return text }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out += scalar.value < 0x20 || scalar.value == 0x7F ? "?" : String(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Settlement
 import Store
 import Wire
 

@@ -1,6 +1,7 @@
 import Ethereum
 import Indexer
 import OKX
+import Settlement
 import Store
 
 /// The keeper's metric families (DESIGN.md §9, prefix `lgk_`) and how each is refreshed.

@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Settlement
 import Store
 import Synchronization
 import Wire

@@ -185,10 +185,7 @@ extension ClaimPipeline {
     /// The most gas one batch may use: `batchGasShareOfBlock` of the latest block's gas limit.
     private func gasCeiling() async throws(KeeperError) -> UInt64 {
         if let known = work.gasCeiling { return known }
-        let header: BlockHeader?
-        do { header = try await reader.rpc.block(.latest) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber latest: \(error)") }
-        guard let header else { throw KeeperError(.unavailable, "the node has no latest block") }
-        let ceiling = UInt64(Double(header.gasLimit) * settings.batchGasShareOfBlock)
+        let ceiling = UInt64(Double(try await reader.blockGasLimit()) * settings.batchGasShareOfBlock)
         work.gasCeiling = ceiling
         return ceiling
     }

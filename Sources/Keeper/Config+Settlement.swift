@@ -1,22 +1,25 @@
-import Crypto
 import Ethereum
 import Foundation
 import Indexer
+import Settlement
 
-/// The keeper's transaction key, loaded from `signer` in the configuration: a keystore v3 file
-/// with its password from an environment variable or a 0600 file, or a 0600 file holding the raw
-/// key as 64 hex digits. Files open to group or others are refused. The key never appears in a
-/// description, a log line or an error.
-public final class Signer: Sendable {
-    /// The account the keeper sends from.
-    public let address: Address
-    private let key: PrivateKey
+// The settlement side's types built from the keeper's configuration.
 
-    public init(key: PrivateKey) {
-        self.key = key
-        self.address = key.address
+extension TxManager.Options {
+    public init(chain: ChainConfig, fees: FeesConfig) {
+        self.init(chainID: chain.chainId, confirmations: UInt64(chain.confirmations), maxFeePerGas: fees.maxFeePerGas,
+                  bumpPercent: fees.bumpPercent, bumpAfterBlocks: UInt64(fees.bumpAfterBlocks))
     }
+}
 
+extension PayoutPolicy {
+    public init(_ config: PolicyConfig) {
+        self.init(maxPayoutPerClaim: config.maxPayoutPerClaim, dailyLimit: config.dailyLimit, minPoolReserve: config.minPoolReserve,
+                  reviewAbove: config.reviewAbove, denylist: Set(config.denylist))
+    }
+}
+
+extension Signer {
     /// Loads the key `config` names. `environment` is the process environment (a parameter for tests).
     public static func load(_ config: SignerConfig,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Signer {
@@ -37,14 +40,7 @@ public final class Signer: Sendable {
         }
     }
 
-    /// Signs a transaction with the keeper's key.
-    public func sign(_ transaction: EIP1559Transaction) throws(KeeperError) -> SignedTransaction {
-        do { return try transaction.signed(with: key) } catch {
-            throw KeeperError(.software, "cannot sign the transaction with nonce \(transaction.nonce): \(error.message)")
-        }
-    }
-
-    private static func rawKey(_ path: String) throws(KeeperError) -> PrivateKey {
+    fileprivate static func rawKey(_ path: String) throws(KeeperError) -> PrivateKey {
         var bytes = try SecretFile.read(path, what: "signer key file")
         defer { SecretFile.wipe(&bytes) }
         var end = bytes.endIndex
@@ -56,7 +52,7 @@ public final class Signer: Sendable {
         }
     }
 
-    private static func password(_ config: SignerConfig, environment: [String: String], keystore: String) throws(KeeperError) -> String {
+    fileprivate static func password(_ config: SignerConfig, environment: [String: String], keystore: String) throws(KeeperError) -> String {
         if let name = config.passwordEnv {
             guard let value = environment[name], !value.isEmpty else {
                 throw KeeperError(.config, "signer: the environment variable \(name) (signer.passwordEnv) is not set or empty")
@@ -74,12 +70,6 @@ public final class Signer: Sendable {
         }
         throw KeeperError(.config, "signer: the keystore \(keystore) needs signer.passwordEnv or signer.passwordFile")
     }
-}
-
-extension Signer: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "Signer(\(address.checksummed))" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["address": address.checksummed], displayStyle: .class) }
 }
 
 extension SignerConfig {

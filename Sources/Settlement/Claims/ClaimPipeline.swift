@@ -8,20 +8,12 @@ import Verification
 import Wire
 
 /// What the pipeline asks of verification: the user's key, and one attempt with it. `ClaimVerifier`
-/// in production; tests stand in for the verdict engine's outcomes with a double.
+/// in production (`Keeper`); tests stand in for the verdict engine's outcomes with a double.
 public protocol ClaimVerifying: Sendable {
-    func key(for claim: Claim) -> ClaimVerifier.KeyLookup
+    func key(for claim: Claim) -> ClaimKeyLookup
     /// The alias the vault holds the claim's key under, for the operator.
     func keyAlias(for claim: Claim) throws(KeeperError) -> String
     func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt
-}
-
-extension ClaimVerifier: ClaimVerifying {
-    public func keyAlias(for claim: Claim) throws(KeeperError) -> String {
-        do { return try vault().credentials(wallet: claim.user.description).alias } catch {
-            throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
-        }
-    }
 }
 
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
@@ -76,8 +68,8 @@ public final class ClaimPipeline {
 
     public let settings: Settings
     let ledger: ClaimLedger
-    let reader: ContractReader
-    let transactions: TxManager
+    let reader: any ContractReading
+    let transactions: any ClaimTransactions
     let verifier: any ClaimVerifying
     /// Where an operator's rejection is sealed into evidence.
     let archive: EvidenceArchive?
@@ -100,7 +92,7 @@ public final class ClaimPipeline {
     /// Items per batch that fit the gas ceiling, learned by halving when an estimate is above it.
     var batchItemLimit: [BatchKind: Int] = [:]
 
-    public init(settings: Settings, ledger: ClaimLedger, reader: ContractReader, transactions: TxManager, verifier: any ClaimVerifying,
+    public init(settings: Settings, ledger: ClaimLedger, reader: any ContractReading, transactions: any ClaimTransactions, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 workerExecutor: (any TaskExecutor)? = nil, wake: @escaping @Sendable () -> Void = {},
                 log: @escaping @Sendable (String) -> Void = { _ in }) {

@@ -33,11 +33,6 @@ public final class TxManager {
             self.bumpPercent = bumpPercent
             self.bumpAfterBlocks = bumpAfterBlocks
         }
-
-        public init(chain: ChainConfig, fees: FeesConfig) {
-            self.init(chainID: chain.chainId, confirmations: UInt64(chain.confirmations), maxFeePerGas: fees.maxFeePerGas,
-                      bumpPercent: fees.bumpPercent, bumpAfterBlocks: UInt64(fees.bumpAfterBlocks))
-        }
     }
 
     /// What `resync()` found and did.

@@ -17,11 +17,6 @@ public struct PayoutPolicy: Sendable {
         self.denylist = denylist
     }
 
-    public init(_ config: PolicyConfig) {
-        self.init(maxPayoutPerClaim: config.maxPayoutPerClaim, dailyLimit: config.dailyLimit, minPoolReserve: config.minPoolReserve,
-                  reviewAbove: config.reviewAbove, denylist: Set(config.denylist))
-    }
-
     /// What is known right before paying one claim.
     public struct Situation: Sendable {
         public let user: Address

@@ -26,13 +26,13 @@ public struct ContractReader: Sendable {
         self.contract = contract
     }
 
-    public func claim(user: Address, orderID: UInt256, block: BlockTag = .latest) async throws(KeeperError) -> OnChainClaim {
+    public func claim(user: Address, orderID: UInt256, block: BlockTag) async throws(KeeperError) -> OnChainClaim {
         try Self.onChainClaim(try await call(LeverageGuardContract.getClaim, [.address(user), .uint(orderID)], block: block))
     }
 
     /// `getClaim` for many keys at one block, `batchSize` calls per JSON-RPC batch: a reconcile pass
     /// over thousands of claims costs a few round trips, not one each (they block the keeper's loop).
-    public func claims(_ keys: [(user: Address, orderID: UInt256)], block: BlockTag, batchSize: Int = 100) async throws(KeeperError) -> [OnChainClaim] {
+    public func claims(_ keys: [(user: Address, orderID: UInt256)], block: BlockTag, batchSize: Int) async throws(KeeperError) -> [OnChainClaim] {
         var requests = [CallRequest]()
         requests.reserveCapacity(keys.count)
         for key in keys {
@@ -67,14 +67,14 @@ public struct ContractReader: Sendable {
     }
 
     /// What the contract has paid during the current UTC day (chain time).
-    public func paidToday(block: BlockTag = .latest) async throws(KeeperError) -> UInt256 {
+    public func paidToday(block: BlockTag) async throws(KeeperError) -> UInt256 {
         let output = try await call(LeverageGuardContract.paidToday, [], block: block)
         return try Self.decoding("paidToday") { try output.first?.asUInt() ?? .zero }
     }
 
     /// What the pool holds of its asset (`poolBalance()`: a token balance or the contract's own
     /// native balance), in the asset's smallest unit.
-    public func poolBalance(block: BlockTag = .latest) async throws(KeeperError) -> UInt256 {
+    public func poolBalance(block: BlockTag) async throws(KeeperError) -> UInt256 {
         let output = try await call(LeverageGuardContract.poolBalance, [], block: block)
         return try Self.decoding("poolBalance") { try output.first?.asUInt() ?? .zero }
     }
@@ -148,11 +148,19 @@ public struct ContractReader: Sendable {
     }
 
     /// The UTC day (days since 1970) of the block: the contract's notion of "today".
-    public func chainDay(block: BlockTag = .latest) async throws(KeeperError) -> Int64 {
+    public func chainDay(block: BlockTag) async throws(KeeperError) -> Int64 {
         let header: BlockHeader?
         do { header = try await rpc.block(block) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber \(block): \(error)") }
         guard let header else { throw KeeperError(.unavailable, "the node has no block \(block)") }
         return Int64(header.timestamp / 86_400)
+    }
+
+    /// The latest block's gas limit: batches are sized against a share of it.
+    public func blockGasLimit() async throws(KeeperError) -> UInt64 {
+        let header: BlockHeader?
+        do { header = try await rpc.block(.latest) } catch { throw KeeperError(.unavailable, "eth_getBlockByNumber latest: \(error)") }
+        guard let header else { throw KeeperError(.unavailable, "the node has no latest block") }
+        return header.gasLimit
     }
 
     private func call(_ function: ABIFunction, _ arguments: [ABIValue], block: BlockTag = .latest) async throws(KeeperError) -> [ABIValue] {
