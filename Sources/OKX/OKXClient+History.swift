@@ -56,19 +56,33 @@ extension OKXClient {
         let from = max(from, 0), upper = min(to ?? now, Int64.max - 1)
         var endpoints: [OKXEndpoint] = [.ordersHistory]
         if from < now - Self.ordersHistoryRetentionMs { endpoints.append(.ordersHistoryArchive) }
+        // The reads are independent: asked at once (each within its rate limit), merged in this fixed order.
+        let reads = endpoints.flatMap { endpoint in Self.forcedCategories.map { (endpoint, $0) } }
+        let answers = await withTaskGroup(of: (Int, Result<ExchangeResponse<OKXOrder>, OKXError>).self) { group in
+            for (index, (endpoint, category)) in reads.enumerated() {
+                group.addTask {
+                    do throws(OKXError) {
+                        return (index, .success(try await self.orderHistory(endpoint, instrumentID: instrumentID, category: category, from: from, to: upper)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var answers = [(Int, Result<ExchangeResponse<OKXOrder>, OKXError>)]()
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.0 < $1.0 }.map(\.1)
+        }
         var items: [OKXOrder] = []
         var seen = Set<String>()
         var pages: [RawExchangeResponse] = []
         var complete = true
-        for endpoint in endpoints {
-            for category in Self.forcedCategories {
-                let read = try await orderHistory(endpoint, instrumentID: instrumentID, category: category, from: from, to: upper)
-                pages += read.pages
-                complete = complete && read.isComplete
-                for order in read.items where order.instId == instrumentID && order.category == category
-                    && order.cTime >= from && order.cTime <= upper && seen.insert(order.ordId).inserted {
-                    items.append(order)
-                }
+        for ((_, category), answer) in zip(reads, answers) {
+            let read = try answer.get()
+            pages += read.pages
+            complete = complete && read.isComplete
+            for order in read.items where order.instId == instrumentID && order.category == category
+                && order.cTime >= from && order.cTime <= upper && seen.insert(order.ordId).inserted {
+                items.append(order)
             }
         }
         items.sort { $0.cTime != $1.cTime ? $0.cTime > $1.cTime : Self.isOlder($1.ordId, than: $0.ordId) }

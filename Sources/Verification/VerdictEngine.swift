@@ -83,14 +83,23 @@ public struct VerdictEngine: Sendable {
         let orderFacts = OrderFacts(okx: order)
 
         // The order's position closed at or after the order: only records updated since then can match.
-        let history = try await exchange.positionsHistory(instrumentID: request.instId, from: orderFacts.time, to: nil)
+        // The instrument (its settlement currency) is asked at the same time: the two reads are independent.
+        async let listed: Swift.Result<ExchangeResponse<OKXInstrument>, OKXError> = {
+            do throws(OKXError) { return .success(try await exchange.instrument(id: request.instId)) } catch { return .failure(error) }
+        }()
+        let historyRead: Swift.Result<ExchangeResponse<OKXPositionHistory>, OKXError>
+        do throws(OKXError) { historyRead = .success(try await exchange.positionsHistory(instrumentID: request.instId, from: orderFacts.time, to: nil)) } catch {
+            historyRead = .failure(error)
+        }
+        let instrumentRead = await listed
+        let history = try historyRead.get()
         tally.add(history)
         response.raw["account/positions-history"] = OKXNormalized.raw(history)
 
         // A delisted instrument is no longer listed; the order already proved it existed.
         var instrument: OKXInstrument? = nil
         do {
-            let instruments = try await exchange.instrument(id: request.instId)
+            let instruments = try instrumentRead.get()
             tally.add(instruments)
             response.raw["public/instruments"] = OKXNormalized.raw(instruments)
             instrument = instruments.items.first
