@@ -89,6 +89,8 @@ public final class ClaimPipeline {
     /// Claims whose payment a batch skipped: paid alone next time, so that a refusal is read from the
     /// simulation (daily limit, funds) instead of being sent again in every batch.
     var payAlone = Set<Int64>()
+    /// Answers for claims verified before their request was confirmed, by `user/orderId`, with when they came.
+    var earlyAnswers: [String: (finished: VerificationWorkers.Finished, at: Int64)] = [:]
     /// Items per batch that fit the gas ceiling, learned by halving when an estimate is above it.
     var batchItemLimit: [BatchKind: Int] = [:]
 
@@ -130,13 +132,26 @@ public final class ClaimPipeline {
     public func pass() async throws(KeeperError) -> PassReport {
         work = PassWork()
         var report = PassReport()
-        var answered = Set<Int64>()
+        var answered = Set<String>()
         for finished in workers.takeFinished() {
-            answered.insert(finished.claim.id)
-            if try await guarded(finished.claim, { () async throws(KeeperError) -> Bool in try await self.write(finished) }) { report.transitions += 1 }
+            if finished.claim.id == 0 {
+                // Asked before its request was confirmed: written if the claim is indexed by now, else kept for it.
+                guard let indexed = try ledger.claim(user: finished.claim.user, orderID: finished.claim.orderID),
+                      indexed.isSameRequest(as: finished.claim) else {
+                    keepEarlyAnswer(finished)
+                    continue
+                }
+                answered.insert(indexed.subject)
+                if try await guarded(indexed, { () async throws(KeeperError) -> Bool in try await self.write(finished, to: indexed) }) { report.transitions += 1 }
+                continue
+            }
+            answered.insert(finished.claim.subject)
+            guard let current = try ledger.claim(id: finished.claim.id) else { continue }
+            if try await guarded(current, { () async throws(KeeperError) -> Bool in try await self.write(finished, to: current) }) { report.transitions += 1 }
         }
         // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in this pass.
-        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { !workers.isRunning($0.id) && !answered.contains($0.id) }
+        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit)
+            .filter { !workers.isRunning($0.subject) && !answered.contains($0.subject) }
         try await readChain(for: claims)
         let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
                                           clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
@@ -227,6 +242,8 @@ extension ClaimPipeline {
         // A verifyPayout of this job still in flight (e.g. one a reorg sent back to the pool): its
         // outcome decides, and no second one is signed beside it.
         if try waitForFlight(claim, .verify) { return false }
+        // Verified while its request waited for confirmations: the answer is written now.
+        if let early = takeEarlyAnswer(for: claim) { return try await write(early, to: claim) }
 
         let now = clock()
         let credentials: OKXCredentials
@@ -258,9 +275,20 @@ extension ClaimPipeline {
         return moved
     }
 
-    /// Writes what a worker's verification came to, if the claim is still where the worker found it.
-    func write(_ finished: VerificationWorkers.Finished) async throws(KeeperError) -> Bool {
-        guard let claim = try ledger.claim(id: finished.claim.id), claim.state == .verifying else { return false }
+    /// Writes what a worker's verification came to, if the claim is still waiting for it (`verifying`;
+    /// `requested` or `needs_key` for an answer asked before the request was confirmed).
+    func write(_ finished: VerificationWorkers.Finished, to claim: Claim) async throws(KeeperError) -> Bool {
+        var claim = claim
+        switch claim.state {
+        case .verifying: break
+        case .requested, .needsKey:
+            guard finished.claim.id == 0 else { return false }
+            try ledger.transition(claim, to: .verifying, why: "the exchange was asked while the request waited for its confirmations")
+            guard let current = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
+            claim = current
+        default:
+            return false
+        }
         let now = clock()
         let attempt: VerificationAttempt
         switch finished.result {

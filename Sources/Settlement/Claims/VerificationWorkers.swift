@@ -18,7 +18,7 @@ final class VerificationWorkers: Sendable {
     /// Where the workers run: their blocking parts (the evidence files and rows) stay off Swift's
     /// cooperative pool when an executor is given.
     private let executor: (any TaskExecutor)?
-    private let state = Mutex<(running: Set<Int64>, finished: [Finished])>(([], []))
+    private let state = Mutex<(running: Set<String>, finished: [Finished])>(([], []))
     /// Called (from the worker's thread) when an answer is waiting, so that the loop can take it at once.
     private let wake: @Sendable () -> Void
 
@@ -32,14 +32,15 @@ final class VerificationWorkers: Sendable {
     var hasFinished: Bool { state.withLock { !$0.finished.isEmpty } }
     var hasRoom: Bool { state.withLock { $0.running.count < capacity } }
 
-    func isRunning(_ claimID: Int64) -> Bool { state.withLock { $0.running.contains(claimID) } }
+    /// Whether the claim (`user/orderId`) is being verified.
+    func isRunning(_ subject: String) -> Bool { state.withLock { $0.running.contains(subject) } }
 
     /// Starts verifying `claim` unless it is already being verified or every slot is taken; true when started.
     @discardableResult
     func start(_ claim: Claim, verifier: any ClaimVerifying, credentials: OKXCredentials, claimedPositions: Set<String>) -> Bool {
         let admitted = state.withLock { state -> Bool in
-            guard state.running.count < capacity, !state.running.contains(claim.id) else { return false }
-            state.running.insert(claim.id)
+            guard state.running.count < capacity, !state.running.contains(claim.subject) else { return false }
+            state.running.insert(claim.subject)
             return true
         }
         guard admitted else { return false }
@@ -51,7 +52,7 @@ final class VerificationWorkers: Sendable {
                 result = .failure(error)
             }
             state.withLock { state in
-                state.running.remove(claim.id)
+                state.running.remove(claim.subject)
                 state.finished.append(Finished(claim: claim, result: result))
             }
             wake()
