@@ -149,10 +149,19 @@ public final class ClaimPipeline {
             guard let current = try ledger.claim(id: finished.claim.id) else { continue }
             if try await guarded(current, { () async throws(KeeperError) -> Bool in try await self.write(finished, to: current) }) { report.transitions += 1 }
         }
-        // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in this pass.
-        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit)
-            .filter { !workers.isRunning($0.subject) && !answered.contains($0.subject) }
-        try await readChain(for: claims)
+        // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in
+        // this pass; of the claims waiting for a verification, only as many as there are free workers.
+        var freeWorkers = workers.capacity - workers.runningCount
+        let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { claim in
+            guard !workers.isRunning(claim.subject), !answered.contains(claim.subject) else { return false }
+            guard claim.state == .requested || claim.state == .needsKey || claim.state == .verifying else { return true }
+            if earlyAnswers[claim.subject] != nil { return true }
+            freeWorkers -= 1
+            return freeWorkers >= 0
+        }
+        var toRead = [Claim]()
+        for claim in claims where try needsChainRead(claim) { toRead.append(claim) }
+        try await readChain(for: toRead)
         let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
                                           clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
             try await guarded(claim) { () async throws(KeeperError) -> Bool in try await self.advance(claim) }
@@ -187,8 +196,18 @@ public final class ClaimPipeline {
         log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
     }
 
-    /// The contract's state of every claim the pass will look at, read in JSON-RPC batches; a claim
-    /// missing from it (a failed read) is read alone when stepped.
+    /// Whether stepping `claim` reads the contract: not while its transaction is in flight, when only
+    /// the transaction's outcome can move it.
+    private func needsChainRead(_ claim: Claim) throws(KeeperError) -> Bool {
+        switch claim.state {
+        case .verifyPending: return try transactions.latest(for: jobKey(claim, .verify))?.state.isFinal ?? true
+        case .executePending: return try transactions.latest(for: jobKey(claim, .execute))?.state.isFinal ?? true
+        default: return true
+        }
+    }
+
+    /// The contract's state of the claims the pass will look at, read in JSON-RPC batches; a claim
+    /// missing from it is read alone when stepped.
     private func readChain(for claims: [Claim]) async throws(KeeperError) {
         guard claims.count > 1 else { return }
         let states = try await reader.claims(claims.map { ($0.user, $0.orderID) }, block: .latest)
