@@ -156,8 +156,9 @@ public final class KeeperService {
             }
         }
         if !report.halted {
-            await preverify(report)
             try await pipeline.pass()
+            // After the pass, which took the answers that came: a claim answered early is not asked again.
+            try pipeline.preverify()
         }
         try raiseClockSkew()
         if let alerts { try await alerts.deliver() }
@@ -172,19 +173,6 @@ public final class KeeperService {
         }
         KeeperMetrics.refresh(metrics, report: report, follower: follower.statistics, transactions: transactions.statistics.snapshot)
         return report
-    }
-
-    /// Starts verifying the claims requested in blocks above the confirmed one (`ClaimPipeline.preverify`).
-    /// Nothing is written for them; a failure here costs only the head start, and is logged.
-    private func preverify(_ report: LogFollower.RoundReport) async {
-        guard report.head > report.confirmed else { return }
-        let filter = LogFilter(range: .blocks(from: .number(report.confirmed + 1), to: .number(report.head)), addresses: [config.chain.contract],
-                               topics: [[LeverageGuardContract.claimRequested.topic0]])
-        do {
-            try pipeline.preverify(try await session.rpc.logs(filter))
-        } catch {
-            log("level=warn msg=\"claims not yet confirmed were not verified early\" error=\(Logfmt.value("\(error)"))")
-        }
     }
 
     /// Reads `paused()` into the metric, `/readyz` and the pipeline (payouts wait while it is on); a

@@ -50,35 +50,6 @@ public struct Claim: Sendable, Equatable {
     /// `user/orderId`, how logs and the audit log name a claim.
     public var subject: String { "\(user.description.lowercased())/\(orderID)" }
 
-    /// A claim requested in a block not yet confirmed, as it will be indexed: only what verification
-    /// reads (`ClaimPipeline.preverify`). Its `id` is 0: no row exists yet.
-    init(requested request: IndexedEvent.ClaimRequest, chainID: UInt64, block: UInt64, txHash: Hash, logIndex: UInt64) throws {
-        id = 0
-        self.chainID = chainID
-        user = try Address(hex: request.user)
-        orderID = try UInt256(decimal: request.orderID)
-        instID = request.instrument
-        principal = try UInt256(decimal: request.principal)
-        leverage = request.leverage
-        state = .requested
-        amount = nil
-        liquidated = nil
-        evidenceID = nil
-        evidenceRoot = nil
-        reason = nil
-        attempts = 0
-        nextAttemptAt = 0
-        review = nil
-        reviewBy = nil
-        reviewNote = nil
-        undecidedSince = nil
-        payoutDay = nil
-        positionID = nil
-        requestBlockNumber = block
-        requestTxHash = txHash
-        requestLogIndex = logIndex
-    }
-
     /// Whether `other` is the same request (the same log): a reorg may move a request, never rename it.
     func isSameRequest(as other: Claim) -> Bool {
         subject == other.subject && requestTxHash == other.requestTxHash && requestLogIndex == other.requestLogIndex

@@ -143,6 +143,18 @@ public struct ClaimLedger {
         }
     }
 
+    /// Claims still `requested` whose request block is above the confirmed one (not actionable yet),
+    /// oldest first, while processing is not halted.
+    public func unconfirmed(limit: Int) throws(KeeperError) -> [Claim] {
+        try IndexStore.wrap {
+            try database.fetchAll("""
+                SELECT claims.* FROM claims JOIN cursor ON cursor.id = 1
+                WHERE cursor.halted = 0 AND claims.state = 'requested' AND claims.request_block_number > cursor.confirmed_block
+                ORDER BY request_block_number, request_log_index LIMIT ?
+                """, [limit]).map(Claim.init(row:))
+        }
+    }
+
     /// The amount paid or being paid on `day` (UTC days since 1970) by this keeper's own record.
     public func committedPayouts(day: Int64) throws(KeeperError) -> UInt256 {
         try IndexStore.wrap {

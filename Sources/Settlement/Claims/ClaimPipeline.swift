@@ -134,19 +134,13 @@ public final class ClaimPipeline {
         var report = PassReport()
         var answered = Set<String>()
         for finished in workers.takeFinished() {
-            if finished.claim.id == 0 {
-                // Asked before its request was confirmed: written if the claim is indexed by now, else kept for it.
-                guard let indexed = try ledger.claim(user: finished.claim.user, orderID: finished.claim.orderID),
-                      indexed.isSameRequest(as: finished.claim) else {
-                    keepEarlyAnswer(finished)
-                    continue
-                }
-                answered.insert(indexed.subject)
-                if try await guarded(indexed, { () async throws(KeeperError) -> Bool in try await self.write(finished, to: indexed) }) { report.transitions += 1 }
+            guard let current = try ledger.claim(id: finished.claim.id) else { continue }
+            // Asked before its request was confirmed: kept until the claim is actionable.
+            if current.state == .requested || current.state == .needsKey {
+                keepEarlyAnswer(finished)
                 continue
             }
-            answered.insert(finished.claim.subject)
-            guard let current = try ledger.claim(id: finished.claim.id) else { continue }
+            answered.insert(current.subject)
             if try await guarded(current, { () async throws(KeeperError) -> Bool in try await self.write(finished, to: current) }) { report.transitions += 1 }
         }
         // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in
@@ -301,7 +295,7 @@ extension ClaimPipeline {
         switch claim.state {
         case .verifying: break
         case .requested, .needsKey:
-            guard finished.claim.id == 0 else { return false }
+            // Only `preverify` asks for a claim in these states: the answer came before the request was confirmed.
             try ledger.transition(claim, to: .verifying, why: "the exchange was asked while the request waited for its confirmations")
             guard let current = try ledger.claim(id: claim.id) else { throw KeeperError(.badData, "claim \(claim.subject) vanished") }
             claim = current
