@@ -155,14 +155,19 @@ public final class TxManager {
             }
         }
         let call = CallRequest(from: signer.address, to: to, data: data)
+        // The node's answers are independent: asked at once, so a send waits one round trip, not four.
+        let (rpc, feeOracle, cap, sender) = (rpc, feeOracle, options.maxFeePerGas, signer.address)
+        async let quoted = Self.result { () async throws(KeeperError) in try await feeOracle.quote(cap: cap) }
+        async let pending = Self.result { () async throws(KeeperError) in
+            try await Self.node("eth_getTransactionCount") { try await rpc.transactionCount(of: sender, block: .pending) }
+        }
+        async let latest = Self.result { () async throws(KeeperError) in try await Self.node("eth_blockNumber") { try await rpc.blockNumber() } }
         let estimate = try await simulate(call, job: key)
+        let (fees, pendingNonce, head) = (try await quoted.get(), try await pending.get(), try await latest.get())
         if let gasCeiling, estimate > gasCeiling {
             throw KeeperError(.unavailable, "job \(key) needs \(estimate) gas, above the batch ceiling \(gasCeiling): split it")
         }
         let gasLimit = withMargin(estimate)
-        let fees = try await feeOracle.quote(cap: options.maxFeePerGas)
-        let pendingNonce = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .pending) }
-        let head = try await node("eth_blockNumber") { try await self.rpc.blockNumber() }
 
         CrashPoint.beforeCommit.reach(log)
         var inserted = false
@@ -200,16 +205,28 @@ public final class TxManager {
         return (transaction, inserted)
     }
 
+    static func rpcResult<T: Sendable>(_ body: @Sendable () async throws(RPCError) -> T) async -> Result<T, RPCError> {
+        do throws(RPCError) { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// `body`'s outcome as a value, so that it can be awaited later (`async let`) with its error type kept.
+    static func result<T: Sendable>(_ body: @Sendable () async throws(KeeperError) -> T) async -> Result<T, KeeperError> {
+        do throws(KeeperError) { return .success(try await body()) } catch { return .failure(error) }
+    }
+
     /// Whether a new generation may follow `existing`: only by `resubmit`, once it is final.
     static func mayFollow(_ existing: StoredTransaction, afterFailure: Bool) -> Bool {
         afterFailure && existing.state.isFinal
     }
 
-    /// `eth_call` then `eth_estimateGas`, from the signer. A revert in either is `.reverted`.
+    /// `eth_call` and `eth_estimateGas` (at once), from the signer. A revert in either is `.reverted`,
+    /// the call's reason first.
     func simulate(_ call: CallRequest, job: TxJobKey) async throws(KeeperError) -> UInt64 {
-        do {
+        let rpc = rpc
+        async let estimated = Self.rpcResult { () async throws(RPCError) in try await rpc.estimateGas(call) }
+        do throws(RPCError) {
             _ = try await rpc.call(call)
-            return try await rpc.estimateGas(call)
+            return try await estimated.get()
         } catch {
             if let reason = Self.revertReason(of: error) {
                 throw KeeperError(.reverted, "job \(job) would revert: \(Self.printable(reason.description))", revertReason: reason)
@@ -323,8 +340,12 @@ public final class TxManager {
 
     /// Runs one node call; a failure is `.unavailable` naming the method.
     func node<T>(_ method: String, _ body: () async throws -> T) async throws(KeeperError) -> T {
+        try await Self.node(method, body)
+    }
+
+    static func node<T>(_ method: String, _ body: () async throws -> T) async throws(KeeperError) -> T {
         do { return try await body() } catch {
-            throw KeeperError(.unavailable, "\(method) failed: \(Self.printable("\(error)"))")
+            throw KeeperError(.unavailable, "\(method) failed: \(printable("\(error)"))")
         }
     }
 }
