@@ -513,15 +513,30 @@ extension ClaimPipeline {
         try db.execute("UPDATE evidence SET position_id = ? WHERE evidence_id = ?", [position, verdict.evidenceID])
     }
 
-    func settleVerification(_ claim: Claim) async throws(KeeperError) -> Bool {
-        let key = jobKey(claim, .verify)
+    /// Where a claim's `action` job stands: done by a transaction covering it (a batch, `verifyAndPay`:
+    /// settled from the contract once final, whether the claim moved), or by its own transaction, with
+    /// that transaction's final outcome (nil while in flight).
+    enum JobStanding {
+        case covered(moved: Bool)
+        case own(TxOutcome.Kind?)
+    }
+
+    func standing(of claim: Claim, _ action: TxAction, function: String) async throws(KeeperError) -> JobStanding {
+        let key = jobKey(claim, action)
         guard let latest = try transactions.latest(for: key) else {
-            throw KeeperError(.badData, "claim \(claim.subject) is verify_pending without a stored verifyPayout transaction")
+            throw KeeperError(.badData, "claim \(claim.subject) is \(claim.state.rawValue) without a stored \(function) transaction")
         }
-        if latest.key != key {
-            return latest.state.isFinal ? try await settleCovered(claim, by: latest) : false
+        guard latest.key == key else { return .covered(moved: latest.state.isFinal ? try await settleCovered(claim, by: latest) : false) }
+        return .own(TxOutcome.final(latest)?.kind)
+    }
+
+    func settleVerification(_ claim: Claim) async throws(KeeperError) -> Bool {
+        let outcome: TxOutcome.Kind?
+        switch try await standing(of: claim, .verify, function: "verifyPayout") {
+        case .covered(let moved): return moved
+        case .own(let kind): outcome = kind
         }
-        switch TxOutcome.final(latest)?.kind {
+        switch outcome {
         case nil, .feeCapReached: return false
         case .dropped:
             let onChain = try await onChain(claim)
@@ -803,14 +818,12 @@ extension ClaimPipeline {
     }
 
     func settlePayment(_ claim: Claim) async throws(KeeperError) -> Bool {
-        let key = jobKey(claim, .execute)
-        guard let latest = try transactions.latest(for: key) else {
-            throw KeeperError(.badData, "claim \(claim.subject) is execute_pending without a stored executePayout transaction")
+        let outcome: TxOutcome.Kind?
+        switch try await standing(of: claim, .execute, function: "executePayout") {
+        case .covered(let moved): return moved
+        case .own(let kind): outcome = kind
         }
-        if latest.key != key {
-            return latest.state.isFinal ? try await settleCovered(claim, by: latest) : false
-        }
-        switch TxOutcome.final(latest)?.kind {
+        switch outcome {
         case nil, .feeCapReached: return false
         case .dropped:
             let onChain = try await onChain(claim)
