@@ -121,11 +121,18 @@ public struct ClaimLedger {
     }
 
     /// Unfinished claims requested in a confirmed block while processing is not halted, whose
-    /// backoff has passed, oldest first.
+    /// backoff has passed, oldest first; not a claim waiting for a transaction in flight (its own or
+    /// one covering it, `tx_items`): only that transaction's outcome can move it.
     public func actionable(now: Int64, limit: Int = 100) throws(KeeperError) -> [Claim] {
         try IndexStore.wrap {
             try database.fetchAll("""
-                SELECT * FROM actionable_claims WHERE state NOT IN ('paid', 'rejected', 'failed') AND next_attempt_at <= ?
+                SELECT * FROM actionable_claims c WHERE state NOT IN ('paid', 'rejected', 'failed') AND next_attempt_at <= ?
+                  AND NOT (state IN ('verify_pending', 'execute_pending') AND (
+                    EXISTS (SELECT 1 FROM txs t WHERE t.chain_id = c.chain_id AND t.request_tx_hash = c.request_tx_hash
+                              AND t.request_log_index = c.request_log_index AND t.state IN ('pending', 'mined'))
+                    OR EXISTS (SELECT 1 FROM tx_items i JOIN txs t ON t.id = i.tx_id WHERE i.chain_id = c.chain_id
+                                 AND i.request_tx_hash = c.request_tx_hash AND i.request_log_index = c.request_log_index
+                                 AND t.state IN ('pending', 'mined'))))
                 ORDER BY request_block_number, request_log_index LIMIT ?
                 """, [now, limit]).map(Claim.init(row:))
         }

@@ -153,9 +153,7 @@ public final class ClaimPipeline {
             freeWorkers -= 1
             return freeWorkers >= 0
         }
-        var toRead = [Claim]()
-        for claim in claims where try needsChainRead(claim) { toRead.append(claim) }
-        try await readChain(for: toRead)
+        try await readChain(for: claims)
         let stepped = try await Self.pass(over: claims, budgetMilliseconds: settings.passBudgetMilliseconds,
                                           clock: clock) { (claim: Claim) async throws(KeeperError) -> Bool in
             try await guarded(claim) { () async throws(KeeperError) -> Bool in try await self.advance(claim) }
@@ -188,16 +186,6 @@ public final class ClaimPipeline {
     func logMove(_ claim: Claim) throws(KeeperError) {
         guard let moved = try ledger.claim(id: claim.id), moved.state != claim.state || moved.reason != claim.reason else { return }
         log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
-    }
-
-    /// Whether stepping `claim` reads the contract: not while its transaction is in flight, when only
-    /// the transaction's outcome can move it.
-    private func needsChainRead(_ claim: Claim) throws(KeeperError) -> Bool {
-        switch claim.state {
-        case .verifyPending: return try transactions.latest(for: jobKey(claim, .verify))?.state.isFinal ?? true
-        case .executePending: return try transactions.latest(for: jobKey(claim, .execute))?.state.isFinal ?? true
-        default: return true
-        }
     }
 
     /// The contract's state of the claims the pass will look at, read in JSON-RPC batches; a claim
