@@ -145,7 +145,7 @@ public final class ClaimPipeline {
         }
         // A claim whose answer was just written (its verdict may wait for `flush`) is not stepped again in
         // this pass; of the claims waiting for a verification, only as many as there are free workers.
-        var freeWorkers = workers.capacity - workers.runningCount
+        var freeWorkers = workers.room
         let claims = try ledger.actionable(now: clock(), limit: settings.actionableLimit).filter { claim in
             guard !workers.isRunning(claim.subject), !answered.contains(claim.subject) else { return false }
             guard claim.state == .requested || claim.state == .needsKey || claim.state == .verifying else { return true }

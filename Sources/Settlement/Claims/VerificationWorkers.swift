@@ -2,23 +2,43 @@ import Indexer
 import OKX
 import Synchronization
 
-/// The claims being verified on OKX right now, each in its own task, and the answers waiting to be
-/// written. Workers only ask OKX and seal evidence; every state change is written by the pipeline's
-/// pass, on the keeper's one writer, when it takes the answers (`takeFinished`). One slow or failing
-/// trader holds one slot, never the others; OKX's per-user and per-IP limits are kept by the shared
+/// The claims being verified on OKX right now, each in its own task, the claims queued for the next
+/// free worker, and the answers waiting to be written. Workers only ask OKX and seal evidence; every
+/// state change is written by the pipeline's pass, on the keeper's one writer, when it takes the
+/// answers (`takeFinished`). A worker that finishes takes the next queued claim at once, so that
+/// `capacity` verifications stay in flight however long the loop's round takes. One slow or failing
+/// trader holds one worker, never the others; OKX's per-user and per-IP limits are kept by the shared
 /// `OKXRateLimiter`, which spaces a burst instead of letting it earn a 50011.
 final class VerificationWorkers: Sendable {
-    /// One finished verification: the claim as it was when the worker started, and what came back.
+    /// One finished verification: the claim as it was when it was queued, and what came back.
     struct Finished: Sendable {
         let claim: Claim
         let result: Result<VerificationAttempt, KeeperError>
     }
 
+    /// A claim to verify, with what its worker needs.
+    private struct Job: Sendable {
+        let claim: Claim
+        let verifier: any ClaimVerifying
+        let credentials: OKXCredentials
+        let claimedPositions: Set<String>
+    }
+
+    private struct State {
+        var running = Set<String>()
+        var queued: [Job] = []
+        var finished: [Finished] = []
+        func contains(_ subject: String) -> Bool { running.contains(subject) || queued.contains { $0.claim.subject == subject } }
+    }
+
+    /// Verifications in flight at most.
     let capacity: Int
-    /// Where the workers run: their blocking parts (the evidence files and rows) stay off Swift's
-    /// cooperative pool when an executor is given.
+    /// Claims waiting for a worker at most: as many again as `capacity`.
+    var queueCapacity: Int { capacity }
+    /// Where the workers run: their blocking parts (the vault, the evidence files and rows) stay off
+    /// Swift's cooperative pool when an executor is given.
     private let executor: (any TaskExecutor)?
-    private let state = Mutex<(running: Set<String>, finished: [Finished])>(([], []))
+    private let state = Mutex(State())
     /// Called (from the worker's thread) when an answer is waiting, so that the loop can take it at once.
     private let wake: @Sendable () -> Void
 
@@ -28,41 +48,63 @@ final class VerificationWorkers: Sendable {
         self.wake = wake
     }
 
-    var runningCount: Int { state.withLock { $0.running.count } }
+    /// Claims being verified or queued.
+    var runningCount: Int { state.withLock { $0.running.count + $0.queued.count } }
     var hasFinished: Bool { state.withLock { !$0.finished.isEmpty } }
-    var hasRoom: Bool { state.withLock { $0.running.count < capacity } }
+    /// Whether another claim may be handed over now (to a worker, or to the queue).
+    var hasRoom: Bool { state.withLock { $0.running.count + $0.queued.count < capacity + queueCapacity } }
+    /// How many more claims may be handed over now.
+    var room: Int { state.withLock { max(0, capacity + queueCapacity - $0.running.count - $0.queued.count) } }
 
-    /// Whether the claim (`user/orderId`) is being verified.
-    func isRunning(_ subject: String) -> Bool { state.withLock { $0.running.contains(subject) } }
+    /// Whether the claim (`user/orderId`) is being verified or waits for a worker.
+    func isRunning(_ subject: String) -> Bool { state.withLock { $0.contains(subject) } }
 
-    /// Starts verifying `claim` unless it is already being verified or every slot is taken; true when started.
+    /// Hands `claim` over: a free worker starts it, else it waits in the queue. False, and nothing
+    /// done, when it is already handed over or there is no room.
     @discardableResult
     func start(_ claim: Claim, verifier: any ClaimVerifying, credentials: OKXCredentials, claimedPositions: Set<String>) -> Bool {
-        let admitted = state.withLock { state -> Bool in
-            guard state.running.count < capacity, !state.running.contains(claim.subject) else { return false }
+        let job = Job(claim: claim, verifier: verifier, credentials: credentials, claimedPositions: claimedPositions)
+        let startNow = state.withLock { state -> Bool? in
+            guard !state.contains(claim.subject), state.running.count + state.queued.count < capacity + queueCapacity else { return nil }
+            guard state.running.count < capacity else {
+                state.queued.append(job)
+                return false
+            }
             state.running.insert(claim.subject)
             return true
         }
-        guard admitted else { return false }
+        guard let startNow else { return false }
+        if startNow { launch(job) }
+        return true
+    }
+
+    /// Runs `job`, then each queued job in turn while there is one.
+    private func launch(_ job: Job) {
         let work: @Sendable () async -> Void = { [self] in
-            let result: Result<VerificationAttempt, KeeperError>
-            do throws(KeeperError) {
-                result = .success(try await verifier.verify(claim, credentials: credentials, claimedPositions: claimedPositions))
-            } catch {
-                result = .failure(error)
+            var next: Job? = job
+            while let job = next {
+                let result: Result<VerificationAttempt, KeeperError>
+                do throws(KeeperError) {
+                    result = .success(try await job.verifier.verify(job.claim, credentials: job.credentials, claimedPositions: job.claimedPositions))
+                } catch {
+                    result = .failure(error)
+                }
+                next = state.withLock { state -> Job? in
+                    state.running.remove(job.claim.subject)
+                    state.finished.append(Finished(claim: job.claim, result: result))
+                    guard !state.queued.isEmpty else { return nil }
+                    let following = state.queued.removeFirst()
+                    state.running.insert(following.claim.subject)
+                    return following
+                }
+                wake()
             }
-            state.withLock { state in
-                state.running.remove(claim.subject)
-                state.finished.append(Finished(claim: claim, result: result))
-            }
-            wake()
         }
         if let executor {
             Task(executorPreference: executor) { await work() }
         } else {
             Task { await work() }
         }
-        return true
     }
 
     /// The answers that came back since the last call, oldest first.
@@ -73,7 +115,7 @@ final class VerificationWorkers: Sendable {
         }
     }
 
-    /// Waits until no worker is running (tests, and a stop that lets answers land before it ends).
+    /// Waits until no claim is being verified or queued (tests, and a stop that lets answers land).
     func drain() async {
         while runningCount > 0 { try? await Task.sleep(for: .milliseconds(10)) }  // cancellation only ends the wait early
     }
