@@ -89,7 +89,8 @@ public final class ClaimPipeline {
     /// Claims whose payment a batch skipped: paid alone next time, so that a refusal is read from the
     /// simulation (daily limit, funds) instead of being sent again in every batch.
     var payAlone = Set<Int64>()
-    /// Answers for claims verified before their request was confirmed, by `user/orderId`, with when they came.
+    /// Answers kept to be written later, by `user/orderId`, with when they came: for claims verified before
+    /// their request was confirmed, or whose trader has an earlier claim on the instrument still being verified.
     var earlyAnswers: [String: (finished: VerificationWorkers.Finished, at: Int64)] = [:]
     /// Items per batch that fit the gas ceiling, learned by halving when an estimate is above it.
     var batchItemLimit: [BatchKind: Int] = [:]
@@ -327,6 +328,7 @@ extension ClaimPipeline {
             // Of one trader's claims on one instrument, the earliest requested is decided first: if two
             // name the same position, the earlier is the one paid, whatever order OKX answered in.
             if verdict.refusal == nil, verdict.amount > .zero, try ledger.hasEarlierClaimBeingVerified(than: claim) {
+                keepEarlyAnswer(finished)  // written once the earlier claim is decided, without asking OKX again
                 try ledger.reschedule(claim, at: now + settings.recheckMilliseconds)
                 return false
             }

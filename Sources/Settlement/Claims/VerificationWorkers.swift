@@ -33,8 +33,9 @@ final class VerificationWorkers: Sendable {
 
     /// Verifications in flight at most.
     let capacity: Int
-    /// Claims waiting for a worker at most: as many again as `capacity`.
-    var queueCapacity: Int { capacity }
+    /// Claims waiting for a worker at most: four times `capacity`, so that workers finishing while the
+    /// loop waits on the node (a pass sending a batch) still find work.
+    var queueCapacity: Int { 4 * capacity }
     /// Where the workers run: their blocking parts (the vault, the evidence files and rows) stay off
     /// Swift's cooperative pool when an executor is given.
     private let executor: (any TaskExecutor)?
