@@ -60,10 +60,27 @@ public enum CredentialRedaction {
 
     private static func scrub(_ text: String, secrets: [String], changed: inout Bool) -> String {
         var text = text
-        for secret in secrets where !secret.isEmpty && text.contains(secret) {
+        for secret in secrets where !secret.isEmpty && occurs(secret, in: text) {
             text = text.replacingOccurrences(of: secret, with: placeholder)
             changed = true
         }
         return text
+    }
+
+    /// Whether `needle` occurs in `text`, compared as UTF-8 bytes (what a leaked secret is): most of an
+    /// answer's strings are shorter than any secret and are passed over without a search.
+    static func occurs(_ needle: String, in text: String) -> Bool {
+        let needle = Array(needle.utf8)
+        guard text.utf8.count >= needle.count, let first = needle.first else { return false }
+        var text = text
+        return text.withUTF8 { bytes in
+            var start = 0
+            while start + needle.count <= bytes.count {
+                guard let hit = bytes[start...(bytes.count - needle.count)].firstIndex(of: first) else { return false }
+                if bytes[hit..<(hit + needle.count)].elementsEqual(needle) { return true }
+                start = hit + 1
+            }
+            return false
+        }
     }
 }

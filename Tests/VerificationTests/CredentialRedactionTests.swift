@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Verification
+@testable import Verification
 import Wire
 
 /// A trader can put any text into an order (`clOrdId`, `tag`), the key's own strings included: the
@@ -29,5 +29,16 @@ import Wire
         defer { _ = try? FileManager.default.removeItem(atPath: root) }
         _ = try EvidenceFiles(root: root).write(try EvidenceBundle.seal(redacted), refusing: [Self.apiKey])
         #expect(throws: VerificationError.self) { try EvidenceFiles(root: root).write(try EvidenceBundle.seal(response), refusing: [Self.apiKey]) }
+    }
+
+    /// The byte search finds a secret wherever it stands, and only where it stands.
+    @Test(arguments: [
+        ("abc", "abc", true), ("abc", "xxabc", true), ("abc", "abcxx", true), ("abc", "xabcx", true),
+        ("aab", "aaab", true), ("abc", "ab", false), ("abc", "abd abx", false), ("é1", "café1", true), ("é1", "cafe1", false),
+        (apiKey, "clOrdId=\(apiKey)", true), (apiKey, String(apiKey.dropLast()), false),
+    ])
+    func aSecretIsFoundByItsBytes(needle: String, text: String, found: Bool) {
+        #expect(CredentialRedaction.occurs(needle, in: text) == found)
+        #expect(CredentialRedaction.occurs(needle, in: text) == text.contains(needle), "agrees with Foundation")
     }
 }

@@ -97,6 +97,21 @@ public struct ClaimLedger {
     /// Every claim, or those in `state`, oldest request first.
     /// The positions whose loss a claim other than `claim` covers: its verdict pays something and
     /// the claim is not failed (an operator's rejection frees the position).
+    /// Every position a claim's paying verdict covers, with the claims that hold it (what
+    /// `claimedPositions(except:)` answers for all claims at once).
+    public func positionHolders() throws(KeeperError) -> [String: Set<Int64>] {
+        try IndexStore.wrap {
+            var holders = [String: Set<Int64>]()
+            for row in try database.fetchAll("""
+                SELECT position_id, id FROM claims
+                WHERE position_id IS NOT NULL AND amount IS NOT NULL AND amount != '0' AND state != 'failed'
+                """) {
+                holders[try row.get(0, as: String.self), default: []].insert(try row.get(1, as: Int64.self))
+            }
+            return holders
+        }
+    }
+
     public func claimedPositions(except claim: Claim) throws(KeeperError) -> Set<String> {
         try IndexStore.wrap {
             Set(try database.fetchAll("""

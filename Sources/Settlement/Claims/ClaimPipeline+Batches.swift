@@ -17,6 +17,9 @@ struct PassWork {
     var positions: Set<String> = []
     /// The most gas one batch may use, read once.
     var gasCeiling: UInt64?
+    /// The positions claims' paying verdicts cover, with their holders, read once (`claimedPositions`).
+    var positionHolders: [String: Set<Int64>]?
+    var allClaimedPositions: Set<String> = []
 
     struct PayoutFigures {
         let day: Int64
@@ -254,5 +257,19 @@ extension ClaimPipeline {
         let verdict = ClaimVerdict(amount: amount, liquidated: liquidated, evidenceID: evidenceID, evidenceRoot: root, refusal: claim.reason, positionID: claim.positionID)
         try await queue(verdict, for: claim, why: "transaction \(transaction.hash) ended \(transaction.state.rawValue) without the verdict on-chain: sent again")
         return false
+    }
+}
+
+extension ClaimPipeline {
+    /// The positions other claims' paying verdicts cover (`position-already-claimed`), from one read
+    /// per pass rather than one per claim.
+    func claimedPositions(except claim: Claim) throws(KeeperError) -> Set<String> {
+        if work.positionHolders == nil {
+            let holders = try ledger.positionHolders()
+            work.positionHolders = holders
+            work.allClaimedPositions = Set(holders.keys)
+        }
+        guard let position = claim.positionID, work.positionHolders?[position] == [claim.id] else { return work.allClaimedPositions }
+        return work.allClaimedPositions.subtracting([position])
     }
 }

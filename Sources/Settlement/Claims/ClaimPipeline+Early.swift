@@ -16,13 +16,14 @@ extension ClaimPipeline {
     /// waits for its confirmations, like any other.
     public func preverify() throws(KeeperError) {
         dropStaleEarlyAnswers()
+        work.positionHolders = nil  // the pass's flush may have recorded positions since it read them
         var started = 0
         defer { if started > 0 { log("msg=\"verifying claims whose requests wait for confirmations\" started=\(started)") } }
-        for claim in try ledger.unconfirmed(limit: settings.maxConcurrentVerifications) {
+        for claim in try ledger.unconfirmed(limit: workers.room) {
             guard workers.hasRoom else { return }
             if workers.isRunning(claim.subject) || earlyAnswers[claim.subject]?.finished.claim.isSameRequest(as: claim) == true { continue }
             guard case .found(let credentials) = verifier.key(for: claim) else { continue }
-            if workers.start(claim, verifier: verifier, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim)) { started += 1 }
+            if workers.start(claim, verifier: verifier, credentials: credentials, claimedPositions: try claimedPositions(except: claim)) { started += 1 }
         }
     }
 

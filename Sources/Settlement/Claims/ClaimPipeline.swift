@@ -273,7 +273,7 @@ extension ClaimPipeline {
             claim = current
             moved = true
         }
-        workers.start(claim, verifier: verifier, credentials: credentials, claimedPositions: try ledger.claimedPositions(except: claim))
+        workers.start(claim, verifier: verifier, credentials: credentials, claimedPositions: try claimedPositions(except: claim))
         return moved
     }
 
@@ -318,7 +318,7 @@ extension ClaimPipeline {
         case .verdict(let verdict):
             // Verified at the same time, two claims of one position could each have found it unclaimed:
             // a paying verdict for a position taken meanwhile is asked again, and the engine refuses it.
-            let claimedElsewhere = try ledger.claimedPositions(except: claim)
+            let claimedElsewhere = try claimedPositions(except: claim)
             if verdict.refusal == nil, verdict.amount > .zero, let position = verdict.positionID,
                work.positions.contains(position) || claimedElsewhere.contains(position) {
                 log("msg=\"verdict names a position another claim took meanwhile: verified again\" claim=\(claim.subject) position=\(position)")
@@ -447,6 +447,7 @@ extension ClaimPipeline {
                 try Self.recordPosition(verdict, in: db)
             }
         }
+        if let position = verdict.positionID { work.positions.insert(position) }
         return true
     }
 
