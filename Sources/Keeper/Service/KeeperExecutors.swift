@@ -8,8 +8,10 @@ public enum KeeperExecutors {
     /// awaits and their child tasks run on this thread, and the keeper's writes are serial.
     public static let writer = ThreadPoolExecutor(name: "lgk-writer")
 
-    /// Four threads for the blocking I/O of concurrent work (a verification opening the vault and
-    /// writing evidence): run it under `withTaskExecutorPreference(blockingIO)`, or add it to a task
-    /// group with `executorPreference: blockingIO`.
-    public static let blockingIO = ThreadPoolExecutor(name: "lgk-io", threads: 4)
+    /// Sixteen threads for the blocking I/O of concurrent work (a verification writing its evidence
+    /// file with fsync and its row, which waits for SQLite's write lock while the writer commits): run
+    /// it under `withTaskExecutorPreference(blockingIO)`, or add it to a task group with
+    /// `executorPreference: blockingIO`. With four, a cascade's verifications queued behind evidence
+    /// writes waiting for the lock (BENCHMARKS.md, liquidation cascade).
+    public static let blockingIO = ThreadPoolExecutor(name: "lgk-io", threads: 16)
 }
