@@ -120,6 +120,6 @@ import Wire
         #expect(seen == ["start": true, "after libcurl": true, "steps": true, "workers on the I/O pool": true,
                          "after the workers": true, "after a sleep": true])
         #expect(!Self.onWriter)
-        #expect(KeeperExecutors.blockingIO.threadCount == 4)
+        #expect(KeeperExecutors.blockingIO.threadCount == 16, "as README and BENCHMARKS.md say")
     }
 }

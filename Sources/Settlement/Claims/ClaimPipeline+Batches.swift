@@ -82,6 +82,11 @@ extension ClaimPipeline {
     /// A claim's verdict, to be written by this pass's `flush`: with its payment (`verifyAndPay`) when
     /// the payout policy, the pool, the pause switches and review allow it now, else alone.
     func queue(_ verdict: ClaimVerdict, for claim: Claim, why: String) async throws(KeeperError) {
+        if let earlier = work.verdicts.first(where: { $0.claim.id == claim.id }) {
+            // One transaction per claim and job: a second verdict in one pass waits for the next look.
+            log("level=warn msg=\"a second verdict for a claim in one pass: the first goes\" claim=\(claim.subject) state=\(claim.state.rawValue) first=\(Logfmt.value(earlier.why)) second=\(Logfmt.value(why))")
+            return
+        }
         var day: Int64?
         if verdict.liquidated, verdict.amount > .zero, verdict.refusal == nil, !contractPaused,
            try await decidePayment(claim, amount: verdict.amount, approved: claim.review == .approved) == .pay,
@@ -94,6 +99,10 @@ extension ClaimPipeline {
 
     /// A verified claim the policy lets pay now, to be paid by this pass's `flush`.
     func queuePayment(_ claim: Claim, amount: UInt256) throws(KeeperError) {
+        if work.payments.contains(where: { $0.claim.id == claim.id }) || work.verdicts.contains(where: { $0.claim.id == claim.id }) {
+            log("level=warn msg=\"a claim's payment queued twice in one pass: the first goes\" claim=\(claim.subject) state=\(claim.state.rawValue)")
+            return
+        }
         let day = try commitToPayment(amount)
         work.payments.append(BatchItem(claim: claim, verdict: nil, why: "executePayout sent", day: day))
     }

@@ -28,7 +28,10 @@ final class VerificationWorkers: Sendable {
         var running = Set<String>()
         var queued: [Job] = []
         var finished: [Finished] = []
-        func contains(_ subject: String) -> Bool { running.contains(subject) || queued.contains { $0.claim.subject == subject } }
+        /// Being verified, queued, or answered and not yet taken: a claim is never asked twice at once.
+        func contains(_ subject: String) -> Bool {
+            running.contains(subject) || queued.contains { $0.claim.subject == subject } || finished.contains { $0.claim.subject == subject }
+        }
     }
 
     /// Verifications in flight at most.
@@ -57,7 +60,7 @@ final class VerificationWorkers: Sendable {
     /// How many more claims may be handed over now.
     var room: Int { state.withLock { max(0, capacity + queueCapacity - $0.running.count - $0.queued.count) } }
 
-    /// Whether the claim (`user/orderId`) is being verified or waits for a worker.
+    /// Whether the claim (`user/orderId`) is being verified, waits for a worker, or has an answer not yet taken.
     func isRunning(_ subject: String) -> Bool { state.withLock { $0.contains(subject) } }
 
     /// Hands `claim` over: a free worker starts it, else it waits in the queue. False, and nothing
