@@ -34,7 +34,11 @@ import Wire
         let logged = try await harness.waitUntil(seconds: 3) { keeper.stderr.contains("msg=\"node stopped answering\"") }
         let loggedAfter = Date().timeIntervalSince(hungAt)
         let alerted = try await harness.waitUntil(seconds: 15) { try Self.alerts(database, .rpcDown).count == 1 }
-        let alertedAfter = Date().timeIntervalSince(hungAt)
+        // Timed by the keeper's own record (`raised_at`), not by when this busy test process noticed it.
+        let raisedAt = try database.fetchOne("SELECT raised_at FROM alerts WHERE kind = ?", [AlertKind.rpcDown.rawValue], as: String.self)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let alertedAfter = try #require(raisedAt.flatMap { formatter.date(from: $0) }, "raised_at \(raisedAt ?? "-")").timeIntervalSince(hungAt)
         harness.devnet.resume()
         #expect(logged && loggedAfter < 3, "logged after \(loggedAfter) s: \(keeper.stderr.suffix(1_500))")
         #expect(alerted, "\(keeper.stderr.suffix(1_500))")
