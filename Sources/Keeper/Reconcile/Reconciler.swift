@@ -64,13 +64,19 @@ public struct Reconciler {
         let onChainBySubject = Dictionary(zip(read.map(\.subject), onChainClaims), uniquingKeysWith: { first, _ in first })
 
         // A claim held for review before its verdict was written has nothing on-chain yet; nor has one
-        // whose verdict travels with its payment (`verifyAndPay`, a batch) until the pipeline reads the outcome.
+        // whose verdict travels with its payment (`verifyAndPay`, a batch) a confirmed verdict until the
+        // pipeline reads the outcome: mined in the last blocks, its PayoutVerified may not be indexed yet.
         var heldBeforeVerdict = Set(claims.filter { $0.state == .heldReview && onChainBySubject[$0.subject]?.verified == false }.map(\.subject))
-        for claim in claims where claim.state == .executePending && onChainBySubject[claim.subject]?.verified == false {
+        for claim in claims where claim.state == .executePending {
             if try Self.verdictTravelsWithPayment(claim, database) { heldBeforeVerdict.insert(claim.subject) }
         }
         var claimedOnChain = Set<String>()
-        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed && !heldBeforeVerdict.contains(claim.subject) {
+        for claim in claims where !Self.untouchedStates.contains(claim.state) && claim.state != .failed {
+            guard !heldBeforeVerdict.contains(claim.subject) else {
+                // Not compared yet; a payment already in a block still counts towards the day's total below.
+                if claim.state == .executePending, onChainBySubject[claim.subject]?.claimed == true { claimedOnChain.insert(claim.subject) }
+                continue
+            }
             let (mismatch, onChain) = Self.compare(claim, onChainBySubject[claim.subject])
             if let mismatch { found.append(mismatch) }
             if onChain?.claimed == true { claimedOnChain.insert(claim.subject) }
