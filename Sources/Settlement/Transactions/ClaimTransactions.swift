@@ -16,8 +16,6 @@ public protocol ClaimTransactions: AnyObject {
     func inFlight(for key: TxJobKey) throws(KeeperError) -> StoredTransaction?
     /// The job's final outcome, or nil while it has no transaction or its transaction is in flight.
     func outcome(for key: TxJobKey) throws(KeeperError) -> TxOutcome?
-    /// The jobs `transaction` covers besides its own key.
-    func items(of transaction: StoredTransaction) throws(KeeperError) -> [TxJobKey]
     /// Sends `data` for the job once; an existing transaction of the job is returned without `alsoWrite`.
     func submit(_ key: TxJobKey, to: Address, data: [UInt8], alsoWrite: (Database) throws -> Void) async throws(KeeperError) -> StoredTransaction
     /// As `submit`, but a job whose transaction is final gets a new one (the next generation).

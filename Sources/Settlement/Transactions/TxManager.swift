@@ -88,8 +88,6 @@ public final class TxManager {
     /// The newest transaction that did or does the job: its own, or one covering it (a batch, `verifyAndPay`).
     public func latest(for key: TxJobKey) throws(KeeperError) -> StoredTransaction? { try store.latest(for: key) }
 
-    /// The jobs `transaction` covers besides its own key; empty for a single claim's transaction.
-    public func items(of transaction: StoredTransaction) throws(KeeperError) -> [TxJobKey] { try store.items(txID: transaction.id) }
 
     /// The job's final outcome, or nil while it has no transaction or its transaction is in flight.
     public func outcome(for key: TxJobKey) throws(KeeperError) -> TxOutcome? {
@@ -205,13 +203,9 @@ public final class TxManager {
         return (transaction, inserted)
     }
 
-    static func rpcResult<T: Sendable>(_ body: @Sendable () async throws(RPCError) -> T) async -> Result<T, RPCError> {
-        do throws(RPCError) { return .success(try await body()) } catch { return .failure(error) }
-    }
-
     /// `body`'s outcome as a value, so that it can be awaited later (`async let`) with its error type kept.
-    static func result<T: Sendable>(_ body: @Sendable () async throws(KeeperError) -> T) async -> Result<T, KeeperError> {
-        do throws(KeeperError) { return .success(try await body()) } catch { return .failure(error) }
+    static func result<T: Sendable, Failure: Error>(_ body: @Sendable () async throws(Failure) -> T) async -> Result<T, Failure> {
+        do throws(Failure) { return .success(try await body()) } catch { return .failure(error) }
     }
 
     /// Whether a new generation may follow `existing`: only by `resubmit`, once it is final.
@@ -223,7 +217,7 @@ public final class TxManager {
     /// the call's reason first.
     func simulate(_ call: CallRequest, job: TxJobKey) async throws(KeeperError) -> UInt64 {
         let rpc = rpc
-        async let estimated = Self.rpcResult { () async throws(RPCError) in try await rpc.estimateGas(call) }
+        async let estimated = Self.result { () async throws(RPCError) in try await rpc.estimateGas(call) }
         do throws(RPCError) {
             _ = try await rpc.call(call)
             return try await estimated.get()
