@@ -24,14 +24,16 @@ public struct Config: Sendable {
     /// The default location of the configuration file.
     public static let defaultPath = "config/keeper.json"
 
-    /// Loads and validates `path`. Every failure is a `.config` error with one line naming the file and key.
+    /// Loads and validates `path`; relative paths in it are read against its directory. Every failure is a `.config` error with one line naming the file and key.
     /// - Parameter environment: where `chain.rpcUrlsEnv` is read.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw KeeperError(.config, "cannot read the configuration \(path): \((error as NSError).localizedDescription)")
         }
-        do { return try parse(Array(data), environment: environment) } catch {
+        // Relative paths in the file are read against the file's directory (Config+Paths).
+        let directory = (path as NSString).deletingLastPathComponent
+        do { return try parse(Array(data), environment: environment).resolvingPaths(against: directory) } catch {
             throw KeeperError(.config, "\(path): \(error.message)")
         }
     }

@@ -1,30 +1,32 @@
 import Ethereum
 import Foundation
 
-/// `lg-keeper account new|show --keystore FILE`: the signer's keystore v3 file.
+/// `lg-keeper account new|import|show --keystore FILE`: the signer's keystore v3 file.
 enum AccountCommand {
     static let command = Command(
         name: "account",
-        usage: "account new|show --keystore FILE [--kdf scrypt|pbkdf2]",
+        usage: "account new|import|show --keystore FILE [--kdf scrypt|pbkdf2]",
         summary: "create or inspect a keystore v3 file (password from LGK_KEYSTORE_PASSWORD or a prompt)",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["keystore", "kdf"], flags: [])
         guard arguments.positionals.count == 1, let action = arguments.positionals.first else {
-            throw UsageError("say `account new` or `account show`")
+            throw UsageError("say `account new`, `account import` or `account show`")
         }
         let path = try arguments.required("keystore")
         switch action {
         case "new": return try create(at: path, kdf: arguments.value("kdf") ?? "scrypt")
+        case "import": return try create(at: path, kdf: arguments.value("kdf") ?? "scrypt", key: readKey)
         case "show":
-            guard arguments.value("kdf") == nil else { throw UsageError("--kdf applies to `account new` only") }
+            guard arguments.value("kdf") == nil else { throw UsageError("--kdf applies to `account new` and `account import` only") }
             return try show(at: path)
-        default: throw UsageError("unknown action '\(action)': use new or show")
+        default: throw UsageError("unknown action '\(action)': use new, import or show")
         }
     }
 
-    static func create(at path: String, kdf: String) throws -> ExitCode {
+    /// Writes a new keystore at `path` for the key `key` gives (a fresh one by default).
+    static func create(at path: String, kdf: String, key makeKey: () throws -> PrivateKey = { try PrivateKey.generate() }) throws -> ExitCode {
         let derivation: Keystore.KeyDerivation
         switch kdf {
         case "scrypt": derivation = .standard
@@ -34,15 +36,31 @@ enum AccountCommand {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure(.usage, "\(path) already exists: choose a new file (keystores are never overwritten)")
         }
+        let key = try makeKey()
         let password = try PasswordSource.keystorePassword(confirm: true)
         do {
-            let key = try PrivateKey.generate()
             let keystore = try Keystore.create(key, password: password, at: path, keyDerivation: derivation)
             print("address   \(key.address.checksummed)")
             print("keystore  \(path) (mode 0600, id \(keystore.id))")
             return .ok
         } catch {
             throw CommandFailure(.software, error.message)
+        }
+    }
+
+    /// `account import`: the private key from the first line of stdin, 64 hex digits with or without
+    /// `0x`. Neither the key nor any part of it is ever printed, even when it is refused.
+    static func readKey() throws -> PrivateKey {
+        var data = FileHandle.standardInput.readData(ofLength: 1024)
+        defer { data.resetBytes(in: 0..<data.count) }
+        guard !data.isEmpty else {
+            throw CommandFailure(.usage, "pipe the private key on stdin (64 hex digits, 0x optional, on the first line)")
+        }
+        let line = data.prefix { $0 != 0x0A && $0 != 0x0D }
+        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        do { return try PrivateKey(hex: String(decoding: trimmed, as: UTF8.self)) } catch {
+            throw CommandFailure(.badData, "the first line of stdin is not a private key: give 64 hex digits (0x optional) "
+                + "for a value between 1 and the secp256k1 order")
         }
     }
 

@@ -26,33 +26,55 @@ enum CommandTable {
         ReconcileCommand.command,
         ResumeCommand.command,
         ReportCommand.command,
+        BackupCommand.command,
     ]
 }
 
 func printHelp() {
-    var text = """
-    \(BuildInfo.name) \(BuildInfo.version) — the LeverageGuard keeper: follows the contract's claim requests,
-    verifies liquidations on OKX, settles payouts on-chain.
-
-    Usage: lg-keeper <command> [options]
-
-    Commands:
-
-    """
-    let width = CommandTable.all.map(\.usage.count).max() ?? 0
+    var lines = [
+        "\(BuildInfo.name) \(BuildInfo.version) — the LeverageGuard keeper: follows the contract's claim",
+        "requests, verifies liquidations on OKX, settles payouts on-chain.",
+        "",
+        "Usage: lg-keeper COMMAND [options]",
+        "       lg-keeper help COMMAND      (or lg-keeper COMMAND --help): options, exit codes, examples",
+        "",
+        "Commands:",
+    ]
+    let width = CommandTable.all.map(\.name.count).max() ?? 0
     for command in CommandTable.all {
-        text += "  " + command.usage.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary + "\n"
+        let summary = CommandHelp.all[command.name]?.summary ?? command.summary
+        lines += CommandHelp.wrap(summary, indent: 0, hanging: 0, width: CommandHelp.width - width - 4).enumerated().map { index, text in
+            (index == 0 ? "  " + command.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) : String(repeating: " ", count: width + 4)) + text
+        }
     }
-    text += """
+    lines += [
+        "",
+        "Options:",
+        "  --help, -h   show this help",
+        "  --version    print the version",
+        "",
+        "Every command reading the configuration takes --config FILE (default config/keeper.json).",
+        "Exit status: 0 ok, 1 problem found, 64 usage, 65 bad data, 69 upstream unavailable,",
+        "70 internal error, 78 bad configuration.",
+    ]
+    print(lines.joined(separator: "\n"))
+}
 
-    Options:
-      --help       show this help
-      --version    print the version
-
-    Exit status: 0 ok, 1 problem found, 64 usage, 65 bad data, 69 upstream unavailable,
-    70 internal error, 78 bad configuration.
-    """
+/// Prints the help of `name` and exits 0; an unknown name is a usage error.
+func printCommandHelp(_ name: String) -> Never {
+    guard CommandTable.all.contains(where: { $0.name == name }) else {
+        fail(.usage, "no command '\(name)'; run `lg-keeper --help` for the list")
+    }
+    guard let text = CommandHelp.text(for: name) else { fail(.software, "no help is written for '\(name)'") }
     print(text)
+    exit(0)
+}
+
+/// The usage lines of `command` for a usage error.
+func usageLines(_ command: Command) -> String {
+    guard let help = CommandHelp.all[command.name] else { return "usage: lg-keeper \(command.usage)" }
+    return help.usage.map { "usage: lg-keeper " + $0 }.joined(separator: "\n")
+        + "\n(lg-keeper help \(command.name) for options and examples)"
 }
 
 func fail(_ code: ExitCode, _ message: String) -> Never {
@@ -72,9 +94,15 @@ guard let first = words.first else {
     exit(ExitCode.usage.rawValue)
 }
 switch first {
-case "--help", "-h", "help":
+case "--help", "-h":
     printHelp()
     exit(0)
+case "help":
+    switch words.count {
+    case 1: printHelp(); exit(0)
+    case 2: printCommandHelp(words[1])
+    default: fail(.usage, "say `lg-keeper help COMMAND` with one command")
+    }
 case "--version":
     print("\(BuildInfo.name) \(BuildInfo.version)")
     exit(0)
@@ -82,13 +110,15 @@ default:
     guard let command = CommandTable.all.first(where: { $0.name == first }) else {
         fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
     }
+    // Help before the command parses its options, so that `run --help` is help, not an unknown option.
+    if words.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) { printCommandHelp(command.name) }
     do {
         // Every command runs on the keeper's writer thread, not on the cooperative pool: its SQLite
         // calls block (KeeperExecutors, README "Concurrency model").
         let status = try await withTaskExecutorPreference(KeeperExecutors.writer) { try await command.run(Array(words.dropFirst())) }
         exit(status.rawValue)
     } catch let error as UsageError {
-        fail(.usage, "\(error.description)\nusage: lg-keeper \(command.usage)")
+        fail(.usage, "\(error.description)\n\(usageLines(command))")
     } catch let error as CommandFailure {
         fail(error.code, error.message)
     } catch {
