@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Store
+
+/// `Database.backup(to:)`: SQLite's online backup into a new 0600 file.
+@Suite struct DatabaseBackupTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func rows(_ db: Database) throws -> [String] {
+        try db.fetchAll("SELECT id, name, hex(data) FROM t ORDER BY id").map { row in
+            "\(try row.get(0, as: Int.self)) \(try row.get(1, as: String.self)) \(try row.get(2, as: String.self))"
+        }
+    }
+
+    @Test func copiesEveryRowIntoANew0600FileAndNeverOverwrites() throws {
+        let source = try Database(path: path("keeper.sqlite"))
+        try source.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB)")
+        try source.transaction { db in
+            for index in 0..<500 { try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["row \(index)", [UInt8](repeating: UInt8(index % 256), count: 100)]) }
+        }
+        let original = try rows(source)
+        let saved = umask(0o022)
+        defer { umask(saved) }
+        try source.backup(to: path("copy.sqlite"))
+
+        let mode = try FileManager.default.attributesOfItem(atPath: path("copy.sqlite"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let copy = try Database(path: path("copy.sqlite"), mode: .reader)
+        #expect(try rows(copy) == original)
+        #expect(original.count == 500)
+        #expect(try copy.fetchOne("PRAGMA integrity_check", as: String.self) == "ok")
+
+        // An existing file is refused and left as it was.
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: path("taken.sqlite")))
+        let refused = #expect(throws: DatabaseError.self) { try source.backup(to: path("taken.sqlite")) }
+        #expect(refused?.message.contains("exists already") == true)
+        #expect(try String(contentsOfFile: path("taken.sqlite"), encoding: .utf8) == "keep me")
+        #expect(throws: DatabaseError.self) { try source.backup(to: path("copy.sqlite")) }
+    }
+
+    /// A writer on another connection commits throughout the copy; the copy is one consistent snapshot
+    /// (every transaction inserts a pair, so a torn copy would hold an odd count or a broken pair).
+    @Test func aBackupTakenWhileAnotherConnectionWritesIsConsistent() async throws {
+        let file = path("busy.sqlite")
+        let setup = try Database(path: file)
+        try setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB)")
+        try setup.transaction { db in
+            for index in 0..<2_000 {
+                try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["seed \(index / 2)", [UInt8](repeating: 7, count: 200)])
+            }
+        }
+        let writing = Task.detached { () throws -> Int in
+            let writer = try Database(path: file)
+            var pairs = 0
+            let deadline = Date().addingTimeInterval(1.5)
+            while Date() < deadline {
+                try writer.transaction { db in
+                    try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 1, count: 200)])
+                    try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 2, count: 200)])
+                }
+                pairs += 1
+            }
+            return pairs
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        var copies = 0
+        for index in 0..<3 {
+            let reader = try Database(path: file, mode: .reader)
+            try reader.backup(to: path("busy-\(index).sqlite"))
+            copies += 1
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        let pairs = try await writing.value
+        #expect(pairs > 10, "the writer committed throughout")
+        #expect(copies == 3)
+        for index in 0..<3 {
+            let copy = try Database(path: path("busy-\(index).sqlite"), mode: .reader)
+            #expect(try copy.fetchOne("PRAGMA integrity_check", as: String.self) == "ok")
+            let count = try #require(try copy.fetchOne("SELECT count(*) FROM t", as: Int.self))
+            #expect(count >= 2_000 && count % 2 == 0, "whole transactions only: \(count) rows")
+            let unpaired = try copy.fetchOne("SELECT count(*) FROM (SELECT name FROM t GROUP BY name HAVING count(*) != 2)", as: Int.self)
+            #expect(unpaired == 0)
+        }
+        let final = try Database(path: file, mode: .reader)
+        #expect(try final.fetchOne("SELECT count(*) FROM t", as: Int.self) == 2_000 + 2 * pairs)
+    }
+}
