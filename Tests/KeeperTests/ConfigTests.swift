@@ -24,7 +24,7 @@ import Verification
         let config = try Config.load(path: Self.examplePath)
         #expect(config.chain.confirmations == 12)
         #expect(config.chain.maxBlockRange == 500)
-        #expect(config.store.path == "var/keeper.sqlite")
+        #expect(config.store.path == Self.root.appendingPathComponent("config/var/keeper.sqlite").path, "read against config/")
         #expect(config.pool == PoolConfig(currency: "USDT", decimals: 6, currencyIsExplicit: true))
         #expect(config.policy.maxPayoutPerClaim == (try UInt256(decimal: "10000000")), "10 USDT in base units (pool.decimals 6)")
         #expect(config.fees.maxFeePerGas == (try UInt256(decimal: "200000000000")))
