@@ -49,15 +49,15 @@ enum AccountCommand {
     }
 
     /// `account import`: the private key from the first line of stdin, 64 hex digits with or without
-    /// `0x`. Neither the key nor any part of it is ever printed, even when it is refused.
+    /// `0x`; typed on a terminal, it is not echoed. Neither the key nor any part of it is ever
+    /// printed, even when it is refused.
     static func readKey() throws -> PrivateKey {
-        var data = FileHandle.standardInput.readData(ofLength: 1024)
-        defer { data.resetBytes(in: 0..<data.count) }
-        guard !data.isEmpty else {
+        var line = try PasswordSource.firstLineOfStandardInput(prompt: "Private key (hex): ", limit: 1024)
+        defer { line.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        guard !line.isEmpty else {
             throw CommandFailure(.usage, "pipe the private key on stdin (64 hex digits, 0x optional, on the first line)")
         }
-        let line = data.prefix { $0 != 0x0A && $0 != 0x0D }
-        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }.reversed()
         do { return try PrivateKey(hex: String(decoding: trimmed, as: UTF8.self)) } catch {
             throw CommandFailure(.badData, "the first line of stdin is not a private key: give 64 hex digits (0x optional) "
                 + "for a value between 1 and the secp256k1 order")

@@ -41,4 +41,28 @@ enum PasswordSource {
         while read(fd, &byte, 1) == 1, byte != 0x0A { bytes.append(byte) }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// The bytes of stdin's first line (without its newline), at most `limit`; when stdin is a terminal,
+    /// `prompt` goes to stderr and the typed line is not echoed.
+    static func firstLineOfStandardInput(prompt text: String, limit: Int) throws -> [UInt8] {
+        let terminal = isatty(STDIN_FILENO) == 1
+        var original = termios()
+        if terminal, tcgetattr(STDIN_FILENO, &original) == 0 {
+            var silent = original
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            FileHandle.standardError.write(Data(text.utf8))
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        }
+        defer {
+            if terminal {
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+                FileHandle.standardError.write(Data("\n".utf8))
+            }
+        }
+        var bytes = [UInt8]()
+        var byte: UInt8 = 0
+        while bytes.count < limit, read(STDIN_FILENO, &byte, 1) == 1, byte != 0x0A { bytes.append(byte) }
+        byte = 0
+        return bytes
+    }
 }
