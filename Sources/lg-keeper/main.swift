@@ -73,8 +73,12 @@ func printCommandHelp(_ name: String) -> Never {
 /// The usage lines of `command` for a usage error.
 func usageLines(_ command: Command) -> String {
     guard let help = CommandHelp.all[command.name] else { return "usage: lg-keeper \(command.usage)" }
-    return help.usage.map { "usage: lg-keeper " + $0 }.joined(separator: "\n")
-        + "\n(lg-keeper help \(command.name) for options and examples)"
+    let lines = help.usage.enumerated().flatMap { index, line in
+        let continued = line.hasPrefix(" ") || line.hasPrefix("(")
+        let text = (index == 0 ? "usage: " : "") + (continued ? line.trimmingCharacters(in: .whitespaces) : "lg-keeper " + line)
+        return CommandHelp.wrap(text, indent: index == 0 ? 0 : continued ? 17 : 7, hanging: 17)
+    }
+    return (lines + ["run `lg-keeper help \(command.name)` for options and examples"]).joined(separator: "\n")
 }
 
 func fail(_ code: ExitCode, _ message: String) -> Never {

@@ -74,4 +74,16 @@ import TestSupport
         #expect(unknown.stderr == "lg-keeper: no command 'nosuch'; run `lg-keeper --help` for the list\n")
         #expect(try KeeperBinary.run(["help", "run", "index"]).status == 64)
     }
+
+    @Test func aUsageErrorNamesTheProblemThenTheUsageInShortLines() throws {
+        for name in try Self.listedCommands() {
+            let result = try KeeperBinary.run([name, "--no-such-option"])
+            #expect(result.status == 64, "\(name): \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.first == "lg-keeper: unknown option --no-such-option", "\(name): \(result.stderr)")
+            #expect(lines.dropFirst().first?.hasPrefix("usage: lg-keeper \(name)") == true, "\(name): \(result.stderr)")
+            #expect(lines.last == "run `lg-keeper help \(name)` for options and examples")
+            for line in lines { #expect(line.count < 100, "\(name): \(line)") }
+        }
+    }
 }
