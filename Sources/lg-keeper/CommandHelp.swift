@@ -302,7 +302,9 @@ struct CommandHelp {
                       ("--by NAME", "who decides, for the audit log (default $USER)"),
                       ("--note TEXT", "approve and reject: why, kept in the audit log and the evidence"),
                       configOption],
-            exits: [(.ok, "done"), (.problemFound, "no such claim, or it cannot take this decision"),
+            exits: [(.ok, "done"), (.problemFound, "show: no such claim"),
+                    (.badData, "approve, reject, retry: no such claim, or its state does not allow this "
+                        + "decision (the line says why)"),
                     noDatabase, usageError],
             examples: ["claims list --state held_review",
                        "claims show 0x5080332125Ae08400Ed2435b13914214916a5073 42",
