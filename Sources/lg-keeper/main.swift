@@ -1,6 +1,7 @@
 import CMalloc
 import Foundation
 import Keeper
+import Wire
 
 /// A subcommand: its name, one line for `--help`, and what it does.
 struct Command: Sendable {
@@ -55,8 +56,11 @@ func printHelp() {
     print(text)
 }
 
-func fail(_ code: ExitCode, _ message: String) -> Never {
-    FileHandle.standardError.write(Data("lg-keeper: \(message)\n".utf8))
+/// Prints `lg-keeper: message` on stderr and exits. The message is escaped (`TerminalText`): errors
+/// carry what a node, OKX or a trader wrote. `usage`, the command's own text, follows on a line of its own.
+func fail(_ code: ExitCode, _ message: String, usage: String? = nil) -> Never {
+    let text = "lg-keeper: \(TerminalText.escaped(message))\n" + (usage.map { "usage: lg-keeper \($0)\n" } ?? "")
+    FileHandle.standardError.write(Data(text.utf8))
     exit(code.rawValue)
 }
 
@@ -80,7 +84,7 @@ case "--version":
     exit(0)
 default:
     guard let command = CommandTable.all.first(where: { $0.name == first }) else {
-        fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
+        fail(.usage, "unknown command '\(TerminalText.excerpt(first))'; run `lg-keeper --help` for the list")
     }
     do {
         // Every command runs on the keeper's writer thread, not on the cooperative pool: its SQLite
@@ -88,7 +92,7 @@ default:
         let status = try await withTaskExecutorPreference(KeeperExecutors.writer) { try await command.run(Array(words.dropFirst())) }
         exit(status.rawValue)
     } catch let error as UsageError {
-        fail(.usage, "\(error.description)\nusage: lg-keeper \(command.usage)")
+        fail(.usage, error.description, usage: command.usage)
     } catch let error as CommandFailure {
         fail(error.code, error.message)
     } catch {
