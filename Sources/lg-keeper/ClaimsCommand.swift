@@ -86,7 +86,7 @@ enum ClaimsCommand {
             table.append([claim.user.description.lowercased(), claim.orderID.description, claim.state.rawValue,
                           TerminalText.excerpt(claim.instID, limit: 32), PoolUnits.text(claim.principal, decimals: pool.decimals),
                           claim.amount.map { PoolUnits.text($0, decimals: pool.decimals) } ?? "-",
-                          claim.reason.map { TerminalText.excerpt($0, limit: 100) } ?? ""])
+                          claim.reason.map { TerminalText.excerpt($0, limit: 120) } ?? ""])
         }
         return table
     }
