@@ -68,7 +68,7 @@ enum ClaimsCommand {
             print("\(claim.subject) \(decision.rawValue) by \(name); state \(claim.state.rawValue): \(next) on its next pass")
             return .ok
         default:
-            throw UsageError("unknown claims action \(action): use list, show, approve, reject or retry")
+            throw UsageError("unknown claims action '\(TerminalText.excerpt(action))': use list, show, approve, reject or retry")
         }
     }
 

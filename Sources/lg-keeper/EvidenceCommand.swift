@@ -32,7 +32,7 @@ enum EvidenceCommand {
             let chain = arguments.flag("chain") ? ChainCheck(database: database, wallet: arguments.value("wallet")) : nil
             return try verify(path: try locate(target, files: files, database: database, allowFile: true), chain: chain)
         default:
-            throw UsageError("unknown action '\(action)': use show or verify")
+            throw UsageError("unknown action '\(TerminalText.excerpt(action))': use show or verify")
         }
     }
 
@@ -40,7 +40,7 @@ enum EvidenceCommand {
     static func locate(_ target: String, files: EvidenceFiles, database: String, allowFile: Bool) throws -> String {
         if allowFile, FileManager.default.fileExists(atPath: target) { return target }
         guard (try? EvidenceDay(evidenceId: target)) != nil else {
-            throw UsageError(allowFile ? "'\(target)' is neither an existing file nor an evidence id (evi_YYYYMMDD_…)"
+            throw UsageError(allowFile ? "'\(TerminalText.excerpt(target))' is neither an existing file nor an evidence id (evi_YYYYMMDD_…)"
                                        : "'\(target)' is not an evidence id (evi_YYYYMMDD_ and 16 hex digits)")
         }
         if let db = try DatabaseOption.open(database, create: false),

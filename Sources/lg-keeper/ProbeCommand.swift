@@ -18,7 +18,7 @@ enum ProbeCommand {
             throw UsageError("--contract: \(error.message)")
         }
         let fromText = arguments.value("from-block") ?? "0"
-        guard let fromBlock = UInt64(fromText) else { throw UsageError("--from-block must be a block number, not '\(fromText)'") }
+        guard let fromBlock = UInt64(fromText) else { throw UsageError("--from-block must be a block number, not '\(TerminalText.excerpt(fromText))'") }
 
         let probe: ChainProbe
         do {
