@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 VENV := devnet/.venv
 PYTHON := $(abspath $(VENV))/bin/python
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config
+# librsvg2-bin: rsvg-convert, with which a test renders the report chart (DailyReportTests).
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config librsvg2-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGK_PYTHON := $(PYTHON)
 

@@ -13,7 +13,15 @@ public struct IndexStatus: Sendable, Hashable {
     public let confirmedBlock: UInt64
     public let events: Int
     public let claimsByState: [String: Int]
+    /// Unfinished claims the pipeline may act on (requested in a confirmed block, processing not halted).
     public let actionableClaims: Int
+    /// Claims whose settlement is over: paid, rejected, or failed (only an operator's `claims retry` reopens one).
+    public static let finalStates: Set<String> = ["paid", "rejected", "failed"]
+
+    /// Claims in a final state (`finalStates`).
+    public var finalClaims: Int { claimsByState.filter { Self.finalStates.contains($0.key) }.values.reduce(0, +) }
+    /// Claims not yet in a final state, actionable or not (unconfirmed, halted).
+    public var openClaims: Int { claimsByState.filter { !Self.finalStates.contains($0.key) }.values.reduce(0, +) }
     public let reorgs: Int
     public let deepestReorg: Int
     public let halted: Bool
@@ -41,7 +49,7 @@ public struct IndexStatus: Sendable, Hashable {
                                confirmedBlock: cursor.confirmedBlock,
                                events: try db.fetchOne("SELECT count(*) FROM events", as: Int.self) ?? 0,
                                claimsByState: byState,
-                               actionableClaims: try db.fetchOne("SELECT count(*) FROM actionable_claims", as: Int.self) ?? 0,
+                               actionableClaims: try db.fetchOne("SELECT count(*) FROM actionable_claims WHERE state NOT IN ('paid', 'rejected', 'failed')", as: Int.self) ?? 0,
                                reorgs: try reorgRow?.get("n", as: Int.self) ?? 0,
                                deepestReorg: try reorgRow?.get("deepest", as: Int.self) ?? 0,
                                halted: cursor.halted, haltedReason: cursor.haltedReason)
@@ -54,6 +62,7 @@ public struct IndexStatus: Sendable, Hashable {
             "chainId": .number(String(chainID)), "contract": .string(contract),
             "confirmedBlock": .number(String(confirmedBlock)), "events": JSON(events),
             "claimsByState": .object(claimsByState.mapValues { JSON($0) }), "actionableClaims": JSON(actionableClaims),
+            "openClaims": JSON(openClaims), "finalClaims": JSON(finalClaims),
             "reorgs": JSON(reorgs), "deepestReorg": JSON(deepestReorg), "halted": .bool(halted),
         ]
         object["head"] = head.map { .number(String($0)) } ?? .null

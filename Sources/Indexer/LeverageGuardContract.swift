@@ -84,6 +84,8 @@ public enum LeverageGuardContract {
         ]),
     ], stateMutability: .view)
     public static let paidToday = ABIFunction(name: "paidToday", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
+    /// The most the contract pays in one UTC day (set by its owner): a claim above it can never be paid.
+    public static let dailyPayoutLimit = ABIFunction(name: "dailyPayoutLimit", inputs: [], outputs: [p("", .uint(256))], stateMutability: .view)
     /// The token the pool pays in; the zero address for the native coin (fixed at deployment).
     public static let asset = ABIFunction(name: "asset", inputs: [], outputs: [p("", .address)], stateMutability: .view)
     /// What the pool holds of its asset, in the asset's smallest unit.
@@ -98,7 +100,7 @@ public enum LeverageGuardContract {
     public static let depositToken = ABIFunction(name: "depositToken", inputs: [p("amount", .uint(256))])
 
     public static let functions = [requestClaim, verifyPayout, executePayout, verifyAndPay, verifyPayoutBatch, verifyAndPayBatch,
-                                   executePayoutBatch, getClaim, paidToday, asset, poolBalance, keeperAddress, pausedFlag,
+                                   executePayoutBatch, getClaim, paidToday, dailyPayoutLimit, asset, poolBalance, keeperAddress, pausedFlag,
                                    deposit, depositToken]
 }
 

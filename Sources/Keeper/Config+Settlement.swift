@@ -13,9 +13,10 @@ extension TxManager.Options {
 }
 
 extension PayoutPolicy {
-    public init(_ config: PolicyConfig) {
+    public init(_ config: PolicyConfig, pool: PoolConfig? = nil) {
         self.init(maxPayoutPerClaim: config.maxPayoutPerClaim, dailyLimit: config.dailyLimit, minPoolReserve: config.minPoolReserve,
-                  reviewAbove: config.reviewAbove, denylist: Set(config.denylist))
+                  reviewAbove: config.reviewAbove, denylist: Set(config.denylist),
+                  unit: pool.map { PoolUnit(currency: $0.currency, decimals: $0.decimals) } ?? .baseUnits)
     }
 }
 

@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Settlement
 import Verification
 import Wire
 
@@ -62,14 +63,7 @@ public enum PoolUnits {
     }
 
     /// Base units as whole units of the asset, exactly: 12500000 with 6 decimals is `"12.5"`.
-    public static func text(_ amount: UInt256, decimals: Int) -> String {
-        let digits = amount.description
-        guard decimals > 0 else { return digits }
-        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
-        let whole = padded.dropLast(decimals)
-        let fraction = padded.suffix(decimals).reversed().drop { $0 == "0" }.reversed()
-        return fraction.isEmpty ? String(whole) : "\(whole).\(String(fraction))"
-    }
+    public static func text(_ amount: UInt256, decimals: Int) -> String { PoolUnit.whole(amount, decimals: decimals) }
 
     /// A human amount such as `"325"` or `"12.5"` (the token, like the config's amounts) in pool units.
     public static func parse(_ text: String, decimals: Int, name: String) throws(KeeperError) -> UInt256 {

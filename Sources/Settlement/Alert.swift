@@ -19,16 +19,19 @@ public enum AlertKind: String, Sendable, CaseIterable {
     case okxClockSkew = "okx_clock_skew"
     /// A node will not take a transaction as signed (insufficient funds, intrinsic gas too low, over the block gas limit).
     case txRefused = "tx_refused"
+    /// A verified claim is above the daily payout limit (the keeper's or the contract's): it waits in
+    /// `awaiting_limit` until an operator raises the limit or rejects it. Raised once per claim.
+    case claimOverLimit = "claim_over_limit"
 }
 
 /// The persisted outbox of alerts: raised inside the transaction of what caused them, delivered
 /// later by `AlertDispatcher`, so that none is lost across a restart or while the receiver is down.
 public enum AlertOutbox {
     /// Queues an alert. `dedupeKey` suppresses a repeat of the same condition while an earlier
-    /// alert with that key is still undelivered.
+    /// alert with that key is still undelivered; with `once`, for good.
     public static func raise(_ db: Database, _ kind: AlertKind, _ message: String, detail: JSON = [:], dedupeKey: String? = nil,
-                             at date: Date = Date()) throws {
-        if let dedupeKey, try db.fetchOne("SELECT 1 FROM alerts WHERE dedupe_key = ? AND delivered_at IS NULL", [dedupeKey]) != nil { return }
+                             once: Bool = false, at date: Date = Date()) throws {
+        if let dedupeKey, try db.fetchOne("SELECT 1 FROM alerts WHERE dedupe_key = ?\(once ? "" : " AND delivered_at IS NULL")", [dedupeKey]) != nil { return }
         let body: JSON = ["kind": .string(kind.rawValue), "message": .string(message), "detail": detail,
                           "raisedAt": .string(VerificationResponse.timestamp(date))]
         try db.execute("INSERT INTO alerts (kind, body, dedupe_key, raised_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, 0)",

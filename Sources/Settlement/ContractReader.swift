@@ -72,6 +72,12 @@ public struct ContractReader: Sendable {
         return try Self.decoding("paidToday") { try output.first?.asUInt() ?? .zero }
     }
 
+    /// The contract's `dailyPayoutLimit()`: the most it pays in one UTC day.
+    public func dailyPayoutLimit(block: BlockTag) async throws(KeeperError) -> UInt256 {
+        let output = try await call(LeverageGuardContract.dailyPayoutLimit, [], block: block)
+        return try Self.decoding("dailyPayoutLimit") { try output.first?.asUInt() ?? .zero }
+    }
+
     /// What the pool holds of its asset (`poolBalance()`: a token balance or the contract's own
     /// native balance), in the asset's smallest unit.
     public func poolBalance(block: BlockTag) async throws(KeeperError) -> UInt256 {

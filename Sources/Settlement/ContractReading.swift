@@ -13,6 +13,8 @@ public protocol ContractReading: Sendable {
     func chainDay(block: BlockTag) async throws(KeeperError) -> Int64
     /// What the contract has paid during the current UTC day (chain time).
     func paidToday(block: BlockTag) async throws(KeeperError) -> UInt256
+    /// The contract's `dailyPayoutLimit()`: a claim above it can never be paid.
+    func dailyPayoutLimit(block: BlockTag) async throws(KeeperError) -> UInt256
     /// What the pool holds of its asset, in its smallest unit.
     func poolBalance(block: BlockTag) async throws(KeeperError) -> UInt256
     /// The latest block's gas limit.
@@ -31,6 +33,7 @@ extension ContractReading {
     public func chainDay() async throws(KeeperError) -> Int64 { try await chainDay(block: .latest) }
     public func paidToday() async throws(KeeperError) -> UInt256 { try await paidToday(block: .latest) }
     public func poolBalance() async throws(KeeperError) -> UInt256 { try await poolBalance(block: .latest) }
+    public func dailyPayoutLimit() async throws(KeeperError) -> UInt256 { try await dailyPayoutLimit(block: .latest) }
 }
 
 extension ContractReader: ContractReading {}

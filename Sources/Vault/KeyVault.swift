@@ -1,6 +1,7 @@
 import Crypto
 import OKX
 import Store
+import Wire
 
 /// The encrypted store of users' OKX API keys (`vault_keys`, migration `003_vault_keys`).
 ///
@@ -50,7 +51,7 @@ public struct KeyVault {
     public static func normalizedWallet(_ wallet: String) throws(VaultError) -> String {
         let lower = wallet.lowercased()
         guard lower.hasPrefix("0x"), lower.count == 42, Hex.decode(lower) != nil else {
-            throw VaultError(.invalidInput, "'\(wallet)' is not a wallet address (0x and 40 hex digits)")
+            throw VaultError(.invalidInput, "'\(TerminalText.excerpt(wallet))' is not a wallet address (0x and 40 hex digits)")
         }
         return lower
     }
@@ -61,7 +62,7 @@ public struct KeyVault {
             (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
         }
         guard (1...64).contains(alias.utf8.count), allowed else {
-            throw VaultError(.invalidInput, "alias '\(alias)' must be 1–64 characters of letters, digits, '.', '_' or '-'")
+            throw VaultError(.invalidInput, "alias '\(TerminalText.excerpt(alias))' must be 1–64 characters of letters, digits, '.', '_' or '-'")
         }
         return alias
     }
@@ -135,7 +136,7 @@ public struct KeyVault {
             throw VaultError(.notFound, "no OKX key in the vault for \(what): add one with `lg-keeper keys add`")
         }
         if let wallet, try Self.normalizedWallet(wallet) != rowWallet {
-            throw VaultError(.notFound, "the alias '\(alias)' belongs to another wallet")
+            throw VaultError(.walletMismatch, "the alias '\(alias)' belongs to another wallet")
         }
         let region = try Self.region(row, column: 4, wallet: rowWallet, alias: alias)
         return (rowWallet, alias, try Self.open(sealed, keyCheck: check, wallet: rowWallet, alias: alias, key: key).inRegion(region))

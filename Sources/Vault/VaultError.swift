@@ -10,6 +10,8 @@ public struct VaultError: Error, Equatable, CustomStringConvertible {
         /// The row's ciphertext, nonce, tag, wallet or alias was changed after sealing.
         case tampered
         case notFound
+        /// The alias exists, for another wallet than the one named with it.
+        case walletMismatch
         case duplicate
         /// A wallet, alias or credential that cannot be stored as given.
         case invalidInput

@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import Wire
 
 /// `lg-keeper account new|import|show --keystore FILE`: the signer's keystore v3 file.
 enum AccountCommand {
@@ -21,7 +22,7 @@ enum AccountCommand {
         case "show":
             guard arguments.value("kdf") == nil else { throw UsageError("--kdf applies to `account new` and `account import` only") }
             return try show(at: path)
-        default: throw UsageError("unknown action '\(action)': use new, import or show")
+        default: throw UsageError("unknown action '\(TerminalText.excerpt(action))': use new, import or show")
         }
     }
 
@@ -31,7 +32,7 @@ enum AccountCommand {
         switch kdf {
         case "scrypt": derivation = .standard
         case "pbkdf2": derivation = .pbkdf2(iterations: 262_144)
-        default: throw UsageError("--kdf must be scrypt or pbkdf2, not '\(kdf)'")
+        default: throw UsageError("--kdf must be scrypt or pbkdf2, not '\(TerminalText.excerpt(kdf))'")
         }
         guard !FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure(.usage, "\(path) already exists: choose a new file (keystores are never overwritten)")

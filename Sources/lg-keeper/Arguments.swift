@@ -1,3 +1,5 @@
+import Wire
+
 /// A command line split into positionals, `--name value` options and `--flag`s, validated
 /// against what a command declares, so that a typo is a usage error rather than ignored.
 struct Arguments {
@@ -24,7 +26,7 @@ struct Arguments {
             } else if allowedFlags.contains(name), inlineValue == nil {
                 flags.insert(name)
             } else {
-                throw UsageError("unknown option --\(name)")
+                throw UsageError("unknown option --\(TerminalText.excerpt(name))")
             }
         }
     }

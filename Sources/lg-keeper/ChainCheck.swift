@@ -28,7 +28,7 @@ struct ChainCheck {
         }
         let user = try (document["meta"]?["wallet"]?.stringValue ?? rowWallet ?? wallet).map { text in
             do { return try Address(hex: text).description.lowercased() } catch {
-                throw CommandFailure(.badData, "'\(text)' is not a wallet address")
+                throw CommandFailure(.badData, "'\(TerminalText.excerpt(text))' is not a wallet address")
             }
         }
         let claim = "order \(orderID)\(user.map { " of \($0)" } ?? " (any user: the document names no wallet)")"

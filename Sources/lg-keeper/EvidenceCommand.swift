@@ -32,7 +32,7 @@ enum EvidenceCommand {
             let chain = arguments.flag("chain") ? ChainCheck(database: database, wallet: arguments.value("wallet")) : nil
             return try verify(path: try locate(target, files: files, database: database, allowFile: true), chain: chain)
         default:
-            throw UsageError("unknown action '\(action)': use show or verify")
+            throw UsageError("unknown action '\(TerminalText.excerpt(action))': use show or verify")
         }
     }
 
@@ -40,7 +40,7 @@ enum EvidenceCommand {
     static func locate(_ target: String, files: EvidenceFiles, database: String, allowFile: Bool) throws -> String {
         if allowFile, FileManager.default.fileExists(atPath: target) { return target }
         guard (try? EvidenceDay(evidenceId: target)) != nil else {
-            throw UsageError(allowFile ? "'\(target)' is neither an existing file nor an evidence id (evi_YYYYMMDD_…)"
+            throw UsageError(allowFile ? "'\(TerminalText.excerpt(target))' is neither an existing file nor an evidence id (evi_YYYYMMDD_…)"
                                        : "'\(target)' is not an evidence id (evi_YYYYMMDD_ and 16 hex digits)")
         }
         if let db = try DatabaseOption.open(database, create: false),
@@ -69,11 +69,11 @@ enum EvidenceCommand {
         let evidence = document["evidence"], meta = document["meta"], position = document["normalized"]?["position"]
         func text(_ value: JSON?) -> String {
             switch value {
-            case .string(let s)?: s
+            case .string(let s)?: TerminalText.escaped(s)
             case .bool(let b)?: String(b)
             case .number(let n)?: n
             case nil, .null?: "-"
-            case let other?: CanonicalJSON.string(other)
+            case let other?: TerminalText.escaped(CanonicalJSON.string(other))
             }
         }
         print("evidence id   \(text(evidence?["evidenceId"]))")
@@ -100,18 +100,18 @@ enum EvidenceCommand {
            stored.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() != check.computedRoot {
             problems.append("\(rootFile) holds \(stored.trimmingCharacters(in: .whitespacesAndNewlines)), recomputed \(check.computedRoot)")
         }
-        print("evidence id   \(check.evidenceId ?? "-")")
+        print("evidence id   \(TerminalText.escaped(check.evidenceId ?? "-"))")
         print("root          \(check.computedRoot) (recomputed)")
         print("bundle hash   \(check.computedBundleHash) (recomputed)")
         if let chain {
             let (lines, problem) = try chain.compare(document: document, evidenceId: check.evidenceId, root: check.computedRoot)
-            lines.forEach { print($0) }
+            lines.forEach { print(TerminalText.escaped($0)) }
             if let problem { problems.append(problem) }
         }
         guard problems.isEmpty else {
-            if let leaf = check.firstDifferingLeaf { print("first differing leaf: \(leaf)") }
-            for problem in problems { print("MISMATCH  \(problem)") }
-            FileHandle.standardError.write(Data("lg-keeper: evidence \(path) does not verify\(check.firstDifferingLeaf.map { ": leaf '\($0)' differs" } ?? "")\n".utf8))
+            if let leaf = check.firstDifferingLeaf { print("first differing leaf: \(TerminalText.escaped(leaf))") }
+            for problem in problems { print("MISMATCH  \(TerminalText.escaped(problem))") }
+            FileHandle.standardError.write(Data("lg-keeper: evidence \(path) does not verify\(check.firstDifferingLeaf.map { ": leaf '\(TerminalText.escaped($0))' differs" } ?? "")\n".utf8))
             return .problemFound
         }
         print("ok            root, bundle hash, leaves and evidence id match\(chain == nil ? "" : ", and the chain's PayoutVerified carries the root")")

@@ -1,8 +1,10 @@
+import Ethereum
 import Foundation
 import Keeper
 import OKX
 import Settlement
 import Vault
+import Wire
 
 /// `lg-keeper keys add|list|remove|rekey`: the encrypted OKX key vault. Credentials come from
 /// stdin, master keys from `LGK_VAULT_KEY[_FILE]` and `LGK_VAULT_NEW_KEY[_FILE]` — never argv.
@@ -22,7 +24,7 @@ enum KeysCommand {
         let environment = ProcessInfo.processInfo.environment
         switch action {
         case "add":
-            let wallet = try arguments.required("wallet"), alias = try arguments.required("alias")
+            let wallet = try checkedWallet(try arguments.required("wallet")), alias = try arguments.required("alias")
             let region = try region(arguments)
             let key = try masterKey(environment)
             let credentials = try readCredentials().inRegion(region)
@@ -33,14 +35,14 @@ enum KeysCommand {
                 try vault.add(wallet: wallet, alias: alias, credentials: credentials)
                 return try ClaimLedger.resumeNeedingKey(wallet: try KeyVault.normalizedWallet(wallet), in: db)
             } }
-            print("stored        \(alias) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))\(resumed > 0 ? "; \(resumed) claim(s) waiting for a key resumed" : "")")
+            print("stored        \(TerminalText.escaped(alias)) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))\(resumed > 0 ? "; \(resumed) claim(s) waiting for a key resumed" : "")")
         case "list":
             try noOptions(arguments, except: [], action)
             guard let vault = try open(path, create: false, key: nil) else { print("no keys (no database at \(path))"); return .ok }
             let entries = try perform { try vault.list() }
             if entries.isEmpty { print("no keys") }
             for entry in entries {
-                print("\(entry.wallet)  \(entry.alias)  region \(entry.region)  added \(entry.createdAt)  sealed \(entry.updatedAt)")
+                print("\(entry.wallet)  \(TerminalText.escaped(entry.alias))  region \(entry.region)  added \(entry.createdAt)  sealed \(entry.updatedAt)")
             }
         case "remove":
             try noOptions(arguments, except: ["wallet", "alias"], action)
@@ -59,9 +61,25 @@ enum KeysCommand {
             let count = try perform { try vault.rekey(to: newKey) }
             print("re-sealed     \(count) key\(count == 1 ? "" : "s") under the new master key; use it from now on")
         default:
-            throw UsageError("unknown action '\(action)': use add, list, remove or rekey")
+            throw UsageError("unknown action '\(TerminalText.excerpt(action))': use add, list, remove or rekey")
         }
         return .ok
+    }
+
+    /// `--wallet` for `keys add`: an address a trader can request claims from — not the zero address, and
+    /// mixed case only with a valid EIP-55 checksum (all-lowercase and all-uppercase carry none).
+    static func checkedWallet(_ text: String) throws -> String {
+        let address: Address
+        do { address = try Address(hex: text) } catch {
+            guard error.code == .invalidChecksum else {
+                throw CommandFailure(.badData, "--wallet '\(TerminalText.excerpt(text))' is not a wallet address (0x and 40 hex digits)")
+            }
+            let expected = (try? Address(hex: text.lowercased()))?.checksummed ?? "?"  // it parsed but for the case: lowercase parses
+            throw CommandFailure(.badData, "--wallet \(text) has mixed case that does not match its EIP-55 checksum \(expected): "
+                + "check for a typo, or give it all lowercase")
+        }
+        guard address != .zero else { throw CommandFailure(.badData, "--wallet is the zero address: no trader can request a claim from it") }
+        return text
     }
 
     /// `--region www|us|eea` (default www): the OKX host the key was created for.
@@ -103,7 +121,7 @@ enum KeysCommand {
         do { return try body() } catch let error as VaultError {
             switch error.code {
             case .invalidMasterKey, .insecureKeyFile: throw CommandFailure(.config, error.message)
-            case .wrongMasterKey, .tampered, .notFound: throw CommandFailure(.problemFound, error.message)
+            case .wrongMasterKey, .tampered, .notFound, .walletMismatch: throw CommandFailure(.problemFound, error.message)
             case .duplicate, .invalidInput: throw CommandFailure(.badData, error.message)
             case .database: throw CommandFailure(.unavailable, error.message)
             }

@@ -1,5 +1,6 @@
 import Ethereum
 import Keeper
+import Wire
 
 /// `lg-keeper probe --rpc-url URL --contract 0x… [--from-block N]`
 enum ProbeCommand {
@@ -17,7 +18,7 @@ enum ProbeCommand {
             throw UsageError("--contract: \(error.message)")
         }
         let fromText = arguments.value("from-block") ?? "0"
-        guard let fromBlock = UInt64(fromText) else { throw UsageError("--from-block must be a block number, not '\(fromText)'") }
+        guard let fromBlock = UInt64(fromText) else { throw UsageError("--from-block must be a block number, not '\(TerminalText.excerpt(fromText))'") }
 
         let probe: ChainProbe
         do {
@@ -35,12 +36,12 @@ enum ProbeCommand {
         case .success(let asset):
             print("pool asset      \(PoolAsset.printable(asset.symbol ?? "")) (token \(asset.token?.checksummed ?? ""), \(asset.decimals) decimals)")
         case .failure(let error):
-            print("pool asset      unknown: \(error.message)")
+            print("pool asset      unknown: \(TerminalText.escaped(error.message))")
         }
         print("claim requests  \(probe.claimRequests.count) since block \(fromBlock)")
         for request in probe.claimRequests {
             print("  block \(request.blockNumber) tx \(request.transactionHash) log \(request.logIndex): user \(request.user.checksummed) "
-                + "order \(request.orderID) \(request.instrument) principal \(request.principal) wei leverage \(request.leverage)x")
+                + "order \(request.orderID) \(TerminalText.excerpt(request.instrument, limit: 64)) principal \(request.principal) wei leverage \(request.leverage)x")
         }
         guard probe.contractCodeSize > 0 else {
             throw CommandFailure(.problemFound, "no contract code at \(contract.checksummed): wrong address or wrong chain")

@@ -35,7 +35,7 @@ enum ReconcileCommand {
         } else if mismatches.isEmpty {
             print("reconcile: clean")
         } else {
-            for mismatch in mismatches { print("\(mismatch.kind.rawValue)  \(mismatch.subject)  \(mismatch.detail)") }
+            for mismatch in mismatches { print("\(mismatch.kind.rawValue)  \(TerminalText.escaped(mismatch.subject))  \(TerminalText.escaped(mismatch.detail))") }
         }
         return mismatches.isEmpty ? .ok : .problemFound
     }
@@ -58,14 +58,14 @@ enum ResumeCommand {
             do {
                 let before = try KeeperControl.halt(database)
                 try KeeperControl.clearHalt(database, by: name)
-                print(before.paused ? "halt cleared by \(name) (was halted: \(before.reason ?? "no reason recorded"))" : "not halted; nothing to do")
+                print(before.paused ? "halt cleared by \(name) (was halted: \(TerminalText.escaped(before.reason ?? "no reason recorded")))" : "not halted; nothing to do")
             } catch { throw CommandFailure(.software, "cannot clear the halt: \(error)") }
             return .ok
         }
         do {
             let before = try KeeperControl.state(database)
             try KeeperControl.resume(database, by: name)
-            print(before.paused ? "resumed by \(name) (was paused: \(before.reason ?? "no reason recorded"))" : "not paused; nothing to do")
+            print(before.paused ? "resumed by \(name) (was paused: \(TerminalText.escaped(before.reason ?? "no reason recorded")))" : "not paused; nothing to do")
         } catch { throw CommandFailure(.software, "cannot resume: \(error)") }
         return .ok
     }

@@ -33,8 +33,13 @@ enum StatusCommand {
         guard let status = try KeeperFailure.map({ () throws(KeeperError) in try IndexStatus.read(store, head: head) }) else {
             throw CommandFailure(.unavailable, "the database at \(config.store.path) has not indexed anything yet")
         }
+        // Claims no day's budget can pay: the pipeline's reason says so (PayoutPolicy.overLimitReason).
+        let overLimit = try KeeperFailure.map { () throws(KeeperError) in
+            try ClaimLedger(database: store.database).list(state: .awaitingLimit).filter { $0.reason?.hasPrefix(PayoutPolicy.overLimitReason) == true }
+        }
         if arguments.flag("json") {
             var object = status.json.objectValue ?? [:]
+            object["overLimitClaims"] = .array(overLimit.map { ["claim": .string($0.subject), "reason": .string($0.reason ?? "")] })
             switch contractPaused {
             case .success(let paused): object["contractPaused"] = .bool(paused)
             case .failure(let error): object["contractPaused"] = .null; object["contractPausedError"] = .string(error.message)
@@ -42,21 +47,35 @@ enum StatusCommand {
             print(JSON.object(object).serializedString)
         } else {
             print("chain id        \(status.chainID)")
-            print("contract        \(status.contract)")
+            print("contract        \(TerminalText.escaped(status.contract))")
             print("head block      \(status.head.map(String.init) ?? "unknown (node unreachable)")")
             print("indexed block   \(status.indexedBlock.map(String.init) ?? "none")")
             print("confirmed block \(status.confirmedBlock)")
             print("lag             \(status.lag.map { "\($0) blocks" } ?? "unknown")")
             print("events          \(status.events)")
-            let states = status.claimsByState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            print("claims          \(states.isEmpty ? "none" : states) (actionable \(status.actionableClaims))")
+            let open = status.claimsByState.filter { !IndexStatus.finalStates.contains($0.key) }
+            let final = status.claimsByState.filter { IndexStatus.finalStates.contains($0.key) }
+            print("claims open     \(status.openClaims)\(counts(open)) — actionable now \(status.actionableClaims)")
+            print("claims final    \(status.finalClaims)\(counts(final))")
+            if !overLimit.isEmpty {
+                print("cannot move     \(overLimit.count) claim\(overLimit.count == 1 ? "" : "s") above the daily limit (alert claim_over_limit):")
+                for claim in overLimit.prefix(10) {
+                    print("  \(claim.subject)  \(TerminalText.excerpt(claim.reason ?? "", limit: 160))")
+                }
+                if overLimit.count > 10 { print("  … and \(overLimit.count - 10) more: `lg-keeper claims list --state awaiting_limit`") }
+            }
             print("reorgs          \(status.reorgs) (deepest \(status.deepestReorg))")
             switch contractPaused {
             case .success(let paused): print("contract paused \(paused ? "YES — by its owner: payouts wait until it is unpaused" : "no")")
-            case .failure(let error): print("contract paused unknown (\(error.message))")
+            case .failure(let error): print("contract paused unknown (\(TerminalText.escaped(error.message)))")
             }
-            print("halted          \(status.halted ? "YES — \(status.haltedReason ?? "finality violation")" : "no")")
+            print("halted          \(status.halted ? "YES — \(TerminalText.escaped(status.haltedReason ?? "finality violation"))" : "no")")
         }
         return status.halted ? .problemFound : .ok
+    }
+
+    /// ` (state=n …)` sorted by state, or nothing.
+    static func counts(_ byState: [String: Int]) -> String {
+        byState.isEmpty ? "" : " (" + byState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + ")"
     }
 }

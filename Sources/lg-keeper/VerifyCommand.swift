@@ -5,6 +5,7 @@ import OKX
 import Settlement
 import Vault
 import Verification
+import Wire
 
 /// `lg-keeper verify --ord-id ID --inst-id INST (--wallet 0x… | LGK_OKX_* environment)`: one
 /// verification, the sealed seed-002 response on stdout. Exit 0 for any verdict, 69 when OKX
@@ -22,7 +23,7 @@ enum VerifyCommand {
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["ord-id", "inst-id", "wallet", "principal", "config", "db", "evidence-dir", "okx-url", "request-id"],
                                       flags: ["simulated"])
-        guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
+        guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(TerminalText.excerpt(arguments.positionals[0]))'") }
         let ordId = try arguments.required("ord-id"), instId = try arguments.required("inst-id")
         guard !ordId.isEmpty, ordId.count <= 32, ordId.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw UsageError("--ord-id must be OKX's numeric order ID")

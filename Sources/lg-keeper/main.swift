@@ -1,6 +1,7 @@
 import CMalloc
 import Foundation
 import Keeper
+import Wire
 
 /// A subcommand: its name, one line for `--help`, and what it does.
 struct Command: Sendable {
@@ -63,7 +64,7 @@ func printHelp() {
 /// Prints the help of `name` and exits 0; an unknown name is a usage error.
 func printCommandHelp(_ name: String) -> Never {
     guard CommandTable.all.contains(where: { $0.name == name }) else {
-        fail(.usage, "no command '\(name)'; run `lg-keeper --help` for the list")
+        fail(.usage, "no command '\(TerminalText.excerpt(name))'; run `lg-keeper --help` for the list")
     }
     guard let text = CommandHelp.text(for: name) else { fail(.software, "no help is written for '\(name)'") }
     print(text)
@@ -81,8 +82,11 @@ func usageLines(_ command: Command) -> String {
     return (lines + ["run `lg-keeper help \(command.name)` for options and examples"]).joined(separator: "\n")
 }
 
-func fail(_ code: ExitCode, _ message: String) -> Never {
-    FileHandle.standardError.write(Data("lg-keeper: \(message)\n".utf8))
+/// Prints `lg-keeper: message` on stderr and exits. The message is escaped (`TerminalText`): errors
+/// carry what a node, OKX or a trader wrote. `usage`, the command's own text (`usageLines`), follows as is.
+func fail(_ code: ExitCode, _ message: String, usage: String? = nil) -> Never {
+    let text = "lg-keeper: \(TerminalText.escaped(message))\n" + (usage.map { $0 + "\n" } ?? "")
+    FileHandle.standardError.write(Data(text.utf8))
     exit(code.rawValue)
 }
 
@@ -112,7 +116,7 @@ case "--version":
     exit(0)
 default:
     guard let command = CommandTable.all.first(where: { $0.name == first }) else {
-        fail(.usage, "unknown command '\(first)'; run `lg-keeper --help` for the list")
+        fail(.usage, "unknown command '\(TerminalText.excerpt(first))'; run `lg-keeper --help` for the list")
     }
     // Help before the command parses its options, so that `run --help` is help, not an unknown option.
     if words.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) { printCommandHelp(command.name) }
@@ -122,7 +126,7 @@ default:
         let status = try await withTaskExecutorPreference(KeeperExecutors.writer) { try await command.run(Array(words.dropFirst())) }
         exit(status.rawValue)
     } catch let error as UsageError {
-        fail(.usage, "\(error.description)\n\(usageLines(command))")
+        fail(.usage, error.description, usage: usageLines(command))
     } catch let error as CommandFailure {
         fail(error.code, error.message)
     } catch {

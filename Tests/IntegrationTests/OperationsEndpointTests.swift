@@ -106,6 +106,10 @@ import Wire
         #expect(notFound.body["error"]?["code"]?.stringValue == "NOT_FOUND", "\(notFound.text)")
         let unknownAlias = try await Self.verify(http, base, ["ordId": .string(paid.ordId), "instId": .string(paid.instId), "keyMode": "alias", "keyAlias": "nobody"])
         #expect(unknownAlias.status == 404 && unknownAlias.body["error"]?["code"]?.stringValue == "KEY_NOT_FOUND")
+        let otherWallet = try await Self.verify(http, base, ["ordId": .string(paid.ordId), "instId": .string(paid.instId), "keyMode": "alias", "keyAlias": "user0",
+                                                             "wallet": .string("0x" + String(repeating: "11", count: 20))])
+        #expect(otherWallet.status == 403 && otherWallet.body["error"]?["code"]?.stringValue == "WALLET_MISMATCH", "\(otherWallet.text)")
+        #expect(otherWallet.body["error"]?["msg"]?.stringValue?.contains("belongs to another wallet") == true)
         let unsigned = try await http.send(HTTPRequest(method: .post, url: "\(base)/api/verify", headers: [("Content-Type", "application/json")],
                                                       body: Array(#"{"ordId":"1","instId":"BTC-USDT-SWAP","keyMode":"alias","keyAlias":"user0"}"#.utf8)))
         #expect(unsigned.status == 401)

@@ -172,10 +172,14 @@ import Wire
         try expectSettledOnce(harness, verified: 2, paid: 1, log: stopped.stderr)
 
         // `claims show` prints the claim as recorded, and nothing secret.
-        let shown = try KeeperBinary.run(["claims", "show", paid.user.description, paid.orderID.description, "--config", harness.configPath],
+        let shown = try KeeperBinary.run(["claims", "show", paid.user.description, paid.orderID.description, "--json", "--config", harness.configPath],
                                          environment: harness.environment)
         #expect(shown.status == 0, "\(shown.stderr)")
         let json = try JSON(parsing: shown.stdout)
+        let readable = try KeeperBinary.run(["claims", "show", paid.user.description, paid.orderID.description, "--config", harness.configPath],
+                                            environment: harness.environment)
+        #expect(readable.status == 0 && readable.stdout.split(separator: "\n").contains { $0.hasPrefix("review ") && $0.contains("approved by") } && readable.stdout.contains("history\n"), "\(readable.stdout)")
+        #expect(readable.stdout.contains("execute_pending → paid"), "\(readable.stdout)")
         #expect(json["state"]?.stringValue == "paid" && json["review"]?.stringValue == "approved")
         #expect(json["amount"]?.stringValue == paid.amount?.description && json["evidenceRoot"]?.stringValue == paid.evidenceRoot?.description)
         for secret in harness.secrets { #expect(!shown.stdout.contains(secret) && !shown.stderr.contains(secret) && !stopped.stderr.contains(secret)) }

@@ -44,6 +44,9 @@ final class ScriptedChain: ContractReading {
     func chainDay(block: BlockTag) async throws(KeeperError) -> Int64 { day }
     func paidToday(block: BlockTag) async throws(KeeperError) -> UInt256 { .zero }
     func poolBalance(block: BlockTag) async throws(KeeperError) -> UInt256 { UInt256(1_000_000_000_000) }
+    /// The contract's `dailyPayoutLimit()`; a test lowers it.
+    let contractDailyLimit = Mutex(UInt256(1_000_000_000_000))
+    func dailyPayoutLimit(block: BlockTag) async throws(KeeperError) -> UInt256 { contractDailyLimit.withLock { $0 } }
     func blockGasLimit() async throws(KeeperError) -> UInt64 { gasLimit }
 }
 

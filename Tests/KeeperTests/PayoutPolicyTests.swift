@@ -40,3 +40,29 @@ import Testing
         #expect(decide(1, pool: 50).state == .awaitingFunds)  // already below the reserve
     }
 }
+
+@Suite struct PayoutPolicyOverLimitTests {
+    let user = try! Address(hex: "0x00000000000000000000000000000000000000aa")
+    let policy = PayoutPolicy(maxPayoutPerClaim: UInt256(5_000_000_000), dailyLimit: UInt256(2_000_000_000), minPoolReserve: .zero,
+                              reviewAbove: UInt256(5_000_000_000), denylist: [], unit: PoolUnit(currency: "USDT", decimals: 6))
+
+    func decide(_ amount: UInt64, used: UInt64 = 0, contract: UInt64? = nil) -> PayoutPolicy.Decision {
+        policy.decide(.init(user: user, amount: UInt256(amount), usedToday: UInt256(used), poolBalance: UInt256(100_000_000_000),
+                            approved: false, contractDailyLimit: contract.map { UInt256($0) }))
+    }
+
+    @Test func aClaimAboveTheKeepersDailyLimitIsOverTheLimitNotTomorrows() {
+        #expect(decide(2_500_000_000) == .overLimit("over the daily limit 2000 USDT (policy.dailyLimit): 2500 USDT cannot be paid on any day until the limit is raised"))
+        #expect(decide(2_500_000_000).state == .awaitingLimit)
+        #expect(decide(2_000_000_000) == .pay)
+        #expect(decide(1_500_000_000, used: 1_000_000_000).state == .awaitingLimit)
+        if case .awaitLimit = decide(1_500_000_000, used: 1_000_000_000) {} else { Issue.record("a claim that fits a day waits for the next one") }
+    }
+
+    @Test func theContractsSmallerLimitCounts() {
+        #expect(decide(1_500_000_000, contract: 1_000_000_000)
+                == .overLimit("over the daily limit 1000 USDT (the contract's dailyPayoutLimit): 1500 USDT cannot be paid on any day until the limit is raised"))
+        #expect(decide(1_000_000_000, contract: 1_000_000_000) == .pay)
+        #expect(decide(1_500_000_000, contract: 3_000_000_000) == .pay)  // the keeper's own limit (2000) is the smaller
+    }
+}

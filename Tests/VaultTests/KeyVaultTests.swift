@@ -37,7 +37,7 @@ import Vault
         for text in ["\(key)", String(reflecting: key), dumped] { #expect(!text.contains("7e7e") && !text.contains("126")) }
         #expect { try vault.add(wallet: Self.wallet, alias: "main", credentials: stored) } throws: { ($0 as? VaultError)?.code == .duplicate }
         #expect { try vault.credentials(alias: "main", wallet: "0x" + String(repeating: "1", count: 40)) } throws: {
-            ($0 as? VaultError)?.code == .notFound
+            ($0 as? VaultError)?.code == .walletMismatch && "\($0)".contains("belongs to another wallet")
         }
         #expect(try vault.remove(alias: "main") == 1)
         #expect { try vault.credentials(alias: "main") } throws: { ($0 as? VaultError)?.code == .notFound }

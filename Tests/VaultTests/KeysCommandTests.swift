@@ -73,4 +73,30 @@ import TestSupport
             }
         }
     }
+
+    @Test func addRefusesTheZeroAddressBadChecksumsAndEchoesARejectedAliasCutShort() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = "\(directory)/keeper.sqlite", environment = ["LGK_VAULT_KEY": String(repeating: "5a", count: 32)]
+        func add(_ wallet: String, alias: String = "main") throws -> KeeperBinary.Result {
+            try Self.run(["keys", "add", "--wallet", wallet, "--alias", alias, "--db", db], environment: environment, stdin: "k\ns\np\n")
+        }
+        let zero = try add("0x" + String(repeating: "0", count: 40))
+        #expect(zero.status == 65 && zero.stderr.contains("zero address"), "\(zero.stderr)")
+        // EIP-55's own example, with one letter's case flipped.
+        let checksummed = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", flipped = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"
+        let bad = try add(flipped)
+        #expect(bad.status == 65 && bad.stderr.contains("EIP-55") && bad.stderr.contains(checksummed), "\(bad.stderr)")
+        #expect(bad.stderr.split(separator: "\n").count == 1)
+        #expect(try add(checksummed).status == 0)
+        #expect(try add(checksummed.lowercased(), alias: "lower").status == 0)
+        #expect(try add("0x" + checksummed.dropFirst(2).uppercased(), alias: "upper").status == 0)
+
+        let long = try add(checksummed, alias: String(repeating: "a", count: 10_000))
+        #expect(long.status == 65 && long.stderr.contains("…") && long.stderr.count < 300, "\(long.stderr.count) characters")
+        let escaped = try add(checksummed, alias: "bad\u{1B}[31m\nalias")
+        #expect(escaped.status == 65 && escaped.stderr.contains("bad\\x1b[31m\\nalias") && !escaped.stderr.contains("\u{1B}"), "\(escaped.stderr)")
+        #expect(escaped.stderr.split(separator: "\n").count == 1)
+    }
 }

@@ -43,6 +43,9 @@ public struct APIVerifier: Sendable {
                 (credentials, wallet) = (found.credentials, found.wallet)
             } catch where error.code == .notFound {
                 return Self.error(404, "KEY_NOT_FOUND", "no key with this alias in the vault", hint: "add it with `lg-keeper keys add --wallet 0x… --alias NAME`")
+            } catch where error.code == .walletMismatch {
+                return Self.error(403, "WALLET_MISMATCH", "the alias belongs to another wallet than the one given",
+                                  hint: "send the wallet the alias was added for, or the alias of this wallet's key (`lg-keeper keys list`)")
             } catch {
                 log("level=error msg=\"api verify: vault unreadable\" error=\"\(error.message)\"")
                 return Self.error(503, "VAULT_UNAVAILABLE", "the key vault cannot be read now", hint: "check the vault's master key (vault.masterKeyEnv / masterKeyFile)")

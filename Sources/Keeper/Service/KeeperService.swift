@@ -93,7 +93,7 @@ public final class KeeperService {
         let okxObserver = clockSkew.observer(passingTo: KeeperMetrics.okxObserver(metrics))
         apiVerifier = APIVerifier(policy: coverage, evidenceDirectory: config.evidence.dir, databasePath: path, vault: openVault,
                                   okx: config.okx, observer: okxObserver, log: log)
-        var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy))
+        var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy, pool: config.pool))
         settings.recheckMilliseconds = Int64(max(config.chain.pollIntervalMs, 250))
         settings.decisionWindowMilliseconds = Int64(config.policy.decisionWindowHours) * 3_600_000
         settings.maxConcurrentVerifications = config.pipeline.maxConcurrentVerifications

@@ -27,6 +27,8 @@ struct PassWork {
         var usedToday: UInt256
         /// The pool's balance less what the pass queued.
         var poolBalance: UInt256
+        /// The contract's `dailyPayoutLimit()`.
+        let contractDailyLimit: UInt256
     }
 }
 
@@ -111,7 +113,8 @@ extension ClaimPipeline {
     func decidePayment(_ claim: Claim, amount: UInt256, approved: Bool) async throws(KeeperError) -> PayoutPolicy.Decision {
         let figures = try await payoutFigures()
         return settings.policy.decide(PayoutPolicy.Situation(user: claim.user, amount: amount, usedToday: figures.usedToday,
-                                                             poolBalance: figures.poolBalance, approved: approved))
+                                                             poolBalance: figures.poolBalance, approved: approved,
+                                                             contractDailyLimit: figures.contractDailyLimit))
     }
 
     private func payoutFigures() async throws(KeeperError) -> PassWork.PayoutFigures {
@@ -119,7 +122,8 @@ extension ClaimPipeline {
         let day = try await reader.chainDay()
         let committed = try ledger.committedPayouts(day: day)
         let paidOnChain = try await reader.paidToday()
-        let figures = PassWork.PayoutFigures(day: day, usedToday: max(committed, paidOnChain), poolBalance: try await reader.poolBalance())
+        let figures = PassWork.PayoutFigures(day: day, usedToday: max(committed, paidOnChain), poolBalance: try await reader.poolBalance(),
+                                             contractDailyLimit: try await reader.dailyPayoutLimit())
         work.payouts = figures
         return figures
     }

@@ -754,6 +754,8 @@ extension ClaimPipeline {
             return false
         case .awaitFunds(let why):
             return try wait(claim, in: .awaitingFunds, why: why, alert: .poolShortfall)
+        case .overLimit(let why):
+            return try wait(claim, in: .awaitingLimit, why: why, alert: .claimOverLimit)
         case .awaitLimit(let why), .holdReview(let why):
             return try wait(claim, in: decision.state!, why: why)
         case .refuse(let why):
@@ -802,7 +804,11 @@ extension ClaimPipeline {
         try IndexStore.wrap {
             try ledger.database.transaction { db in
                 try ClaimLedger.transition(claim, to: state, .init(reason: .some(why), nextAttemptAt: next), why: "payout policy", in: db)
-                if let alert { try AlertOutbox.raise(db, alert, "claim \(claim.subject) waits: \(why)", dedupeKey: "\(alert.rawValue):\(claim.subject)") }
+                if let alert {
+                    // A claim over the daily limit is said once, delivered or not: waiting changes nothing.
+                    try AlertOutbox.raise(db, alert, "claim \(claim.subject) waits: \(why)", dedupeKey: "\(alert.rawValue):\(claim.subject)",
+                                          once: alert == .claimOverLimit)
+                }
             }
         }
         return true
