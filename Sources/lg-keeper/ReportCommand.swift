@@ -17,7 +17,7 @@ enum ReportCommand {
         let format = arguments.value("format") ?? "json"
         guard ["csv", "json", "svg"].contains(format) else { throw UsageError("--format must be csv, json or svg") }
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
-        let pool = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath).pool }
+        let pool = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, reads: []).pool }
         let report = try KeeperFailure.map { () throws(KeeperError) in
             try DailyReport.read(database, day: day, currency: pool.currency, decimals: pool.decimals)
         }
