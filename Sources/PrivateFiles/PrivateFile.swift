@@ -59,23 +59,25 @@ public enum PrivateFile {
     /// Makes sure `path` is a file that group and others cannot open: creates it empty and 0600
     /// when `create` and it does not exist; throws `.openToOthers` with the `chmod` that fixes it
     /// when its mode lets group or others in. Returns false when it does not exist (and `create` is false).
+    ///
+    /// An existing file is looked at with `stat`, never opened: it may be a database SQLite has open
+    /// in this process, and closing any descriptor of it would drop SQLite's POSIX locks on it
+    /// (https://www.sqlite.org/howtocorrupt.html §2.2).
     @discardableResult
     public static func ensurePrivate(_ path: String, create: Bool, what: String) throws(PrivateFileError) -> Bool {
-        var fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0, errno == ENOENT {
-            guard create else { return false }
-            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
-            if fd >= 0, fchmod(fd, fileMode) != 0 {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                throw PrivateFileError(.io, "cannot set the mode of \(path): \(reason)")
-            }
-            if fd < 0, errno == EEXIST { fd = open(path, O_RDONLY | O_CLOEXEC) }  // created meanwhile by another process
-        }
-        guard fd >= 0 else { throw PrivateFileError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw PrivateFileError(.io, "cannot stat \(path): \(String(cString: strerror(errno)))") }
+        if stat(path, &info) != 0 {
+            guard errno == ENOENT else { throw PrivateFileError(.io, "cannot stat \(path): \(String(cString: strerror(errno)))") }
+            guard create else { return false }
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+            if fd >= 0 {
+                defer { close(fd) }
+                guard fchmod(fd, fileMode) == 0 else { throw PrivateFileError(.io, "cannot set the mode of \(path): \(String(cString: strerror(errno)))") }
+                return true
+            }
+            // Created meanwhile by another process: judged as any existing file.
+            guard errno == EEXIST, stat(path, &info) == 0 else { throw PrivateFileError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        }
         try requirePrivate(info, path: path, what: what)
         return true
     }
