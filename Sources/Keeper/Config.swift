@@ -82,8 +82,9 @@ public struct Config: Sendable {
             let absent = root.members["chain"].map(\.isNull) ?? true
             do {
                 chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r, environment: environment) }
-            } catch where absent && command != nil {
-                throw KeeperError(.config, "\(command ?? "") needs a chain section: \(error.message)")
+            } catch {
+                guard absent, let command else { throw error }
+                throw KeeperError(.config, "\(command) needs a chain section: \(error.message)")
             }
         } else {
             _ = root.take("chain")
