@@ -22,21 +22,23 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CCurl"]),
         // Chain primitives: UInt256, Address, ABI, RLP, secp256k1, transactions, keystore, JSON-RPC.
         .target(name: "Ethereum", dependencies: ["Crypto", "Wire", "COpenSSL"]),
+        // Files only their owner may read: 0600 files in 0700 directories, secrets read through the opened descriptor.
+        .target(name: "PrivateFiles"),
         // SQLite connection, statements, transactions, migrations.
-        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Store", dependencies: ["CSQLite", "PrivateFiles"]),
         // OKX v5 REST: signing, rate limits, error mapping.
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
         // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
-        .target(name: "Verification", dependencies: ["Crypto", "Wire", "OKX"]),
+        .target(name: "Verification", dependencies: ["Crypto", "Wire", "OKX", "PrivateFiles"]),
         // The encrypted OKX key vault (AES-256-GCM under a master key), in SQLite.
-        .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX"]),
+        .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX", "PrivateFiles"]),
         // Log following, the index store, reorgs, provider-aware ranges; the contract's interface and KeeperError.
         .target(name: "Indexer", dependencies: ["Ethereum", "Store", "Wire", "Crypto"]),
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
         .target(name: "Settlement", dependencies: ["Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
-        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
+        .target(name: "Keeper", dependencies: ["Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "PrivateFiles", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
         // The log-replay server, the SQLite ceiling and the index check behind `make bench` (BENCHMARKS.md).
         // A tool of this repository, not a product: lg-keeper neither links nor ships it.
         .executableTarget(name: "lg-bench", dependencies: ["Keeper", "Settlement", "Indexer", "OKX", "Verification", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
@@ -50,7 +52,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Store", "Ethereum", "Wire"]),
         .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),

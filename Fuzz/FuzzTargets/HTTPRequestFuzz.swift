@@ -1,6 +1,7 @@
 import Keeper
 
-/// `HTTPRequestParser`, a pure function over the bytes received so far. The first byte picks
+/// `HTTPRequestParser`, a pure function over the bytes received so far, and the connection's
+/// resumable `HeadScanner`, which must agree with it whatever pieces the bytes arrive in. The first byte picks
 /// the limits (the server's defaults, or small ones the fuzzer can reach); the rest is what a
 /// client sent. A parsed request stays within the limits and within the bytes given, and the
 /// parser is consistent with itself as bytes arrive: a request found in a prefix is the same
@@ -42,6 +43,19 @@ enum HTTPRequestFuzz {
                 throw InvariantViolation("\(cut) bytes were refused (\(early)), all \(bytes.count) were not")
             }
         }
+        // A connection's scanner, fed the bytes in growing pieces, answers what one parse of the whole does.
+        var scanner = HTTPRequestParser.HeadScanner(limits: limits)
+        var scanned = HTTPRequestParser.HeadResult.incomplete
+        for end in Set([bytes.count / 3, bytes.count / 2, bytes.count - 1, bytes.count]).sorted() where end >= 0 {
+            scanned = scanner.parseHead(Array(bytes[..<end]))
+        }
+        switch (scanned, parser.parseHead(bytes)) {
+        case (.incomplete, .incomplete): break
+        case (.rejected(let a), .rejected(let b)): try require(a == b, "the scanner refused with \(a), one parse with \(b)")
+        case (.head(let a), .head(let b)): try require(a.length == b.length && a.contentLength == b.contentLength, "the scanner's head differs")
+        default: throw InvariantViolation("the scanner fed in pieces and one parse of the whole disagree")
+        }
+        try require(scanner.bytesExamined <= 2 * bytes.count + 8, "the scanner examined \(scanner.bytesExamined) bytes of \(bytes.count)")
         if case .request = whole { return true }
         return false
     }

@@ -77,6 +77,8 @@ public struct EthereumError: Error, Equatable, Sendable, CustomStringConvertible
         case malformedKeystore
         /// A keystore using a version, cipher, KDF or PRF this implementation does not support.
         case unsupportedKeystore
+        /// A keystore whose KDF is cheaper than `Keystore.KeyDerivation.minimum`: its password falls to a guesser quickly.
+        case weakKeystore
         /// Refusing to overwrite an existing keystore file.
         case fileExists
         /// Reading or writing a file failed.

@@ -32,6 +32,38 @@ public struct Keystore: Sendable, Equatable {
         public static let standard = KeyDerivation.scrypt(n: 1 << 18, r: 8, p: 1)
         /// geth's light cost: scrypt n = 2^12, r = 8, p = 6. For tests and throwaway dev keys.
         public static let light = KeyDerivation.scrypt(n: 1 << 12, r: 8, p: 6)
+
+        /// The least scrypt memory the keeper signs with, 128·n·r bytes: 4 MiB, geth's light setting
+        /// (n = 4096, r = 8; eth-account and geth's standard use 32 and 256 MiB).
+        public static let minimumScryptMemory = 4 << 20
+        /// The least PBKDF2-HMAC-SHA256 iterations the keeper signs with: the Web3 Secret Storage
+        /// example's 262,144 (eth-account writes 1,000,000).
+        public static let minimumPBKDF2Iterations = 262_144
+
+        /// Why this derivation is too cheap for a key that moves money, or nil when it is not.
+        public var weakness: String? {
+            switch self {
+            case let .scrypt(n, r, p):
+                let (block, overflow) = r.multipliedReportingOverflow(by: 128)
+                let (memory, overflow2) = block.multipliedReportingOverflow(by: n)
+                guard overflow || overflow2 || memory >= Self.minimumScryptMemory else {
+                    return "scrypt n=\(n) r=\(r) p=\(p) uses \(memory / 1024) KiB; at least 4 MiB (128·n·r, e.g. geth's n=4096 r=8) is required"
+                }
+                return nil
+            case let .pbkdf2(iterations):
+                guard iterations >= Self.minimumPBKDF2Iterations else {
+                    return "pbkdf2 c=\(iterations); at least \(Self.minimumPBKDF2Iterations) iterations are required"
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Refuses a keystore whose KDF is cheaper than the minimum (`KeyDerivation.weakness`): checked
+    /// before a key is used to sign, so that a file a stolen copy of would give up quickly is not used.
+    public func requireStrongKeyDerivation() throws(EthereumError) {
+        guard let weakness = keyDerivation.weakness else { return }
+        throw EthereumError(.weakKeystore, "the keystore \(source) is too weakly encrypted (\(weakness)): re-encrypt it at geth's standard cost (scrypt n=262144 r=8 p=1)")
     }
 
     /// The most PBKDF2 iterations a file may ask for: bounds the work a hostile file can cause.

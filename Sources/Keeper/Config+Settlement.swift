@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import PrivateFiles
 import Settlement
 
 // The settlement side's types built from the keeper's configuration.
@@ -31,10 +32,12 @@ extension Signer {
             throw KeeperError(.config, "signer: set signer.keystore (with passwordEnv or passwordFile) or signer.keyFile")
         }
         let password = try Self.password(config, environment: environment, keystore: path)
-        var keystoreBytes = try SecretFile.read(path, what: "keystore")
+        var keystoreBytes = try ConfigSecretFile.read(path, what: "keystore")
         defer { SecretFile.wipe(&keystoreBytes) }
         do {
-            return Signer(key: try Keystore(json: keystoreBytes, source: path).decrypt(password: password))
+            let keystore = try Keystore(json: keystoreBytes, source: path)
+            try keystore.requireStrongKeyDerivation()
+            return Signer(key: try keystore.decrypt(password: password))
         } catch {
             // EthereumError messages name the file and the failure, never the password or the key.
             throw KeeperError(.config, "signer: \(error.message)")
@@ -42,7 +45,7 @@ extension Signer {
     }
 
     fileprivate static func rawKey(_ path: String) throws(KeeperError) -> PrivateKey {
-        var bytes = try SecretFile.read(path, what: "signer key file")
+        var bytes = try ConfigSecretFile.read(path, what: "signer key file")
         defer { SecretFile.wipe(&bytes) }
         var end = bytes.endIndex
         while end > bytes.startIndex, [0x0A, 0x0D, 0x20, 0x09].contains(bytes[end - 1]) { end -= 1 }
@@ -61,7 +64,7 @@ extension Signer {
             return value
         }
         if let path = config.passwordFile {
-            var bytes = try SecretFile.read(path, what: "signer password file")
+            var bytes = try ConfigSecretFile.read(path, what: "signer password file")
             defer { SecretFile.wipe(&bytes) }
             // One line: a trailing newline is not part of the password.
             var end = bytes.endIndex

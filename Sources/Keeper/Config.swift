@@ -7,7 +7,29 @@ import Wire
 /// unknown keys are errors that name the key, amounts are decimal strings, secrets appear only as
 /// environment-variable names or file paths.
 public struct Config: Sendable {
-    public var chain: ChainConfig
+    /// The sections a command reads that have keys without defaults. Each command names those it
+    /// uses (DESIGN.md §8): `verify` and `keys` run from a file with neither, as a verification
+    /// service without a chain has; a section left out is not read at all.
+    public struct Sections: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `chain`, required when read: the node, the contract, how logs are followed.
+        public static let chain = Sections(rawValue: 1)
+        /// `signer`: the transaction key (`requireSigner` where one is needed).
+        public static let signer = Sections(rawValue: 2)
+        public static let all: Sections = [.chain, .signer]
+    }
+
+    /// The `chain` section. Only a configuration loaded with `.chain` has one: reading it from
+    /// another is a programming error (the command must name `.chain` among the sections it reads).
+    public var chain: ChainConfig {
+        get {
+            guard let chainSection else { preconditionFailure("the configuration was loaded without its chain section") }
+            return chainSection
+        }
+        set { chainSection = newValue }
+    }
+    private var chainSection: ChainConfig?
     public var signer: SignerConfig
     public var okx: OKXConfig
     public var pool: PoolConfig
@@ -21,33 +43,60 @@ public struct Config: Sendable {
     public var vault: VaultConfig
     public var pipeline: PipelineConfig
 
+    /// Throws, naming `command`, unless the `signer` section names a key.
+    public func requireSigner(for command: String) throws(KeeperError) {
+        guard signer.keystore == nil, signer.keyFile == nil else { return }
+        throw KeeperError(.config, "\(command) needs a signer section: set signer.keystore (with signer.passwordEnv or signer.passwordFile) or signer.keyFile")
+    }
+
     /// The default location of the configuration file.
     public static let defaultPath = "config/keeper.json"
 
     /// Loads and validates `path`; relative paths in it are read against its directory. Every failure is a `.config` error with one line naming the file and key.
-    /// - Parameter environment: where `chain.rpcUrlsEnv` is read.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
+    /// - Parameters:
+    ///   - command: the command loading it, named when a section it needs is missing.
+    ///   - reads: the sections among `Sections` the command uses; the others are not read.
+    ///   - environment: where `chain.rpcUrlsEnv` is read.
+    public static func load(path: String, command: String? = nil, reads: Sections = .all,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw KeeperError(.config, "cannot read the configuration \(path): \((error as NSError).localizedDescription)")
         }
         // Relative paths in the file are read against the file's directory (Config+Paths).
         let directory = (path as NSString).deletingLastPathComponent
-        do { return try parse(Array(data), environment: environment).resolvingPaths(against: directory) } catch {
+        do { return try parse(Array(data), command: command, reads: reads, environment: environment).resolvingPaths(against: directory) } catch {
             throw KeeperError(.config, "\(path): \(error.message)")
         }
     }
 
     /// Parses a configuration document (JSON bytes); `chain.rpcUrlsEnv` is read from `environment`.
-    public static func parse(_ bytes: [UInt8], environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
+    public static func parse(_ bytes: [UInt8], command: String? = nil, reads: Sections = .all,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> Config {
         let json: JSON
         do { json = try JSON(parsing: bytes) } catch { throw KeeperError(.config, error.description) }
         var root = try ConfigReader(json, path: "")
         func section<T>(_ key: String, _ build: (inout ConfigReader) throws(KeeperError) -> T) throws(KeeperError) -> T {
             try ConfigReader.parse(root.take(key), path: key, build)
         }
-        let chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r, environment: environment) }
-        let signer = try section("signer") { r throws(KeeperError) in try SignerConfig(&r) }
+        var chain: ChainConfig? = nil
+        if reads.contains(.chain) {
+            let absent = root.members["chain"].map(\.isNull) ?? true
+            do {
+                chain = try section("chain") { r throws(KeeperError) in try ChainConfig(&r, environment: environment) }
+            } catch {
+                guard absent, let command else { throw error }
+                throw KeeperError(.config, "\(command) needs a chain section: \(error.message)")
+            }
+        } else {
+            _ = root.take("chain")
+        }
+        var signer = SignerConfig()
+        if reads.contains(.signer) {
+            signer = try section("signer") { r throws(KeeperError) in try SignerConfig(&r) }
+        } else {
+            _ = root.take("signer")
+        }
         let okx = try section("okx") { r throws(KeeperError) in try OKXConfig(&r) }
         let pool = try section("pool") { r throws(KeeperError) in try PoolConfig(&r) }
         let policy = try section("policy") { r throws(KeeperError) in try PolicyConfig(&r, poolDecimals: pool.decimals) }
@@ -60,7 +109,7 @@ public struct Config: Sendable {
         let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
         let pipeline = try section("pipeline") { r throws(KeeperError) in try PipelineConfig(&r) }
         try root.finish()
-        return Config(chain: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
+        return Config(chainSection: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
                       http: http, alerts: alerts, reconcile: reconcile, vault: vault, pipeline: pipeline)
     }
 }

@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import PrivateFiles
 import Settlement
 import Store
 import Wire
@@ -20,14 +21,18 @@ public final class IndexerSession {
                 rpcObserver: (@Sendable (RPCCallRecord) -> Void)? = nil) throws(KeeperError) {
         self.config = config
         let path = config.store.path
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        // The database's directory is made 0700 when the keeper creates it (PrivateFile).
+        do { try PrivateFile.createDirectories(URL(fileURLWithPath: path).deletingLastPathComponent().path) } catch {
+            throw KeeperError(.config, "cannot create the database's directory: \(error.message)")
+        }
         do { lock = try DatabaseLock(databasePath: path) } catch {
             throw KeeperError(error.code == 5 ? .locked : .store, error.message)
         }
-        do { store = try IndexStore(keeperDatabase: try Database(path: path)) } catch let error as KeeperError { throw error } catch {
-            throw KeeperError(.store, "cannot open \(path): \(error)")
+        let database: Database
+        do { database = try Database(path: path) } catch {
+            throw KeeperError(error.isOpenToOthers ? .config : .store, error.isOpenToOthers ? error.message : "cannot open \(path): \(error)")
         }
+        store = try IndexStore(keeperDatabase: database)
         let http = HTTPClient(options: HTTPClient.Options(totalTimeoutMilliseconds: config.chain.requestTimeoutMs))
         rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, http: http, retry: retry, limits: config.chain.rpcLimits, observer: rpcObserver)
     }

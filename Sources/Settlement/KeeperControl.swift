@@ -1,3 +1,4 @@
+import Indexer
 import Store
 
 /// The operator's switch: paused means no `executePayout` is sent until `lg-keeper resume`.
@@ -10,6 +11,15 @@ public enum KeeperControl {
     public static func state(_ db: Database) throws -> State {
         guard let row = try db.fetchOne("SELECT paused, paused_reason FROM control WHERE id = 1") else { return State(paused: false, reason: nil) }
         return State(paused: try row.get("paused"), reason: try row.get("paused_reason", as: String?.self))
+    }
+
+    /// Throws `.halted` while paused. Called inside the SQLite transaction that stores a payment
+    /// before it is broadcast, so that a pause set after the pipeline last looked (by the reconciler,
+    /// between the check and the commit) still stops the payment: the commit rolls back, nothing is sent.
+    public static func requireRunning(_ db: Database) throws {
+        let current = try state(db)
+        guard current.paused else { return }
+        throw KeeperError(.halted, "payments are paused (\(current.reason ?? "by the operator")): `lg-keeper resume` lets them go")
     }
 
     /// Pauses (keeping the first reason while already paused) and audits it.

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import PrivateFiles
 
 /// One SQLite connection, in the manner of GRDB's `Database`: owns the handle, caches prepared
 /// statements, runs closures in transactions. Use it from one thread at a time: the keeper's writer
@@ -20,9 +21,21 @@ public final class Database {
         case reader
     }
 
-    /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout and
-    /// foreign keys on. `":memory:"` opens a private in-memory database.
+    /// Opens (creating if needed) the database at `path` in WAL mode with a busy timeout, foreign
+    /// keys on and `synchronous = FULL`. `":memory:"` opens a private in-memory database.
+    ///
+    /// The file holds the key vault and the signed transactions: a new one is created 0600 (its
+    /// `-wal` and `-shm` take its mode), and one that group or others may open is refused with the
+    /// `chmod` that fixes it (`isOpenToOthers`).
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000, mode: Mode = .readWrite) throws(DatabaseError) {
+        if path != ":memory:", !path.isEmpty, !path.hasPrefix("file:") {
+            do {
+                try PrivateFile.ensurePrivate(path, create: mode == .readWrite, what: "database")
+                for suffix in ["-wal", "-shm"] { try PrivateFile.ensurePrivate(path + suffix, create: false, what: "database file") }
+            } catch {
+                throw DatabaseError(extendedCode: error.code == .openToOthers ? Self.openToOthersCode : SQLITE_CANTOPEN, message: error.message)
+            }
+        }
         var handle: OpaquePointer? = nil
         let create = mode == .readWrite ? SQLITE_OPEN_CREATE : 0
         let flags = SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -43,10 +56,16 @@ public final class Database {
             guard mode?.lowercased() == "wal" else {
                 throw DatabaseError(extendedCode: SQLITE_ERROR, message: "cannot enable WAL on \(path) (journal_mode is \(mode ?? "unknown"))")
             }
-            try execute("PRAGMA synchronous = NORMAL")
+            // FULL: each commit is on disk when COMMIT returns. The keeper commits a signed
+            // transaction before broadcasting it (DESIGN.md §6); under NORMAL a power loss can take
+            // that last commit back after the broadcast, and the restarted keeper would sign the job again.
+            try execute("PRAGMA synchronous = FULL")
         }
         try execute("PRAGMA foreign_keys = ON")
     }
+
+    /// The result code of a database file that group or others may open (`SQLITE_PERM`).
+    public static let openToOthersCode = SQLITE_PERM
 
     deinit {
         statementCache.removeAll()

@@ -21,6 +21,9 @@ public struct DatabaseError: Error, Equatable, CustomStringConvertible {
         extendedCode == CSQLite_CONSTRAINT_UNIQUE() || extendedCode == CSQLite_CONSTRAINT_PRIMARYKEY()
     }
 
+    /// A database file refused because group or others may open it; the message holds the `chmod` that fixes it.
+    public var isOpenToOthers: Bool { extendedCode == Database.openToOthersCode }
+
     public var description: String {
         let name = String(cString: sqlite3_errstr(extendedCode))
         if let sql { return "SQLite error \(extendedCode) (\(name)): \(message) — while executing `\(sql)`" }

@@ -15,10 +15,11 @@ public final class DatabaseLock: @unchecked Sendable {
     /// Takes the lock for the database at `databasePath`, or throws `SQLITE_BUSY` naming the holder.
     public init(databasePath: String) throws(DatabaseError) {
         path = databasePath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw DatabaseError(extendedCode: SQLITE_CANTOPEN, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
+        _ = fchmod(fd, 0o600)  // the mode given to open is filtered by the umask; a lock file from before is made private too
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             let holder = Self.readPID(fd)

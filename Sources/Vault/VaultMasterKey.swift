@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PrivateFiles
 
 /// The 32-byte key the vault seals credentials under, from a 0600 file (`LGK_VAULT_KEY_FILE`)
 /// or the environment (`LGK_VAULT_KEY`), written as 64 hex digits or base64 (a file may also hold
@@ -29,23 +30,19 @@ public struct VaultMasterKey: Sendable {
         }
     }
 
-    /// Reads a key file, refusing one that group or others may read or write.
+    /// Reads a key file, refusing one that group or others may read or write, another user owns or
+    /// that is not a regular file: checked on the opened descriptor (`SecretFile`), not by a `stat`
+    /// of the path before it is opened.
     public init(file path: String) throws(VaultError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw VaultError(.invalidMasterKey, "cannot read the vault key file \(path): \(String(cString: strerror(errno)))")
+        var bytes: [UInt8]
+        do { bytes = try SecretFile.read(path, what: "vault key file") } catch {
+            throw VaultError(error.code == .openToOthers ? .insecureKeyFile : .invalidMasterKey, error.message)
         }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else {
-            throw VaultError(.insecureKeyFile, "the vault key file \(path) has mode \(String(mode, radix: 8)), readable by group or others: run `chmod 600 \(path)`")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VaultError(.invalidMasterKey, "cannot read the vault key file \(path)")
-        }
-        if data.count == AES.GCM.keySize, Hex.decode(String(decoding: data, as: UTF8.self)) == nil {
-            try self.init(bytes: Array(data))
+        defer { SecretFile.wipe(&bytes) }
+        if bytes.count == AES.GCM.keySize, Hex.decode(String(decoding: bytes, as: UTF8.self)) == nil {
+            try self.init(bytes: bytes)
         } else {
-            try self.init(text: String(decoding: data, as: UTF8.self), source: "the vault key file \(path)")
+            try self.init(text: String(decoding: bytes, as: UTF8.self), source: "the vault key file \(path)")
         }
     }
 

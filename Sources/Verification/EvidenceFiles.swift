@@ -1,9 +1,11 @@
 import Foundation
+import PrivateFiles
 import Wire
 
 /// Evidence on disk: `<root>/YYYY-MM-DD/<evidenceId>.json` (the response, canonical JSON and a
 /// newline) and `<evidenceId>.root` (the root, `0x…` and a newline). Both are written atomically
-/// (a temporary file in the same directory, then `rename`), so a reader never sees half a file.
+/// (a temporary file in the same directory, then `rename`), so a reader never sees half a file, and
+/// privately: files 0600, the directories the keeper creates 0700 (`PrivateFile`).
 public struct EvidenceFiles: Sendable {
     /// Object keys that carry credentials or signed headers; evidence containing one is refused.
     public static let forbiddenKeys: Set<String> = [
@@ -42,12 +44,12 @@ public struct EvidenceFiles: Sendable {
         let path = try documentPath(for: evidenceId)
         let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(bytes + [0x0A]).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try PrivateFile.createDirectories(directory)
+            try PrivateFile.write(bytes + [0x0A], to: path)
             let rootPath = (path as NSString).deletingPathExtension + ".root"
-            try Data((rootHex + "\n").utf8).write(to: URL(fileURLWithPath: rootPath), options: .atomic)
+            try PrivateFile.write(Array((rootHex + "\n").utf8), to: rootPath)
         } catch {
-            throw VerificationError(.fileSystem, "cannot write evidence under \(directory): \(error.localizedDescription)")
+            throw VerificationError(.fileSystem, "cannot write evidence under \(directory): \(error.message)")
         }
         return path
     }

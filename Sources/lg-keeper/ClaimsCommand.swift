@@ -188,7 +188,7 @@ enum AuditCommand {
 /// The keeper's database as the config names it, migrated; an absent one is an error.
 enum KeeperDatabase {
     static func open(configPath: String?) throws -> Database {
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: configPath ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: configPath ?? Config.defaultPath, reads: []) }
         guard FileManager.default.fileExists(atPath: config.store.path) else {
             throw CommandFailure(.unavailable, "no database at \(config.store.path): run `lg-keeper index` or `lg-keeper run` first")
         }
@@ -196,6 +196,8 @@ enum KeeperDatabase {
             let database = try Database(path: config.store.path)
             try KeeperSchema.migrator.migrate(database)
             return database
+        } catch let error as DatabaseError where error.isOpenToOthers {
+            throw CommandFailure(.config, error.message)
         } catch {
             throw CommandFailure(.software, "cannot open \(config.store.path): \(error)")
         }

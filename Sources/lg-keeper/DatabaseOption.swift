@@ -1,6 +1,7 @@
 import Foundation
 import Indexer
 import Keeper
+import PrivateFiles
 import Settlement
 import Store
 
@@ -11,7 +12,7 @@ enum DatabaseOption {
 
     /// The configuration named by `--config`, if any.
     static func config(_ arguments: Arguments) throws -> Config? {
-        try arguments.value("config").map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path) } }
+        try arguments.value("config").map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path, reads: []) } }
     }
 
     /// `--db FILE`, else `store.path` of `--config FILE`, else the default.
@@ -26,10 +27,8 @@ enum DatabaseOption {
         if !FileManager.default.fileExists(atPath: path) {
             guard create else { return nil }
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                    throw CommandFailure(.config, "cannot create \(directory) for the database: \(error.localizedDescription)")
-                }
+            do { try PrivateFile.createDirectories(directory) } catch {
+                throw CommandFailure(.config, "cannot create \(directory) for the database: \(error.message)")
             }
         }
         do {
@@ -37,7 +36,7 @@ enum DatabaseOption {
             try KeeperSchema.migrator.migrate(database)
             return database
         } catch let error as DatabaseError {
-            throw CommandFailure(.config, "database \(path): \(error.message)")
+            throw CommandFailure(.config, error.isOpenToOthers ? error.message : "database \(path): \(error.message)")
         }
     }
 }

@@ -12,7 +12,7 @@ enum IndexCommand {
 
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["config"], flags: ["once"])
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "index", reads: .chain) }
         // The node and the contract are checked before the database is tied to them (StartupCheck).
         try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
         let session = try KeeperFailure.map { () throws(KeeperError) in try IndexerSession(config: config) }

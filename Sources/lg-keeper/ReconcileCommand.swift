@@ -15,7 +15,7 @@ enum ReconcileCommand {
 
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["config"], flags: ["json"])
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "reconcile") }
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 3))
         let reader = ContractReader(rpc: rpc, contract: config.chain.contract)

@@ -22,7 +22,7 @@ enum ReportCommand {
         let format = arguments.value("format") ?? "json"
         guard ["csv", "json", "svg"].contains(format) else { throw UsageError("--format must be csv, json or svg") }
         let database = try KeeperDatabase.open(configPath: arguments.value("config"))
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, reads: []) }
         let report = try KeeperFailure.map { () throws(KeeperError) in
             try DailyReport.read(database, to: day, days: days, currency: config.pool.currency, decimals: config.pool.decimals,
                                  dailyLimit: config.policy.dailyLimit)

@@ -17,7 +17,8 @@ enum RunCommand {
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["config", "stop-deadline"], flags: [])
         guard let deadline = Int(arguments.value("stop-deadline") ?? "20"), deadline > 0 else { throw UsageError("--stop-deadline must be a positive number of seconds") }
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "run") }
+        try KeeperFailure.map { () throws(KeeperError) in try config.requireSigner(for: "run") }
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
         // A setup that cannot work stops here, one line each (StartupCheck): the node and the contract
         // before the database is opened; then the signer, the vault and the pool's asset.

@@ -17,12 +17,14 @@ enum StatusCommand {
 
     static func run(_ words: [String]) async throws -> ExitCode {
         let arguments = try Arguments(words, valued: ["config"], flags: ["json"])
-        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath) }
+        let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "status", reads: .chain) }
         guard FileManager.default.fileExists(atPath: config.store.path) else {
             throw CommandFailure(.unavailable, "no database at \(config.store.path): run `lg-keeper index` first")
         }
         let store: IndexStore
-        do { store = try IndexStore(keeperDatabase: try Database(path: config.store.path)) } catch {
+        do { store = try IndexStore(keeperDatabase: try Database(path: config.store.path)) } catch let error as DatabaseError where error.isOpenToOthers {
+            throw CommandFailure(.config, error.message)
+        } catch {
             throw CommandFailure(.software, "cannot open \(config.store.path): \(error)")
         }
         let rpc = JSONRPCClient(endpoints: config.chain.rpcUrls, retry: RetryPolicy(maximumAttempts: 2))

@@ -85,7 +85,7 @@ enum VerifyCommand {
 
         init(_ arguments: Arguments) throws {
             let path = arguments.value("config") ?? (FileManager.default.fileExists(atPath: Config.defaultPath) ? Config.defaultPath : nil)
-            let config = try path.map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path) } }
+            let config = try path.map { path in try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: path, command: "verify", reads: []) } }
             let okx = try config?.okx ?? KeeperFailure.map { () throws(KeeperError) in try OKXConfig.defaults() }
             let pool = try config?.pool ?? KeeperFailure.map { () throws(KeeperError) in try PoolConfig.defaults() }
             let policyConfig = try config?.policy ?? KeeperFailure.map { () throws(KeeperError) in try PolicyConfig.defaults(pool: pool) }

@@ -140,4 +140,17 @@ import Wire
         #expect(throws: RPCError.self) { try results[0].get() }
         #expect(try results[1].get() == "b")
     }
+
+    /// A node's quantity above SQLite's integer range is a malformed answer, not a number that later
+    /// wraps or traps (`head + confirmations`, `estimate × margin`, `Int64(block)`).
+    @Test func quantitiesAboveInt64AreMalformed() throws {
+        #expect(try WireFormat.uint64(.string("0x7fffffffffffffff"), "eth_blockNumber") == UInt64(Int64.max))
+        for text in ["0x8000000000000000", "0xffffffffffffffff"] {
+            #expect(throws: RPCError.self) { try WireFormat.uint64(.string(text), "eth_blockNumber") }
+        }
+        let log: JSON = ["address": "0x0000000000000000000000000000000000000001", "topics": [], "data": "0x",
+                         "blockNumber": "0xffffffffffffffff", "blockHash": .string("0x" + String(repeating: "1", count: 64)),
+                         "transactionHash": .string("0x" + String(repeating: "2", count: 64)), "transactionIndex": "0x0", "logIndex": "0x0"]
+        #expect(throws: RPCError.self) { try Log(json: log) }
+    }
 }

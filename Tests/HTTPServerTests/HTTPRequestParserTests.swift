@@ -216,4 +216,40 @@ import TestSupport
             }
         }
     }
+
+    /// A head that arrives one byte at a time is examined once, not once per read: the scanner
+    /// resumes where it stopped (a full rescan on each read examines ~n²/2 bytes).
+    @Test func aHeadArrivingByteByByteIsScannedOnce() {
+        let text = Array(("GET /metrics HTTP/1.1\r\nHost: a\r\n" + (0..<60).map { "X-H\($0): \(String(repeating: "v", count: 100))\r\n" }.joined() + "\r\n").utf8)
+        let limits = HTTPRequestParser.Limits(maxHeaderBytes: 16_384, maxHeaderCount: 64)
+        var scanner = HTTPRequestParser.HeadScanner(limits: limits)
+        for end in 1..<text.count {
+            guard case .incomplete = scanner.parseHead(Array(text[..<end])) else { Issue.record("incomplete at \(end) bytes"); return }
+        }
+        guard case .head(let head) = scanner.parseHead(text) else { Issue.record("no head"); return }
+        #expect(head.length == text.count)
+        #expect(head.headers.fields.count == 61)
+        #expect(scanner.bytesExamined < 2 * text.count, "examined \(scanner.bytesExamined) bytes for a head of \(text.count)")
+    }
+
+    /// The scanner fed growing prefixes answers what the one-shot parser answers for the whole.
+    @Test func theScannerAgreesWithTheOneShotParser() {
+        for text in ["GET /ok HTTP/1.1\r\nHost: a\r\nAccept: x\r\n\r\n", "\u{16}\u{03}\u{01}\u{00}\u{a5}\u{01}", "GET / HTTP/1.1\r\nHost: a\r\nbroken header\r\n\r\n",
+                     "GET /ok HTTP/2.0\r\nHost: a\r\n\r\n", "\r\n\r\nGET x HTTP/1.1\r\n"] {
+            let bytes = Array(text.utf8)
+            var scanner = HTTPRequestParser.HeadScanner()
+            var result = HTTPRequestParser.HeadResult.incomplete
+            for end in 1...bytes.count {
+                result = scanner.parseHead(Array(bytes[..<end]))
+                if case .incomplete = result { continue }
+                break
+            }
+            switch (result, parser.parseHead(bytes)) {
+            case (.incomplete, .incomplete): break
+            case (.rejected(let a), .rejected(let b)): #expect(a == b, "\(text.debugDescription)")
+            case (.head(let a), .head(let b)): #expect(a.length == b.length && a.headers.fields.count == b.headers.fields.count)
+            default: Issue.record("\(text.debugDescription): the scanner and the parser disagree")
+            }
+        }
+    }
 }

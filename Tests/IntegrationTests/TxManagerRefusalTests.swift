@@ -76,7 +76,7 @@ import Wire
         try await h.setAutomine(false)
         do {
             let stored = try await manager.submit(key, to: h.contract, data: data)
-            #expect(stored.gasLimit == manager.withMargin(estimate + 5_000), "first estimate: the node's plus the L1 part then")
+            #expect(stored.gasLimit == (try manager.withMargin(estimate + 5_000)), "first estimate: the node's plus the L1 part then")
             #expect(stored.sentAt != nil, "taken, though priced below the base fee: it waits")
             // L1 prices rise: the same call now needs 250,000 gas more for its L1 data.
             _ = try await admin(#"{"fault":"none","broadcast":"nitro","l1Gas":250000}"#)
@@ -85,7 +85,7 @@ import Wire
             attempts = try manager.attempts(for: key)
             try #require(attempts.count == 2, "bumped once")
             let current = try #require(try manager.transaction(for: key))
-            #expect(current.gasLimit == manager.withMargin(estimate + 250_000), "the bump's gas limit is a fresh estimate")
+            #expect(current.gasLimit == (try manager.withMargin(estimate + 250_000)), "the bump's gas limit is a fresh estimate")
             #expect(current.gasLimit > stored.gasLimit)
             #expect(current.sentAt != nil && current.lastError == nil, "the node took the bump")
             #expect(try await injected() == 0, "nothing was refused 'intrinsic gas too low'")
@@ -129,7 +129,7 @@ import Wire
         #expect(attempts.count == 2)
         let current = try #require(try manager.transaction(for: key))
         #expect(current.nonce == stored.nonce, "the same nonce")
-        #expect(current.gasLimit == manager.withMargin(estimate + 300_000))
+        #expect(current.gasLimit == (try manager.withMargin(estimate + 300_000)))
         #expect(current.sentAt != nil)
         #expect(try alerts(manager) == 1, "one alert for the refusal, not one per round")
         _ = try await h.settle(manager, key)

@@ -102,4 +102,27 @@ import Verification
     @Test func missingFileIsAConfigError() {
         #expect(throws: KeeperError.self) { try Config.load(path: "/nonexistent/keeper.json") }
     }
+
+    /// A command reads only the sections it names: a `chain` whose variable is unset here and a
+    /// `signer` are not read by `verify`; a command that needs a missing `chain` names itself.
+    @Test func aCommandReadsOnlyTheSectionsItUses() throws {
+        let bytes = Array(#"{"chain": {"rpcUrlsEnv": "LGK_UNSET_URLS", "chainId": 1, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3"}, "signer": {"keyFile": "k"}}"#.utf8)
+        let verify = try Config.parse(bytes, command: "verify", reads: [], environment: [:])
+        #expect(verify.signer.keyFile == nil && verify.store.path == "var/keeper.sqlite")
+        #expect { try Config.parse(bytes, command: "run", environment: [:]) } throws: { error in
+            let message = (error as? KeeperError)?.message ?? ""
+            return message.contains("LGK_UNSET_URLS, which is not set") && !message.contains("needs a chain section")
+        }
+        #expect { try Config.parse(Array("{}".utf8), command: "index", reads: .chain, environment: [:]) } throws: { error in
+            (error as? KeeperError)?.message.hasPrefix("index needs a chain section: chain.rpcUrls must list at least one JSON-RPC URL") == true
+        }
+        let withSigner = try Config.parse(Array(#"{"chain": {"rpcUrls": ["http://127.0.0.1:1"], "chainId": 1, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3"}}"#.utf8),
+                                          command: "run", environment: [:])
+        #expect { try withSigner.requireSigner(for: "run") } throws: { error in
+            (error as? KeeperError)?.message.hasPrefix("run needs a signer section: set signer.keystore") == true
+        }
+        #expect { try Config.parse(Array(#"{"chian": {}}"#.utf8), command: "verify", reads: [], environment: [:]) } throws: { error in
+            (error as? KeeperError)?.message.contains("unknown key chian") == true
+        }
+    }
 }

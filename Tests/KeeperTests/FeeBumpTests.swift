@@ -1,5 +1,6 @@
 import Testing
 @testable import Ethereum
+import Indexer
 @testable import Keeper
 @testable import Settlement
 
@@ -25,6 +26,25 @@ import Testing
         // Just below the market: the fee cap goes to the market, the tip +15 % above the market's.
         #expect(FeeBump.decide(maxFee: g(10), tip: g(1), market: market, percent: 15, cap: g(100))
                 == .bump(maxFeePerGas: g(21), maxPriorityFeePerGas: UInt256(1_150_000_000)))
+    }
+
+    /// A hostile gas estimate is refused with a typed error, never a trap or a wrapped-around limit.
+    @Test func aHostileGasEstimateIsRefusedNotTrapped() throws {
+        #expect(try TxManager.withMargin(100_000, percent: 20) == 120_000)
+        for estimate in [UInt64.max, UInt64.max / 19, UInt64(Int64.max), UInt64(Int64.max) / 100 * 99] {
+            #expect { try TxManager.withMargin(estimate, percent: 20) } throws: { error in
+                (error as? KeeperError)?.code == .unavailable && "\(error)".contains("gas estimate \(estimate)")
+            }
+        }
+    }
+
+    /// Fees from a node at the top of UInt256 saturate; they never wrap to a small fee or trap.
+    @Test func feesAtTheTopOfTheRangeSaturate() {
+        let quote = FeeQuote.market(nextBaseFee: .max, tip: .max, cap: g(100))
+        #expect(quote.maxFeePerGas == g(100) && quote.capped)
+        #expect(FeeBump.raised(.max, perMille: 125) == .max)
+        #expect(FeeBump.decide(maxFee: .max, tip: .max, market: FeeQuote(maxFeePerGas: .max, maxPriorityFeePerGas: .max, nextBaseFee: .max),
+                               percent: 15, cap: .max) == .aboveMarket)
     }
 
     @Test func aPercentBelowTwelveAndAHalfIsRaisedToIt() {

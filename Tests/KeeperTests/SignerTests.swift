@@ -31,6 +31,29 @@ import Testing
         return path
     }
 
+    /// A keystore cheaper to guess than geth's light setting (scrypt under 4 MiB, PBKDF2 under
+    /// 262,144 iterations) is refused before it is decrypted, with the minimum named.
+    @Test(arguments: [Keystore.KeyDerivation.scrypt(n: 1024, r: 8, p: 1), .scrypt(n: 1 << 14, r: 1, p: 8), .pbkdf2(iterations: 1000)])
+    func weaklyEncryptedKeystoreIsRefused(derivation: Keystore.KeyDerivation) throws {
+        let path = directory.appendingPathComponent("weak-\(UUID().uuidString).json").path
+        try Keystore.create(try PrivateKey(hex: Self.keyHex), password: "pw", at: path, keyDerivation: derivation)
+        let error = try #require(refusal(SignerConfig(keystore: path, passwordEnv: "LGK_TEST_PW"), environment: ["LGK_TEST_PW": "pw"]))
+        #expect(error.code == .config)
+        #expect(error.message.contains("too weakly encrypted") && error.message.contains(path))
+        #expect(error.message.contains(derivation.weakness ?? "?"))
+        #expect(!error.message.contains("\n"))
+    }
+
+    @Test func theMinimumsAdmitWhatWalletsWrite() {
+        #expect(Keystore.KeyDerivation.light.weakness == nil)
+        #expect(Keystore.KeyDerivation.standard.weakness == nil)
+        #expect(Keystore.KeyDerivation.scrypt(n: 262_144, r: 1, p: 8).weakness == nil)  // eth-account's default
+        #expect(Keystore.KeyDerivation.pbkdf2(iterations: 262_144).weakness == nil)
+        #expect(Keystore.KeyDerivation.scrypt(n: 1 << 15, r: 1, p: 1).weakness == nil)
+        #expect(Keystore.KeyDerivation.scrypt(n: 1 << 14, r: 1, p: 1).weakness != nil)
+        #expect(Keystore.KeyDerivation.scrypt(n: Int.max, r: Int.max, p: 1).weakness == nil)  // overflow is not a trap
+    }
+
     func refusal(_ config: SignerConfig, environment: [String: String] = [:]) -> KeeperError? {
         #expect(throws: KeeperError.self) { try Signer.load(config, environment: environment) }
     }

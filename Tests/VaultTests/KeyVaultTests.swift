@@ -1,3 +1,4 @@
+import Synchronization
 import Crypto
 import OKX
 import Foundation
@@ -118,6 +119,34 @@ import Vault
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         #expect(try VaultMasterKey.from(environment: ["LGK_VAULT_KEY_FILE": file]).check == (try VaultMasterKey(text: hex, source: "test").check))
+    }
+
+    /// The key file is checked through the descriptor it is read from: a FIFO planted at the path
+    /// (whose mode a `stat` finds fine) is refused at once instead of hanging the read, and a file
+    /// another user owns is refused.
+    @Test func masterKeyFileIsCheckedThroughTheOpenedDescriptor() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-vault-fd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/key.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let outcome = Mutex<VaultError?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            do throws(VaultError) { _ = try VaultMasterKey(file: fifo) } catch { outcome.withLock { $0 = error } }
+            finished.signal()
+        }
+        #expect(finished.wait(timeout: .now() + 5) == .success, "reading a FIFO as the key file hung")
+        let error = try #require(outcome.withLock { $0 })
+        #expect(error.code == .invalidMasterKey && error.message.contains("not a regular file"))
+
+        guard geteuid() == 0 else { return }  // only root can give a file away
+        let foreign = directory + "/foreign.key"
+        try (String(repeating: "ab", count: 32) + "\n").write(toFile: foreign, atomically: true, encoding: .utf8)
+        #expect(chmod(foreign, 0o600) == 0 && chown(foreign, 65_534, 65_534) == 0)
+        #expect { try VaultMasterKey(file: foreign) } throws: { error in
+            (error as? VaultError)?.message.contains("belongs to user 65534") == true
+        }
     }
 
     @Test func credentialsParsing() throws {

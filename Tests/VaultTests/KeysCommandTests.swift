@@ -44,7 +44,7 @@ import TestSupport
         let insecure = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "third", "--db", db],
                                     environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "a\nb\nc\n")
         #expect(insecure.status == 78)
-        #expect(insecure.stderr.contains("readable by group or others"))
+        #expect(insecure.stderr.contains("open to group or others"))
 
         let rekeyed = try Self.run(["keys", "rekey", "--db", db], environment: ["LGK_VAULT_KEY": masterHex, "LGK_VAULT_NEW_KEY": newHex])
         outputs.append(rekeyed)

@@ -8,11 +8,17 @@ enum WireFormat {
     static func quantity(_ value: UInt256) -> JSON { .string(value.hexString) }
     static func data(_ bytes: [UInt8]) -> JSON { .string(Hex.encode(bytes, prefix: true)) }
 
+    /// The largest block number, gas amount, nonce or count taken from a node: SQLite's integer range.
+    /// A node answering more is wrong or hostile; refusing it here means no sum of a node's value and
+    /// a configured one (`head + confirmations`, `estimate × margin`) can wrap or trap.
+    static let maxQuantity = UInt64(Int64.max)
+
     static func uint64(_ json: JSON?, _ field: String) throws(RPCError) -> UInt64 {
         guard let text = json?.stringValue, text.hasPrefix("0x"), text.count > 2, text.count <= 18,
               let value = UInt64(text.dropFirst(2), radix: 16) else {
             throw .malformed("\(field) is not a hex quantity: \(json.map { $0.serializedString } ?? "missing")")
         }
+        guard value <= maxQuantity else { throw .malformed("\(field) is \(text), above 2^63 − 1: no chain has such a value") }
         return value
     }
 

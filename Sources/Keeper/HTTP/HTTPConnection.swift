@@ -14,7 +14,6 @@ struct HTTPConnection: Sendable {
     private enum Read { case more, timedOut, gone }
 
     func run() {
-        let parser = HTTPRequestParser(limits: options.limits)
         // Room for the largest head and body the limits allow, plus one read of slack.
         let capacity = options.limits.maxHeaderBytes + options.limits.maxBodyBytes + 4_096
         var buffer = [UInt8]()
@@ -29,9 +28,11 @@ struct HTTPConnection: Sendable {
             let started = HTTPSocket.monotonicMilliseconds()
             let deadline = started + Int64(options.requestTimeoutMs)
 
+            // One scanner per request: it resumes where the last read's scan stopped.
+            var scanner = HTTPRequestParser.HeadScanner(limits: options.limits)
             var parsedHead: HTTPRequestParser.Head?
             while parsedHead == nil {
-                switch parser.parseHead(buffer) {
+                switch scanner.parseHead(buffer) {
                 case .head(let head):
                     parsedHead = head
                 case .rejected(let rejection):

@@ -1,5 +1,6 @@
-/// HTTP/1.1 request parsing (RFC 9112) as a pure function over the bytes received so far: no I/O,
-/// no state between calls, so that it can be unit-tested and fuzzed on its own.
+/// HTTP/1.1 request parsing (RFC 9112) over the bytes received so far, with no I/O, so that it can be
+/// unit-tested and fuzzed on its own. `parse` and `parseHead` keep no state between calls; a
+/// connection reads a head with a `HeadScanner`, which resumes where its last call stopped.
 ///
 /// Strict by design: lines end in CRLF (a bare CR or LF is refused), no obs-fold, no whitespace
 /// before a header's colon, origin-form targets only, exactly one `Host` on HTTP/1.1, at most one
@@ -81,32 +82,12 @@ public struct HTTPRequestParser: Sendable {
 
     /// Parses the head of one request from the start of `bytes`, ignoring anything after it.
     public func parseHead(_ bytes: [UInt8]) -> HeadResult {
-        var scanner = Scanner(bytes: bytes, limits: limits)
-        do throws(Rejection) {
-            guard let line = try scanner.requestLine() else { return incomplete(bytes) }
-            var headers = HTTPHeaders()
-            while true {
-                guard let field = try scanner.headerField() else { return incomplete(bytes) }
-                guard let field = field else { break }  // the blank line
-                guard headers.fields.count < limits.maxHeaderCount else {
-                    throw Rejection(431, "more than \(limits.maxHeaderCount) header fields")
-                }
-                headers.add(field.name, field.value)
-            }
-            guard scanner.position <= limits.maxHeaderBytes else { throw Rejection(431, "the request head exceeds \(limits.maxHeaderBytes) bytes") }
-            return .head(try Self.head(line: line, headers: headers, length: scanner.position, limits: limits))
-        } catch {
-            return .rejected(error)
-        }
-    }
-
-    /// An unfinished head may not grow past the limit: everything buffered so far belongs to it.
-    private func incomplete(_ bytes: [UInt8]) -> HeadResult {
-        bytes.count > limits.maxHeaderBytes ? .rejected(Rejection(431, "the request head exceeds \(limits.maxHeaderBytes) bytes")) : .incomplete
+        var scanner = HeadScanner(limits: limits)
+        return scanner.parseHead(bytes)
     }
 
     /// The checks that need the whole head: Host, framing, Expect.
-    private static func head(line: (HTTPMethod, String, HTTPVersion), headers: HTTPHeaders, length: Int, limits: Limits) throws(Rejection) -> Head {
+    fileprivate static func head(line: (HTTPMethod, String, HTTPVersion), headers: HTTPHeaders, length: Int, limits: Limits) throws(Rejection) -> Head {
         let hosts = headers.values("Host")
         if hosts.count > 1 || (line.2 == .http1_1 && hosts.isEmpty) {
             throw Rejection(400, "HTTP/1.1 requests need exactly one Host header")
@@ -139,133 +120,194 @@ public struct HTTPRequestParser: Sendable {
 
 extension HTTPRequestParser.Rejection: Error {}
 
-/// Walks the buffer; each method returns nil when the bytes end before its element does.
-private struct Scanner {
-    let bytes: [UInt8]
-    let limits: HTTPRequestParser.Limits
-    var position = 0
+extension HTTPRequestParser {
+    /// The head parser for a connection whose buffer grows with each read: it resumes where the
+    /// last call stopped, so every byte is examined once however the head arrives (one byte at a
+    /// time included), instead of the whole buffer being scanned again on each read. Garbage is
+    /// still refused as soon as a byte shows it. Use one per request, over a buffer that starts
+    /// with that request and only grows.
+    public struct HeadScanner: Sendable {
+        public let limits: Limits
+        /// Bytes looked at so far (a byte is looked at once, or twice where a line's first byte
+        /// decides what comes next): the measure that the work is linear.
+        public private(set) var bytesExamined = 0
 
-    typealias Rejection = HTTPRequestParser.Rejection
-
-    init(bytes: [UInt8], limits: HTTPRequestParser.Limits) {
-        self.bytes = bytes
-        self.limits = limits
-    }
-
-    /// `method SP target SP version CRLF`, after at most a few empty lines (RFC 9112 §2.2).
-    mutating func requestLine() throws(Rejection) -> (HTTPMethod, String, HTTPVersion)? {
-        var emptyLines = 0
-        while position < bytes.count, bytes[position] == 0x0D {
-            guard position + 1 < bytes.count else { return nil }
-            guard bytes[position + 1] == 0x0A else { throw Rejection(400, "a bare CR before the request line") }
-            position += 2
-            emptyLines += 1
-            guard emptyLines <= 4 else { throw Rejection(400, "empty lines instead of a request line") }
+        private enum Phase: Sendable {
+            case leading(emptyLines: Int), leadingLF(emptyLines: Int)
+            case method, target, version, requestLineLF(versionEnd: Int)
+            case fieldStart, name, value(valueStart: Int), fieldLF(valueStart: Int, valueEnd: Int), blankLF
         }
-        let start = position
-        func tooLong() -> Bool { position - start > limits.maxRequestLineBytes }
 
-        // method: a token.
-        let methodStart = position
-        while position < bytes.count, bytes[position] != 0x20 {
-            guard Self.isTokenByte(bytes[position]) else { throw Rejection(400, "malformed request line") }
-            guard position - methodStart < 32 else { throw Rejection(400, "malformed request line: method too long") }
-            position += 1
+        private var position = 0
+        private var phase = Phase.leading(emptyLines: 0)
+        private var lineStart = 0, partStart = 0
+        private var method: HTTPMethod?, target = "", version = HTTPVersion.http1_1, name = ""
+        private var headers = HTTPHeaders()
+        private var finished: HeadResult?
+
+        public init(limits: Limits = Limits()) { self.limits = limits }
+
+        /// The head at the start of `bytes` (the same buffer as the last call, grown), or
+        /// `.incomplete` until its blank line has arrived.
+        public mutating func parseHead(_ bytes: [UInt8]) -> HeadResult {
+            if let finished { return finished }
+            do throws(Rejection) {
+                if let head = try scan(bytes) {
+                    finished = .head(head)
+                    return .head(head)
+                }
+                // An unfinished head may not grow past the limit: everything buffered so far belongs to it.
+                guard bytes.count <= limits.maxHeaderBytes else { throw Rejection(431, "the request head exceeds \(limits.maxHeaderBytes) bytes") }
+                return .incomplete
+            } catch {
+                finished = .rejected(error)
+                return .rejected(error)
+            }
         }
-        guard position < bytes.count else { return nil }
-        guard position > methodStart else { throw Rejection(400, "malformed request line: no method") }
-        let method = HTTPMethod(rawValue: Self.ascii(bytes[methodStart..<position]))
-        position += 1
 
-        // target: visible ASCII, origin form.
-        let targetStart = position
-        while position < bytes.count, bytes[position] != 0x20 {
-            guard (0x21...0x7E).contains(bytes[position]) else { throw Rejection(400, "malformed request target") }
-            position += 1
-            guard !tooLong() else { throw Rejection(414, "the request line exceeds \(limits.maxRequestLineBytes) bytes") }
+        private mutating func scan(_ bytes: [UInt8]) throws(Rejection) -> Head? {
+            while position < bytes.count {
+                let c = bytes[position]
+                bytesExamined += 1
+                switch phase {
+                // At most a few empty lines before the request line (RFC 9112 §2.2).
+                case .leading(let emptyLines):
+                    if c == 0x0D {
+                        phase = .leadingLF(emptyLines: emptyLines)
+                        position += 1
+                    } else {
+                        lineStart = position
+                        partStart = position
+                        phase = .method
+                    }
+                case .leadingLF(let emptyLines):
+                    guard c == 0x0A else { throw Rejection(400, "a bare CR before the request line") }
+                    guard emptyLines < 4 else { throw Rejection(400, "empty lines instead of a request line") }
+                    phase = .leading(emptyLines: emptyLines + 1)
+                    position += 1
+                // `method SP target SP version CRLF`; the method is a token.
+                case .method:
+                    if c == 0x20 {
+                        guard position > partStart else { throw Rejection(400, "malformed request line: no method") }
+                        method = HTTPMethod(rawValue: Self.ascii(bytes[partStart..<position]))
+                        position += 1
+                        partStart = position
+                        phase = .target
+                    } else {
+                        guard Self.isTokenByte(c) else { throw Rejection(400, "malformed request line") }
+                        guard position - partStart < 32 else { throw Rejection(400, "malformed request line: method too long") }
+                        position += 1
+                    }
+                // The target: visible ASCII, origin form.
+                case .target:
+                    if c == 0x20 {
+                        guard position > partStart else { throw Rejection(400, "malformed request line: no target") }
+                        target = Self.ascii(bytes[partStart..<position])
+                        position += 1
+                        partStart = position
+                        phase = .version
+                    } else {
+                        guard (0x21...0x7E).contains(c) else { throw Rejection(400, "malformed request target") }
+                        if position == partStart, c != 0x2F { throw Rejection(400, "the request target must be a path starting with /") }
+                        position += 1
+                        guard !requestLineTooLong else { throw Rejection(414, "the request line exceeds \(limits.maxRequestLineBytes) bytes") }
+                    }
+                case .version:
+                    if c == 0x0D {
+                        phase = .requestLineLF(versionEnd: position)
+                        position += 1
+                    } else {
+                        guard c == 0x48 || c == 0x54 || c == 0x50 || c == 0x2F || c == 0x2E || (0x30...0x39).contains(c) else {
+                            throw Rejection(400, "malformed HTTP version")
+                        }
+                        guard position - partStart < 8 else { throw Rejection(400, "malformed HTTP version") }
+                        position += 1
+                    }
+                case .requestLineLF(let versionEnd):
+                    guard c == 0x0A else { throw Rejection(400, "the request line must end in CRLF") }
+                    position += 1
+                    guard !requestLineTooLong else { throw Rejection(414, "the request line exceeds \(limits.maxRequestLineBytes) bytes") }
+                    version = try Self.version(Self.ascii(bytes[partStart..<versionEnd]))
+                    phase = .fieldStart
+                // Header fields, up to the blank line.
+                case .fieldStart:
+                    if c == 0x0D {
+                        phase = .blankLF
+                        position += 1
+                    } else {
+                        if c == 0x20 || c == 0x09 { throw Rejection(400, "folded header lines are not accepted") }
+                        partStart = position
+                        phase = .name
+                    }
+                case .name:
+                    if c == 0x3A {
+                        guard position > partStart else { throw Rejection(400, "a header line without a name") }
+                        name = Self.ascii(bytes[partStart..<position])
+                        position += 1
+                        phase = .value(valueStart: position)
+                    } else {
+                        if c == 0x0D || c == 0x0A { throw Rejection(400, "a header line without a colon") }
+                        guard Self.isTokenByte(c) else { throw Rejection(400, "malformed header name") }
+                        position += 1
+                    }
+                case .value(let valueStart):
+                    if c == 0x0D {
+                        phase = .fieldLF(valueStart: valueStart, valueEnd: position)
+                    } else {
+                        guard c == 0x09 || c >= 0x20, c != 0x7F else { throw Rejection(400, "a control character in a header value") }
+                    }
+                    position += 1
+                case .fieldLF(let valueStart, let valueEnd):
+                    guard c == 0x0A else { throw Rejection(400, "a bare CR in a header value") }
+                    guard headers.fields.count < limits.maxHeaderCount else {
+                        throw Rejection(431, "more than \(limits.maxHeaderCount) header fields")
+                    }
+                    var value = bytes[valueStart..<valueEnd]
+                    while let c = value.first, c == 0x20 || c == 0x09 { value.removeFirst() }
+                    while let c = value.last, c == 0x20 || c == 0x09 { value.removeLast() }
+                    headers.add(name, Self.latin1(value))
+                    position += 1
+                    phase = .fieldStart
+                case .blankLF:
+                    guard c == 0x0A else { throw Rejection(400, "a bare CR in the head") }
+                    position += 1
+                    guard position <= limits.maxHeaderBytes else { throw Rejection(431, "the request head exceeds \(limits.maxHeaderBytes) bytes") }
+                    guard let method else { throw Rejection(400, "malformed request line: no method") }
+                    return try HTTPRequestParser.head(line: (method, target, version), headers: headers, length: position, limits: limits)
+                }
+            }
+            return nil
         }
-        if position > targetStart, bytes[targetStart] != 0x2F { throw Rejection(400, "the request target must be a path starting with /") }
-        guard position < bytes.count else { return nil }
-        guard position > targetStart else { throw Rejection(400, "malformed request line: no target") }
-        let target = Self.ascii(bytes[targetStart..<position])
-        position += 1
 
-        // version, then CRLF.
-        let versionStart = position
-        while position < bytes.count, bytes[position] != 0x0D {
-            let c = bytes[position]
-            guard c == 0x48 || c == 0x54 || c == 0x50 || c == 0x2F || c == 0x2E || (0x30...0x39).contains(c) else {
+        private var requestLineTooLong: Bool { position - lineStart > limits.maxRequestLineBytes }
+
+        private static func version(_ text: String) throws(Rejection) -> HTTPVersion {
+            guard let version = HTTPVersion(rawValue: text) else {
+                let u = Array(text.utf8)
+                if u.count == 8, text.hasPrefix("HTTP/"), (0x30...0x39).contains(u[5]), u[6] == 0x2E, (0x30...0x39).contains(u[7]) {
+                    throw Rejection(505, "only HTTP/1.0 and HTTP/1.1 are spoken")
+                }
                 throw Rejection(400, "malformed HTTP version")
             }
-            guard position - versionStart < 8 else { throw Rejection(400, "malformed HTTP version") }
-            position += 1
+            return version
         }
-        guard position + 1 < bytes.count else { return nil }
-        guard bytes[position + 1] == 0x0A else { throw Rejection(400, "the request line must end in CRLF") }
-        let versionText = Self.ascii(bytes[versionStart..<position])
-        position += 2
-        guard !tooLong() else { throw Rejection(414, "the request line exceeds \(limits.maxRequestLineBytes) bytes") }
-        guard let version = HTTPVersion(rawValue: versionText) else {
-            let u = Array(versionText.utf8)
-            if u.count == 8, versionText.hasPrefix("HTTP/"), (0x30...0x39).contains(u[5]), u[6] == 0x2E, (0x30...0x39).contains(u[7]) {
-                throw Rejection(505, "only HTTP/1.0 and HTTP/1.1 are spoken")
+
+        /// tchar (RFC 9110 §5.6.2).
+        static func isTokenByte(_ c: UInt8) -> Bool {
+            switch c {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+            case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: true
+            default: false
             }
-            throw Rejection(400, "malformed HTTP version")
         }
-        return (method, target, version)
-    }
 
-    /// One header field; `.some(nil)` for the blank line that ends the head; nil when incomplete.
-    mutating func headerField() throws(Rejection) -> (name: String, value: String)?? {
-        let start = position
-        guard position < bytes.count else { return nil }
-        if bytes[position] == 0x0D {
-            guard position + 1 < bytes.count else { return nil }
-            guard bytes[position + 1] == 0x0A else { throw Rejection(400, "a bare CR in the head") }
-            position += 2
-            return .some(nil)
-        }
-        if bytes[position] == 0x20 || bytes[position] == 0x09 { throw Rejection(400, "folded header lines are not accepted") }
-        while position < bytes.count, bytes[position] != 0x3A {
-            let c = bytes[position]
-            if c == 0x0D || c == 0x0A { throw Rejection(400, "a header line without a colon") }
-            guard Self.isTokenByte(c) else { throw Rejection(400, "malformed header name") }
-            position += 1
-        }
-        guard position < bytes.count else { position = start; return nil }
-        guard position > start else { throw Rejection(400, "a header line without a name") }
-        let name = Self.ascii(bytes[start..<position])
-        position += 1
-        let valueStart = position
-        while position < bytes.count, bytes[position] != 0x0D {
-            let c = bytes[position]
-            guard c == 0x09 || c >= 0x20, c != 0x7F else { throw Rejection(400, "a control character in a header value") }
-            position += 1
-        }
-        guard position + 1 < bytes.count else { position = start; return nil }
-        guard bytes[position + 1] == 0x0A else { throw Rejection(400, "a bare CR in a header value") }
-        var value = bytes[valueStart..<position]
-        while let c = value.first, c == 0x20 || c == 0x09 { value.removeFirst() }
-        while let c = value.last, c == 0x20 || c == 0x09 { value.removeLast() }
-        position += 2
-        return .some((name, Self.latin1(value)))
-    }
+        static func ascii(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
-    /// tchar (RFC 9110 §5.6.2).
-    static func isTokenByte(_ c: UInt8) -> Bool {
-        switch c {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: true
-        default: false
+        /// Header values may carry obs-text (0x80–0xFF): read as ISO 8859-1, never as broken UTF-8.
+        static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+            return String(scalars)
         }
-    }
-
-    static func ascii(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
-
-    /// Header values may carry obs-text (0x80–0xFF): read as ISO 8859-1, never as broken UTF-8.
-    static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
-        return String(scalars)
     }
 }

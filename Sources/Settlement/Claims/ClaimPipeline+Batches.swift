@@ -177,6 +177,16 @@ extension ClaimPipeline {
                     for item in chunk { try logMove(item.claim) }
                 }
                 rest = rest.dropFirst(chunk.count)
+            } catch where error.code == .halted && kind != .verify {
+                // Paused since the claims were queued: nothing was stored. Verdicts go alone; payments wait.
+                for item in chunk {
+                    if let verdict = item.verdict {
+                        if try await submitVerdict(verdict, for: item.claim, why: item.why) { moved += 1 ; try logMove(item.claim) }
+                    } else {
+                        try ledger.reschedule(item.claim, at: clock() + settings.recheckMilliseconds)
+                    }
+                }
+                rest = rest.dropFirst(chunk.count)
             } catch where error.code == .unavailable && error.message.contains("above the batch ceiling") && chunk.count > 1 {
                 batchItemLimit[kind] = max(1, chunk.count / 2)
                 log("msg=\"batch above the gas ceiling: split\" function=\(kind.function.name) items=\(chunk.count) ceiling=\(ceiling)")
@@ -228,6 +238,7 @@ extension ClaimPipeline {
         let key = TxJobKey(chainID: settings.chainID, requestTxHash: try Self.batchHash(function, covered, at: clock()), requestLogIndex: 0,
                            action: kind == .verify ? .verify : .execute)
         let stored = try await transactions.submit(key, covering: covered, to: settings.contract, data: data, gasCeiling: gasCeiling) { db in
+            if kind != .verify { try KeeperControl.requireRunning(db) }  // the pause, read again inside the commit
             for item in items {
                 var changes = ClaimLedger.Changes(reason: .some(item.verdict?.refusal), payoutDay: item.day)
                 if let verdict = item.verdict {

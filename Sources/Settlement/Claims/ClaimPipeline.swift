@@ -768,8 +768,13 @@ extension ClaimPipeline {
         let data = try Self.encode(LeverageGuardContract.executePayout, [.address(claim.user), .uint(claim.orderID)])
         do {
             return try await send(claim, .execute, LeverageGuardContract.executePayout.name, data: data) { db in
+                try KeeperControl.requireRunning(db)
                 try ClaimLedger.transition(claim, to: .executePending, .init(reason: .some(nil), payoutDay: day), why: "executePayout sent", in: db)
             }
+        } catch where error.code == .halted {
+            // Paused after `pay` looked: nothing was stored or sent; the claim is looked at again.
+            try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
+            return false
         } catch where error.code == .reverted {
             let reason = Self.reason(error)
             if reason.contains("daily limit") { return try wait(claim, in: .awaitingLimit, why: "the contract's daily limit: \(reason)") }

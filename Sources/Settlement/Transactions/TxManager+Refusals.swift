@@ -70,20 +70,33 @@ extension TxManager {
     /// `eth_estimateGas` again, from the signer, plus `gasMarginPercent`. An estimate that now reverts
     /// keeps the stored limit (the receipt will tell what happened); a node that cannot answer is `.unavailable`.
     func freshGasLimit(_ transaction: StoredTransaction) async throws(KeeperError) -> UInt64 {
+        let estimate: UInt64
         do {
-            return withMargin(try await rpc.estimateGas(CallRequest(from: transaction.sender, to: transaction.to, data: transaction.data)))
+            estimate = try await rpc.estimateGas(CallRequest(from: transaction.sender, to: transaction.to, data: transaction.data))
         } catch {
             guard Self.revertReason(of: error) != nil else { throw KeeperError(.unavailable, "eth_estimateGas failed: \(Self.printable(error.description))") }
             log("level=warn msg=\"gas estimate now reverts; keeping the stored gas limit\" job=\(transaction.key) gas_limit=\(transaction.gasLimit)")
             return transaction.gasLimit
         }
+        return try withMargin(estimate)
     }
 
-    /// `estimate` plus `gasMarginPercent`, saturating.
-    func withMargin(_ estimate: UInt64) -> UInt64 {
-        let (margin, overflow) = estimate.multipliedReportingOverflow(by: options.gasMarginPercent)
+    /// The most gas a transaction is signed for: SQLite's integer range, far above any block's gas limit.
+    static let maxGasLimit = UInt64(Int64.max)
+
+    /// `estimate` plus `gasMarginPercent`. An estimate whose margin overflows, or lands above
+    /// `maxGasLimit`, is the node's fault: `.unavailable`, never a trap or a wrapped-around limit.
+    func withMargin(_ estimate: UInt64) throws(KeeperError) -> UInt64 {
+        try Self.withMargin(estimate, percent: options.gasMarginPercent)
+    }
+
+    static func withMargin(_ estimate: UInt64, percent: UInt64) throws(KeeperError) -> UInt64 {
+        let (margin, overflow) = estimate.multipliedReportingOverflow(by: percent)
         let (sum, overflowSum) = estimate.addingReportingOverflow(margin / 100)
-        return overflow || overflowSum ? .max : sum
+        guard !overflow, !overflowSum, sum <= maxGasLimit else {
+            throw KeeperError(.unavailable, "the node's gas estimate \(estimate) plus \(percent)% is above any gas limit: check chain.rpcUrls")
+        }
+        return sum
     }
 
     /// What the operator does about an untakeable refusal (also in the README's alert table).

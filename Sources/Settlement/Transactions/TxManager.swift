@@ -165,7 +165,7 @@ public final class TxManager {
         if let gasCeiling, estimate > gasCeiling {
             throw KeeperError(.unavailable, "job \(key) needs \(estimate) gas, above the batch ceiling \(gasCeiling): split it")
         }
-        let gasLimit = withMargin(estimate)
+        let gasLimit = try withMargin(estimate)
 
         CrashPoint.beforeCommit.reach(log)
         var inserted = false
