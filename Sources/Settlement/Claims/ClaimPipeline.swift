@@ -134,7 +134,9 @@ public final class ClaimPipeline {
         work = PassWork()
         var report = PassReport()
         var answered = Set<String>()
-        for finished in workers.takeFinished() {
+        // Oldest request first, whatever order the workers finished in: the day's limit and the pool
+        // go to claims in the order they were filed, and batches list them so.
+        for finished in workers.takeFinished().sorted(by: { $0.claim.id < $1.claim.id }) {
             guard let current = try ledger.claim(id: finished.claim.id) else { continue }
             // Asked before its request was confirmed: kept until the claim is actionable.
             if current.state == .requested || current.state == .needsKey {
