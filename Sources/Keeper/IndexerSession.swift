@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Logging
 import Settlement
 import Store
 import Wire
@@ -33,7 +34,7 @@ public final class IndexerSession {
     }
 
     /// A follower over this session's store and node.
-    public func follower(log: @escaping @Sendable (String) -> Void) -> LogFollower {
+    public func follower(log: Logger) -> LogFollower {
         LogFollower(rpc: rpc, store: store, chain: config.chain, log: log)
     }
 }
