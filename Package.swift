@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["Ethereum", "OKX", "Wire", "Indexer", "Settlement", "Keeper"], path: "Fuzz/FuzzTargets"),
 
         .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
-        .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],

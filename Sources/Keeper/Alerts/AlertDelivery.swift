@@ -12,6 +12,8 @@ public struct AlertDelivery: Sendable {
     public struct Webhook: Sendable {
         public let url: String
         public let secret: [UInt8]
+        /// The most one attempt may take (`alerts.timeoutMs`).
+        public let timeoutMilliseconds: Int
     }
 
     public let databasePath: String
@@ -41,7 +43,8 @@ public struct AlertDelivery: Sendable {
                     do { db = try Database(path: databasePath) } catch { throw KeeperError(.store, "cannot open \(databasePath): \(error.message)") }
                     database = db
                     if let webhook {
-                        dispatcher = AlertDispatcher(webhookURL: webhook.url, secret: webhook.secret, database: db, metrics: metrics, log: log)
+                        dispatcher = AlertDispatcher(webhookURL: webhook.url, secret: webhook.secret, database: db,
+                                                     http: AlertDispatcher.client(timeoutMilliseconds: webhook.timeoutMilliseconds), metrics: metrics, log: log)
                     }
                 }
                 if let seen = lastSeen {

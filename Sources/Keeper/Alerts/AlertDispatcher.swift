@@ -21,10 +21,13 @@ public final class AlertDispatcher {
     public var backoffBaseMilliseconds: Int64 = 1_000
     public var backoffCapMilliseconds: Int64 = 300_000
 
-    /// The client of each attempt: 3 s to connect, 10 s for the whole exchange.
-    public static let attemptTimeout = HTTPClient.Options(connectTimeoutMilliseconds: 3_000, totalTimeoutMilliseconds: 10_000, maximumResponseBytes: 64 << 10)
+    /// The client of each attempt: at most `milliseconds` for the whole exchange (`alerts.timeoutMs`), 3 s of it to connect.
+    public static func client(timeoutMilliseconds milliseconds: Int = 10_000) -> HTTPClient {
+        HTTPClient(options: HTTPClient.Options(connectTimeoutMilliseconds: min(3_000, milliseconds), totalTimeoutMilliseconds: milliseconds,
+                                               maximumResponseBytes: 64 << 10, poolSize: 1))
+    }
 
-    public init(webhookURL: String, secret: [UInt8], database: Database, http: HTTPClient = HTTPClient(options: attemptTimeout),
+    public init(webhookURL: String, secret: [UInt8], database: Database, http: HTTPClient = client(),
                 metrics: MetricsRegistry? = nil, log: Logger = .discarding) {
         self.webhookURL = webhookURL
         self.secret = secret

@@ -114,7 +114,7 @@ public final class KeeperService {
             guard let name = config.alerts.secretEnv, let secret = environment[name], !secret.isEmpty else {
                 throw KeeperError(.config, "alerts.webhookURL is set: set alerts.secretEnv to the name of an environment variable holding the webhook secret")
             }
-            webhook = AlertDelivery.Webhook(url: url, secret: Array(secret.utf8))
+            webhook = AlertDelivery.Webhook(url: url, secret: Array(secret.utf8), timeoutMilliseconds: config.alerts.timeoutMs)
         }
         alerts = AlertDelivery(databasePath: path, webhook: webhook, metrics: metrics, log: log)
     }

@@ -192,6 +192,8 @@ public final class ClaimPipeline {
         guard let moved = try ledger.claim(id: claim.id), moved.state != claim.state || moved.reason != claim.reason else { return }
         guard log.isEnabled(.info) else { return }
         var fields: [(String, Logger.Value)] = [("claim", "\(claim.subject)"), ("from", "\(claim.state.rawValue)"), ("to", "\(moved.state.rawValue)")]
+        // A claim's first move introduces it: the instrument its trader named (escaped by the logger).
+        if claim.state == .requested { fields.append(("inst_id", .string(moved.instID))) }
         if let amount = moved.amount {
             fields.append(("amount", .string(Self.poolUnits(amount, decimals: settings.poolDecimals))))
         } else {
