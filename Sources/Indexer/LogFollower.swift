@@ -183,6 +183,13 @@ public struct IndexProgress: Sendable, Hashable {
     /// Blocks between the newest indexed block (or the start block) and the head.
     public let lag: UInt64
 
+    init(head: UInt64, confirmed: UInt64, indexed: UInt64?, lag: UInt64) {
+        self.head = head
+        self.confirmed = confirmed
+        self.indexed = indexed
+        self.lag = lag
+    }
+
     init(head: UInt64, confirmed: UInt64, indexed: UInt64) {
         self.head = head
         self.confirmed = confirmed
