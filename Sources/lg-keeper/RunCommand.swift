@@ -49,7 +49,11 @@ enum RunCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         var failure: KeeperError?
-        do throws(KeeperError) { try await service.run(until: stop) } catch { failure = error }
+        do throws(KeeperError) { try await service.run(until: stop) } catch {
+            // In the log's own format too (the plain last line follows from main), for whoever reads only the log.
+            log.error("keeper stopped on an error", ["error": .string(error.message)])
+            failure = error
+        }
         await server.stop(grace: .seconds(min(deadline, 5)))
         if let failure { throw KeeperFailure.failure(failure) }
         return .ok

@@ -107,7 +107,7 @@ struct HTTPConnection: Sendable {
     private func refuse(_ rejection: HTTPRequestParser.Rejection) {
         let response = HTTPServerResponse.error(rejection.status, code: Self.code(rejection.status), rejection.reason)
         _ = HTTPSocket.write(fd, response.serialized(keepAlive: false), deadline: HTTPSocket.monotonicMilliseconds() + 1_000)
-        server.log.info("http refused", ["status": .int(rejection.status), "remote": "\(peer)", "reason": "\(rejection.reason)"])
+        server.log.debug("http refused", ["status": .int(rejection.status), "remote": "\(peer)", "reason": "\(rejection.reason)"])
         HTTPSocket.halfCloseAndDrain(fd, graceMs: 1_000)
     }
 

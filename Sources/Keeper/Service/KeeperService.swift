@@ -241,9 +241,28 @@ public final class KeeperService {
     public func run(until stop: StopSignal) async throws(KeeperError) {
         // Alerts go beside the loop, on a thread of the blocking pool (SQLite on its own connection).
         let alerts = self.alerts
-        let delivery = Task(executorPreference: KeeperExecutors.blockingIO) { await alerts.run(until: stop) }
-        // Not awaited: an attempt in flight may wait out its timeout; an alert it had not marked is sent again next start.
+        let delivered = StopSignal()
+        let delivery = Task(executorPreference: KeeperExecutors.blockingIO) {
+            await alerts.run(until: stop)
+            delivered.request()
+        }
         defer { delivery.cancel() }
+        do throws(KeeperError) { try await loop(until: stop) } catch {
+            stop.request()
+            await Self.awhile(delivered)
+            throw error
+        }
+        // An attempt in flight gets a moment to record its answer; past it, an alert it had not marked
+        // delivered is sent again at the next start (at least once, never lost).
+        await Self.awhile(delivered)
+    }
+
+    /// Waits up to two seconds for `done`.
+    private static func awhile(_ done: StopSignal) async {
+        for _ in 0..<40 where !done.isRequested { try? await Task.sleep(for: .milliseconds(50)) }  // cancellation only ends the wait early
+    }
+
+    private func loop(until stop: StopSignal) async throws(KeeperError) {
         try await start()
         var lastCompleted = Date()
         while !stop.isRequested {
