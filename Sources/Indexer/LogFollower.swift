@@ -1,5 +1,4 @@
 import Ethereum
-import Foundation
 import Logging
 import Store
 
@@ -131,7 +130,6 @@ public final class LogFollower {
     func catchUp(head: UInt64, confirmed: UInt64) async throws(KeeperError) {
         var parentMismatches = 0
         var progress: CatchUpProgress?
-        defer { if let progress, progress.logged { progress.finish(log, statistics) } }
         while let cursor = try store.cursor(), cursor.nextBlock <= head {
             if progress == nil {
                 progress = CatchUpProgress(from: cursor.nextBlock, head: head, events: statistics.eventsIndexed)
@@ -165,6 +163,7 @@ public final class LogFollower {
                 do { try onCommit(valid.range) } catch { throw KeeperError(.unavailable, "stopped after range \(valid.range): \(error)") }
             }
         }
+        if let progress, progress.logged { progress.finish(log, statistics) }
     }
 
     func pause(_ failures: Int) async throws(KeeperError) {
