@@ -31,11 +31,13 @@ public struct AlertDelivery: Sendable {
     }
 
     /// Looks at the outbox until `stop` is requested or the task is cancelled. Alerts raised before it
-    /// starts and still undelivered are logged once as pending; a store failure is logged and retried.
+    /// starts and still undelivered are logged once as pending; a store failure is logged (once until
+    /// the outbox reads again) and retried.
     public func run(until stop: KeeperService.StopSignal) async {
         var database: Database?
         var dispatcher: AlertDispatcher?
         var lastSeen: Int64?
+        var failing = false
         while !stop.isRequested, !Task.isCancelled {
             do throws(KeeperError) {
                 let db: Database
@@ -53,8 +55,11 @@ public struct AlertDelivery: Sendable {
                     lastSeen = try logPending(db)
                 }
                 if let dispatcher { try await dispatcher.deliver() }
+                if failing { log.info("alert outbox readable again") }
+                failing = false
             } catch {
-                log.error("alert outbox unreadable", ["error": .string(error.message)])
+                if !failing { log.error("alert outbox unreadable", ["error": .string(error.message)]) }
+                failing = true
             }
             do { try await Task.sleep(for: interval) } catch { return }
         }

@@ -9,7 +9,7 @@ import Wire
 /// Delivers queued alerts to the webhook: `POST` of the alert's JSON with `X-Timestamp` (unix
 /// seconds) and `X-Signature` = hex HMAC-SHA256(secret, timestamp + "." + body), as seed 003's
 /// payment monitor signs its callbacks. A failed delivery is retried with exponential backoff. Each
-/// attempt is bounded (`attemptTimeout`), and `AlertDelivery` runs it beside the keeper's loop, so a
+/// attempt is bounded (`client(timeoutMilliseconds:)`, `alerts.timeoutMs`), and `AlertDelivery` runs it beside the keeper's loop, so a
 /// receiver that takes connections and never answers delays alerts, never a round.
 public final class AlertDispatcher {
     public let webhookURL: String
