@@ -121,11 +121,6 @@ extension Logger {
         /// Text from any value's description (an address, a hash, an error).
         public static func string(_ value: some CustomStringConvertible) -> Value { Value(.string(value.description)) }
         public static func int(_ value: some BinaryInteger) -> Value { Value(.integer(String(value))) }
-        /// A whole number written by its decimal description (`UInt256`, which is no `BinaryInteger`).
-        public static func number(decimal digits: String) -> Value {
-            let valid = !digits.isEmpty && digits.utf8.enumerated().allSatisfy { index, byte in (byte >= 0x30 && byte <= 0x39) || (index == 0 && byte == 0x2D && digits.utf8.count > 1) }
-            return Value(valid ? .integer(digits) : .string(digits))
-        }
         public static func bool(_ value: Bool) -> Value { Value(.bool(value)) }
 
         public var description: String {

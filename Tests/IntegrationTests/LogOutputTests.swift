@@ -87,6 +87,33 @@ import Wire
         #expect(lines.filter { $0[2].1 == "http listening" }.count == 1)
     }
 
+    /// `index --once` over the log-replay server: its catch-up says where it starts and how it ended,
+    /// as JSON lines (the progress in between comes at most every 10 s: LogFollowerTests).
+    @Test func indexOnceLogsItsCatchUpAsJSON() throws {
+        let fixture = try ProviderModeIndexTests.Fixture()
+        defer { fixture.stop() }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-index-logs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let config = work.appendingPathComponent("keeper.json").path
+        try """
+            {"chain": {"rpcUrls": ["\(fixture.server.url)"], "chainId": \(fixture.chainID), "contract": "\(fixture.contract)",
+                       "startBlock": 0, "confirmations": 0, "maxBlockRange": 50},
+             "store": {"path": "\(work.appendingPathComponent("keeper.sqlite").path)"}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run(KeeperBinary.path, ["index", "--once", "--config", config, "--log-format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stderr.split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+            #expect(Self.isTimestamp(object["ts"] as? String) && object["level"] as? String == "info", "\(line)")
+            return object
+        }
+        let start = try #require(objects.first { $0["msg"] as? String == "catching up" }, "\(result.stderr)")
+        let end = try #require(objects.last, "\(result.stderr)")
+        #expect(end["msg"] as? String == "caught up" && end["logs"] as? Int == ProviderModeIndexTests.logs, "\(result.stderr)")
+        #expect((start["blocks"] as? Int ?? 0) > 50 && start["blocks"] as? Int == end["blocks"] as? Int)
+    }
+
     /// Every line of `stderr` as logfmt pairs, `ts` (RFC 3339) then `level` then `msg` first.
     func logfmtLines(_ stderr: String) throws -> [[(String, String)]] {
         #expect(stderr.isEmpty || stderr.hasSuffix("\n"))
