@@ -63,6 +63,7 @@ public struct Logger: Sendable {
     /// Whether an event at `level` would be written (to skip building costly fields).
     public func isEnabled(_ level: Level) -> Bool { level >= self.level && !sink.isDiscard }
 
+    /// One event at `level`: `message` and `fields`, in their order, after `ts` and `level`.
     public func log(_ level: Level, _ message: String, _ fields: Fields = [:]) {
         guard isEnabled(level) else { return }
         log(level, message, fields: fields.map { ($0.key, $0.value) })
