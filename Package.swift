@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         // What crosses the wire: an HTTP client over libcurl and a typed JSON value.
         .target(name: "Wire", dependencies: ["CCurl"]),
+        // Log lines: a Logger value with a level, logfmt or JSON, every value escaped (Foundation only).
+        .target(name: "Logging"),
         // Chain primitives: UInt256, Address, ABI, RLP, secp256k1, transactions, keystore, JSON-RPC.
         .target(name: "Ethereum", dependencies: ["Crypto", "Wire", "COpenSSL"]),
         // Files only their owner may read: 0600 files in 0700 directories, secrets read through the opened descriptor.
@@ -33,34 +35,35 @@ let package = Package(
         // The encrypted OKX key vault (AES-256-GCM under a master key), in SQLite.
         .target(name: "Vault", dependencies: ["Crypto", "Store", "Wire", "OKX", "PrivateFiles"]),
         // Log following, the index store, reorgs, provider-aware ranges; the contract's interface and KeeperError.
-        .target(name: "Indexer", dependencies: ["Ethereum", "Store", "Wire", "Crypto"]),
+        .target(name: "Indexer", dependencies: ["Logging", "Ethereum", "Store", "Wire", "Crypto"]),
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
-        .target(name: "Settlement", dependencies: ["Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
+        .target(name: "Settlement", dependencies: ["Logging", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
-        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "PrivateFiles", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
+        .target(name: "Keeper", dependencies: ["Logging", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Logging", "PrivateFiles", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
         // The log-replay server, the SQLite ceiling and the index check behind `make bench` (BENCHMARKS.md).
         // A tool of this repository, not a product: lg-keeper neither links nor ships it.
-        .executableTarget(name: "lg-bench", dependencies: ["Keeper", "Settlement", "Indexer", "OKX", "Verification", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
+        .executableTarget(name: "lg-bench", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
 
         // The decoders' fuzz harnesses (issue 8): one function per fuzz target, shared by the libFuzzer
         // executables below and by FuzzRegressionTests, which replays the corpora and found crashes.
         .target(name: "FuzzTargets", dependencies: ["Ethereum", "OKX", "Wire", "Indexer", "Settlement", "Keeper"], path: "Fuzz/FuzzTargets"),
 
         .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
-        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Store", "Ethereum", "Wire"]),
-        .testTarget(name: "KeeperTests", dependencies: ["Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "OKX", "Keeper", "Settlement", "Store", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OKX", "Keeper", "Settlement", "Store", "Wire", "Crypto", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["Keeper", "Settlement", "Indexer", "OKX", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "IndexerTests", dependencies: ["Logging", "Indexer", "Store", "Ethereum", "Wire"]),
+        .testTarget(name: "KeeperTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
+        .testTarget(name: "VaultTests", dependencies: ["Logging", "Vault", "OKX", "Keeper", "Settlement", "Store", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Logging", "Verification", "OKX", "Keeper", "Settlement", "Store", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -80,7 +80,7 @@ func main() throws -> Int32 {
         let outcome = blockingAwait { () async -> Result<LogFollower.RoundReport, KeeperError> in
             do throws(KeeperError) {
                 let session = try IndexerSession(config: config)
-                let follower = session.follower(log: { _ in })
+                let follower = session.follower(log: .discarding)
                 try await follower.start()
                 return .success(try await follower.round())
             } catch { return .failure(error) }

@@ -1,4 +1,5 @@
 import Ethereum
+import Logging
 
 extension LogFollower {
     /// Fetches and validates the widest acceptable range starting at `from`, ending at most at
@@ -49,7 +50,7 @@ extension LogFollower {
             } catch let error as RangeValidator.Inconsistency {
                 statistics.inconsistentAnswers += 1
                 lastProblem = error.description
-                log("msg=\"inconsistent answer refused\" from=\(from) to=\(to) reason=\"\(error.description)\"")
+                log.warn("inconsistent answer refused", ["from": .int(from), "to": .int(to), "reason": "\(error.description)"])
             } catch let error as KeeperError {
                 throw error
             } catch {

@@ -1,4 +1,5 @@
 import Ethereum
+import Logging
 
 extension LogFollower {
     /// Compares the newest stored block (or the stored block at the node's head, if the node is
@@ -23,7 +24,7 @@ extension LogFollower {
         statistics.reorgs += 1
         statistics.deepestReorg = max(statistics.deepestReorg, depth)
         if violation { statistics.finalityViolations += 1 }
-        log("msg=reorg depth=\(depth) ancestor=\(ancestor) old_hash=\(newest.hash) new_hash=\(chainHeader.hash) finality_violation=\(violation)")
+        log.log(violation ? .error : .warn, "reorg", ["depth": .int(depth), "ancestor": .int(ancestor), "old_hash": "\(newest.hash)", "new_hash": "\(chainHeader.hash)", "finality_violation": .bool(violation)])
         sizer = BlockRangeSizer(maximum: options.maxBlockRange)
         return true
     }
@@ -70,7 +71,7 @@ extension LogFollower {
             for header in valid.headers {
                 if let stored = try store.storedBlock(header.number), stored.hash != header.hash.description {
                     statistics.inconsistentAnswers += 1
-                    log("msg=\"re-scan found a different confirmed block\" block=\(header.number) stored=\(stored.hash) node=\(header.hash)")
+                    log.warn("re-scan found a different confirmed block", ["block": .int(header.number), "stored": "\(stored.hash)", "node": "\(header.hash)"])
                     return  // the next round's reorg check decides; nothing from this answer is indexed
                 }
             }
@@ -79,7 +80,7 @@ extension LogFollower {
             if recovered > 0 {
                 statistics.missedLogsRecovered += recovered
                 statistics.eventsIndexed += recovered
-                log("msg=\"re-scan recovered missed logs\" from=\(valid.range.lowerBound) to=\(valid.range.upperBound) count=\(recovered)")
+                log.warn("re-scan recovered missed logs", ["from": .int(valid.range.lowerBound), "to": .int(valid.range.upperBound), "count": .int(recovered)])
             }
             guard let next = try store.cursor() else { return }
             cursor = next

@@ -1,4 +1,5 @@
 import Ethereum
+import Logging
 import Store
 
 /// Follows the contract's logs into the `events` and `claims` tables (DESIGN.md §5): backfill and
@@ -56,11 +57,16 @@ public final class LogFollower {
     var sizer: BlockRangeSizer
     public internal(set) var statistics = FollowerStatistics()
     var lastRescan: ContinuousClock.Instant
-    let log: @Sendable (String) -> Void
+    let log: Logger
     /// Called after each committed range; a test throws from it to stop mid-backfill.
     public var onCommit: ((ClosedRange<UInt64>) throws -> Void)?
+    /// Told where indexing stands from the node's first answer of each round and after every committed
+    /// range (the keeper's head, indexed and lag gauges), not only when a round ends.
+    public var onProgress: (@Sendable (IndexProgress) -> Void)?
+    /// How often a long catch-up logs its progress.
+    public var progressInterval: Duration = .seconds(10)
 
-    public init(rpc: any ChainLogSource, store: IndexStore, options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(rpc: any ChainLogSource, store: IndexStore, options: Options, log: Logger = .discarding) {
         self.rpc = rpc
         self.store = store
         self.options = options
@@ -89,10 +95,12 @@ public final class LogFollower {
             do {
                 let report = try await round()
                 if report.newEvents > 0 || report.reorgs > 0 {
-                    log("msg=indexed head=\(report.head) confirmed=\(report.confirmed) indexed=\(report.indexedThrough.map(String.init) ?? "none") new_events=\(report.newEvents) reorgs=\(report.reorgs) halted=\(report.halted)")
+                    log.info("indexed", ["head": .int(report.head), "confirmed": .int(report.confirmed),
+                                         "indexed": report.indexedThrough.map { .int($0) } ?? "none", "new_events": .int(report.newEvents),
+                                         "reorgs": .int(report.reorgs), "halted": .bool(report.halted)])
                 }
             } catch {
-                log("msg=\"round failed\" error=\"\(error.message)\"")
+                log.error("round failed", ["error": "\(error.message)"])
             }
             do { try await Task.sleep(for: options.pollInterval) } catch { return }
         }
@@ -104,6 +112,7 @@ public final class LogFollower {
         let tip = try await retrying("eth_blockNumber") { () async throws(RPCError) in try await rpc.tip(finalized: options.useFinalizedTag) }
         let confirmed = options.useFinalizedTag ? min(tip.finalized ?? 0, tip.head) : (tip.head >= options.confirmations ? tip.head - options.confirmations : 0)
         statistics.head = tip.head
+        if let onProgress, let cursor = try store.cursor() { onProgress(IndexProgress(head: tip.head, confirmed: confirmed, cursor: cursor)) }
         _ = try await detectReorg(head: tip.head)
         try await catchUp(head: tip.head, confirmed: confirmed)
         if ContinuousClock.now - lastRescan >= options.rescanInterval {
@@ -120,7 +129,16 @@ public final class LogFollower {
     /// Indexes from the cursor up to `head`, range by range, each committed with the cursor.
     func catchUp(head: UInt64, confirmed: UInt64) async throws(KeeperError) {
         var parentMismatches = 0
+        var progress: CatchUpProgress?
         while let cursor = try store.cursor(), cursor.nextBlock <= head {
+            if progress == nil {
+                progress = CatchUpProgress(from: cursor.nextBlock, head: head, events: statistics.eventsIndexed)
+                if head - cursor.nextBlock + 1 > UInt64(options.maxBlockRange) {
+                    progress?.logged = true
+                    log.info("catching up", ["from": .int(cursor.nextBlock), "head": .int(head), "blocks": .int(head - cursor.nextBlock + 1)])
+                }
+            }
+            progress?.report(log, statistics, next: cursor.nextBlock, every: progressInterval)
             let from = cursor.nextBlock
             let valid = try await fetchRange(from: from, limit: head, denseFrom: confirmed)
             if from > 0, let parent = try store.storedBlock(from - 1), let first = valid.headers.first,
@@ -140,16 +158,89 @@ public final class LogFollower {
             statistics.rangesIndexed += 1
             statistics.eventsIndexed += inserted
             statistics.indexedBlock = valid.range.upperBound
+            onProgress?(IndexProgress(head: head, confirmed: confirmed, indexed: valid.range.upperBound))
             if let onCommit {
                 do { try onCommit(valid.range) } catch { throw KeeperError(.unavailable, "stopped after range \(valid.range): \(error)") }
             }
         }
+        if let progress, progress.logged { progress.finish(log, statistics) }
     }
 
     func pause(_ failures: Int) async throws(KeeperError) {
         let exponent = min(failures, 6)
         let delay = options.retryBaseDelay * (1 << exponent)
         do { try await Task.sleep(for: min(delay, .seconds(2))) } catch { throw KeeperError(.unavailable, "cancelled") }
+    }
+}
+
+/// Where indexing stands: the node's head, the confirmed point, the newest indexed block (nil
+/// before the first) and the blocks still to index.
+public struct IndexProgress: Sendable, Hashable {
+    public let head: UInt64
+    public let confirmed: UInt64
+    public let indexed: UInt64?
+    /// Blocks between the newest indexed block (or the start block) and the head.
+    public let lag: UInt64
+
+    init(head: UInt64, confirmed: UInt64, indexed: UInt64?, lag: UInt64) {
+        self.head = head
+        self.confirmed = confirmed
+        self.indexed = indexed
+        self.lag = lag
+    }
+
+    init(head: UInt64, confirmed: UInt64, indexed: UInt64) {
+        self.head = head
+        self.confirmed = confirmed
+        self.indexed = indexed
+        lag = head > indexed ? head - indexed : 0
+    }
+
+    init(head: UInt64, confirmed: UInt64, cursor: IndexCursor) {
+        self.head = head
+        self.confirmed = confirmed
+        indexed = cursor.nextBlock > cursor.startBlock ? cursor.nextBlock - 1 : nil
+        lag = head >= cursor.nextBlock ? head - cursor.nextBlock + 1 : 0
+    }
+}
+
+/// A catch-up's progress line, at most once per interval: blocks done of the total, blocks and logs per
+/// second, and the time left at that pace.
+struct CatchUpProgress {
+    let from: UInt64
+    let head: UInt64
+    let events: Int
+    let started = ContinuousClock.now
+    var lastLine = ContinuousClock.now
+    var logged = false
+
+    init(from: UInt64, head: UInt64, events: Int) {
+        self.from = from
+        self.head = head
+        self.events = events
+    }
+
+    mutating func report(_ log: Logger, _ statistics: FollowerStatistics, next: UInt64, every interval: Duration) {
+        let now = ContinuousClock.now
+        guard now - lastLine >= interval, next > from else { return }
+        lastLine = now
+        logged = true
+        let seconds = Self.seconds(now - started)
+        let done = next - from, total = head - from + 1
+        let blocksPerSecond = Double(done) / seconds
+        let eta = blocksPerSecond > 0 ? Int((Double(total - done) / blocksPerSecond).rounded(.up)) : 0
+        log.info("indexing", ["blocks_done": .int(done), "blocks_total": .int(total), "blocks_per_s": .int(Int(blocksPerSecond.rounded())),
+                              "logs": .int(statistics.eventsIndexed - events), "logs_per_s": .int(Int((Double(statistics.eventsIndexed - events) / seconds).rounded())),
+                              "eta_s": .int(eta), "at": .int(next), "head": .int(head)])
+    }
+
+    func finish(_ log: Logger, _ statistics: FollowerStatistics) {
+        let seconds = Self.seconds(ContinuousClock.now - started)
+        log.info("caught up", ["blocks": .int(head - from + 1), "logs": .int(statistics.eventsIndexed - events), "seconds": .int(Int(seconds.rounded()))])
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        max(0.001, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 }
 

@@ -184,6 +184,8 @@ public struct AlertsConfig: Sendable {
     public var minSignerBalance: UInt256
     /// `rpc_down` is raised once no round has reached the node for this long.
     public var rpcDownAfterSeconds: Int
+    /// The most one delivery attempt may take, connection included; delivery runs beside the loop.
+    public var timeoutMs: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         webhookURL = try r.string("webhookURL")
         secretEnv = try r.environmentName("secretEnv")
@@ -192,6 +194,7 @@ public struct AlertsConfig: Sendable {
             throw KeeperError(.config, "alerts.rpcDownAfterRounds was replaced by alerts.rpcDownAfterSeconds (default 30): give the time instead")
         }
         rpcDownAfterSeconds = try r.integer("rpcDownAfterSeconds", default: 30, in: 1...86_400)
+        timeoutMs = try r.integer("timeoutMs", default: 10_000, in: 100...300_000)
         try r.finish()
     }
 }

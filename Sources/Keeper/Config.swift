@@ -42,6 +42,7 @@ public struct Config: Sendable {
     public var reconcile: ReconcileConfig
     public var vault: VaultConfig
     public var pipeline: PipelineConfig
+    public var log = LogConfig()
 
     /// Throws, naming `command`, unless the `signer` section names a key.
     public func requireSigner(for command: String) throws(KeeperError) {
@@ -108,9 +109,12 @@ public struct Config: Sendable {
         let reconcile = try section("reconcile") { r throws(KeeperError) in try ReconcileConfig(&r) }
         let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
         let pipeline = try section("pipeline") { r throws(KeeperError) in try PipelineConfig(&r) }
+        let log = try section("log") { r throws(KeeperError) in try LogConfig(&r) }
         try root.finish()
-        return Config(chainSection: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
-                      http: http, alerts: alerts, reconcile: reconcile, vault: vault, pipeline: pipeline)
+        var config = Config(chainSection: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
+                            http: http, alerts: alerts, reconcile: reconcile, vault: vault, pipeline: pipeline)
+        config.log = log
+        return config
     }
 }
 

@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Logging
 import PrivateFiles
 import Settlement
 import Store
@@ -38,7 +39,7 @@ public final class IndexerSession {
     }
 
     /// A follower over this session's store and node.
-    public func follower(log: @escaping @Sendable (String) -> Void) -> LogFollower {
+    public func follower(log: Logger) -> LogFollower {
         LogFollower(rpc: rpc, store: store, chain: config.chain, log: log)
     }
 }

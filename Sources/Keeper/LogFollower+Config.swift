@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Logging
 
 extension LogFollower.Options {
     /// The follower's settings from the `chain` section.
@@ -13,7 +14,7 @@ extension LogFollower.Options {
 
 extension LogFollower {
     /// A follower of `chain`'s contract into `store`.
-    public convenience init(rpc: JSONRPCClient, store: IndexStore, chain: ChainConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public convenience init(rpc: JSONRPCClient, store: IndexStore, chain: ChainConfig, log: Logger = .discarding) {
         self.init(rpc: rpc, store: store, options: Options(chain), log: log)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 import Store
 import Verification
 import Wire
@@ -37,6 +38,26 @@ public enum AlertOutbox {
         try db.execute("INSERT INTO alerts (kind, body, dedupe_key, raised_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, 0)",
                        [kind.rawValue, body.serializedString, dedupeKey, VerificationResponse.timestamp(date)])
         try AuditLog.append(db, kind: "alert.raised", subject: kind.rawValue, detail: ["message": .string(message)], at: date)
+    }
+
+    /// An alert as queued: its row, kind and message.
+    public struct Raised: Sendable {
+        public let id: Int64
+        public let kind: String
+        public let message: String
+    }
+
+    /// The alerts queued after row `id`, oldest first (at most 200 at a time), for the log.
+    public static func raised(_ db: Database, after id: Int64, undeliveredOnly: Bool = false) throws(KeeperError) -> [Raised] {
+        do {
+            let rows = try db.fetchAll("SELECT id, kind, json_extract(body, '$.message') AS message FROM alerts WHERE id > ?"
+                                       + (undeliveredOnly ? " AND delivered_at IS NULL" : "") + " ORDER BY id LIMIT 200", [id])
+            return try rows.map { row in
+                Raised(id: try row.get("id"), kind: try row.get("kind"), message: try row.get("message", as: String?.self) ?? "")
+            }
+        } catch {
+            throw KeeperError(.store, "alerts: \(error)")
+        }
     }
 
     /// How many alerts are not yet delivered.

@@ -1,5 +1,6 @@
 import Foundation
 import Indexer
+import Logging
 import Synchronization
 
 /// Named seams of the settlement path where a crash test or a chaos run makes the keeper kill
@@ -65,10 +66,10 @@ public enum CrashPoint: String, CaseIterable, Sendable {
 
     /// Kills the process with SIGKILL when this is the armed point reached for the armed time.
     /// The one line logged first names the point, for whoever reads the crashed run's log.
-    func reach(_ log: (String) -> Void) {
+    func reach(_ log: Logger) {
         guard case .success(let trigger?) = Self.armed, trigger.point == self else { return }
         guard Self.reachedCount.add(1, ordering: .relaxed).newValue == trigger.occurrence else { return }
-        log("level=warn msg=\"crash point reached: SIGKILL\" crash_at=\(trigger)")
+        log.warn("crash point reached: SIGKILL", ["crash_at": "\(trigger)"])
         kill(getpid(), SIGKILL)
         _exit(128 + SIGKILL)  // unreachable: SIGKILL cannot be caught or blocked; still no cleanup if it were
     }

@@ -102,5 +102,7 @@ public enum KeeperSchema {
             CREATE INDEX evidence_by_root ON evidence (root);
             """),
         TxSchema.itemsMigration,
+        // The claim of a request (a transaction's log lines name the claims it covers).
+        .init("013_claims_by_request", "CREATE INDEX claims_by_request ON claims (chain_id, request_tx_hash, request_log_index);"),
     ])
 }

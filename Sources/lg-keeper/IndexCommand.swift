@@ -1,22 +1,24 @@
 import Foundation
 import Indexer
 import Keeper
+import Logging
 
 /// `lg-keeper index [--once] [--config FILE]`: follow and index only (no signer needed).
 enum IndexCommand {
     static let command = Command(
         name: "index",
-        usage: "index [--once] [--config FILE]",
+        usage: "index [--once] [--config FILE] \(LogOptions.usage)",
         summary: "follow the contract's logs into SQLite; --once catches up to the head and exits",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["config"], flags: ["once"])
+        let arguments = try Arguments(words, valued: LogOptions.names.union(["config"]), flags: ["once"])
+        let logFlags = try LogOptions.parse(arguments)
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "index", reads: .chain) }
         // The node and the contract are checked before the database is tied to them (StartupCheck).
         try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
         let session = try KeeperFailure.map { () throws(KeeperError) in try IndexerSession(config: config) }
-        let follower = session.follower(log: { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) })
+        let follower = session.follower(log: LogOptions.logger(logFlags, config))
         try await KeeperFailure.map { () async throws(KeeperError) in try await follower.start() }
         if arguments.flag("once") {
             let report = try await KeeperFailure.map { () async throws(KeeperError) in try await follower.round() }

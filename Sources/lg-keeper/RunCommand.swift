@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Indexer
 import Keeper
+import Logging
 
 /// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM, with the HTTP
 /// server (`/metrics`, `/healthz`, `/readyz`, `POST /api/verify`) on `http.listen`. A stop signal
@@ -10,16 +11,17 @@ import Keeper
 enum RunCommand {
     static let command = Command(
         name: "run",
-        usage: "run [--config FILE] [--stop-deadline SECONDS]",
+        usage: "run [--config FILE] [--stop-deadline SECONDS] \(LogOptions.usage)",
         summary: "everything: follow, index, settle claims, alert, reconcile",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["config", "stop-deadline"], flags: [])
+        let arguments = try Arguments(words, valued: LogOptions.names.union(["config", "stop-deadline"]), flags: [])
         guard let deadline = Int(arguments.value("stop-deadline") ?? "20"), deadline > 0 else { throw UsageError("--stop-deadline must be a positive number of seconds") }
+        let logFlags = try LogOptions.parse(arguments)
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "run") }
         try KeeperFailure.map { () throws(KeeperError) in try config.requireSigner(for: "run") }
-        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("lg-keeper \(line)\n".utf8)) }
+        let log = LogOptions.logger(logFlags, config)
         // A setup that cannot work stops here, one line each (StartupCheck): the node and the contract
         // before the database is opened; then the signer, the vault and the pool's asset.
         try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
@@ -29,17 +31,17 @@ enum RunCommand {
         let server = try KeeperFailure.map { () throws(KeeperError) in
             HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))
         }
+        // The server logs "http listening" itself, once.
         try KeeperFailure.map { () throws(KeeperError) in try server.start() }
-        log("msg=\"http listening\" address=\(server.options.listen.host):\(server.port)")
         let stop = KeeperService.StopSignal()
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             Foundation.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
             source.setEventHandler {
-                log("msg=\"stop requested\" signal=\(number) deadline_s=\(deadline)")
+                log.info("stop requested", ["signal": .int(number), "deadline_s": .int(deadline)])
                 stop.request()
                 DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(deadline)) {
-                    log("level=error msg=\"stop deadline passed; exiting with the current step unfinished (it commits whole or not at all)\"")
+                    log.error("stop deadline passed; exiting with the current step unfinished (it commits whole or not at all)")
                     exit(ExitCode.unavailable.rawValue)
                 }
             }
@@ -48,7 +50,11 @@ enum RunCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         var failure: KeeperError?
-        do throws(KeeperError) { try await service.run(until: stop) } catch { failure = error }
+        do throws(KeeperError) { try await service.run(until: stop) } catch {
+            // In the log's own format too (the plain last line follows from main), for whoever reads only the log.
+            log.error("keeper stopped on an error", ["error": .string(error.message)])
+            failure = error
+        }
         await server.stop(grace: .seconds(min(deadline, 5)))
         if let failure { throw KeeperFailure.failure(failure) }
         return .ok

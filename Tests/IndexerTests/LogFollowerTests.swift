@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import Testing
 import Wire
@@ -116,5 +117,38 @@ final class ScriptedChain: ChainLogSource {
         let follower = try Self.follower(ScriptedChain(blocks: 3, logBlocks: []), chainID: 5)
         let error = await #expect(throws: KeeperError.self) { try await follower.start() }
         #expect(error?.code == .config)
+    }
+
+    /// Where indexing stands is told from the node's first answer (head known, nothing indexed yet) and
+    /// after every range; a catch-up logs its start, its progress at most once per interval, and its end.
+    @Test func aCatchUpReportsItsProgressFromTheFirstAnswer() async throws {
+        let chain = ScriptedChain(blocks: 200, logBlocks: [3, 50, 51, 190])
+        let follower = try Self.follower(chain)
+        let lines = Mutex<[String]>([]), progress = Mutex<[IndexProgress]>([])
+        let logger = Logger(level: .info, sink: LogSink { line in lines.withLock { $0.append(line) } })
+        let logged = LogFollower(rpc: chain, store: follower.store, options: Self.options(), log: logger)
+        logged.onProgress = { report in progress.withLock { $0.append(report) } }
+        logged.progressInterval = .zero
+        try await logged.start()
+        _ = try await logged.round()
+        let reports = progress.withLock { $0 }
+        #expect(reports.first == IndexProgress(head: 199, confirmed: 197, indexed: nil, lag: 199), "before any range is indexed")
+        #expect(reports.count == 1 + 40, "then one per range of 5 blocks")
+        #expect(reports.last == IndexProgress(head: 199, confirmed: 197, indexed: 199, lag: 0))
+        let text = lines.withLock { $0 }
+        #expect(text.first?.contains(#"msg="catching up" from=1 head=199 blocks=199"#) == true, "\(text)")
+        let indexing = text.filter { $0.contains("msg=indexing ") }
+        #expect(indexing.count == 39, "each range after the first, with a zero interval")
+        #expect(indexing.allSatisfy { $0.contains("blocks_total=199 ") && $0.contains(" blocks_per_s=") && $0.contains(" logs_per_s=") && $0.contains(" eta_s=") })
+        #expect(indexing.last?.contains("blocks_done=195 ") == true)
+        #expect(text.last?.contains(#"msg="caught up" blocks=199 logs=4"#) == true, "\(text)")
+
+        // At the default interval (10 s) a quick catch-up writes no progress line between its start and end.
+        let quiet = Mutex<[String]>([])
+        let second = LogFollower(rpc: chain, store: try IndexStore(database: try Database(path: ":memory:")) { _, _ in }, options: Self.options(),
+                                 log: Logger(level: .info, sink: LogSink { line in quiet.withLock { $0.append(line) } }))
+        try await second.start()
+        _ = try await second.round()
+        #expect(quiet.withLock { $0 }.map { $0.split(separator: " ")[2] } == [#"msg="catching"#, #"msg="caught"#])
     }
 }

@@ -64,6 +64,14 @@ import Wire
                 let usdt = try await harness.assetBalance(of: address)
                 #expect(usdt == (usdtBefore[user] ?? .zero) &+ expected, "\(file): USDT \(usdt)")
                 paidTotal = paidTotal &+ expected
+                // Its move to paid names the claim, the amount in USDT and the transaction; a transaction line names it too.
+                let subject = "\(address.description.lowercased())/\(s.ordId)"
+                let lines = stopped.stderr.split(separator: "\n")
+                let paidLine = try #require(lines.first { $0.contains(#"msg="claim moved" claim=\#(subject) "#) && $0.contains(" to=paid ") }, "\(file)")
+                #expect(paidLine.contains(" amount=\(PoolUnits.text(expected, decimals: 6)) currency=USDT tx=0x"), "\(paidLine)")
+                let paidHash = String(try #require(paidLine.split(separator: " ").first { $0.hasPrefix("tx=") }).dropFirst(3))
+                #expect(try database.fetchOne("SELECT count(*) FROM txs WHERE hash = ? AND state = 'confirmed'", [paidHash], as: Int.self) == 1, "\(paidLine)")
+                #expect(lines.contains { $0.contains(#"msg="tx confirmed""#) && $0.contains(subject) && $0.contains("hash=\(paidHash)") }, "\(file)")
             case .rejected:
                 #expect(onChain.verified && !onChain.liquidated && !onChain.claimed && onChain.amount == .zero, "\(file)")
             default:

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -50,7 +51,7 @@ import Wire
 
     /// A manager that talks to the node through the proxy, signing with `key` (the keeper's by default).
     func manager(key: PrivateKey? = nil, bumpAfterBlocks: UInt64 = 1, feeOracle: (any FeeOracle)? = nil,
-                 log: @escaping @Sendable (String) -> Void = { _ in }) throws -> TxManager {
+                 log: Logger = .discarding) throws -> TxManager {
         let options = TxManager.Options(chainID: h.chainID, confirmations: 1, maxFeePerGas: TxManagerHarness.gwei(200), bumpPercent: 15,
                                         bumpAfterBlocks: bumpAfterBlocks)
         return try TxManager(database: try Database(path: h.newDatabasePath()), rpc: f.proxied,
@@ -188,7 +189,7 @@ import Wire
     @Test func aNodesWordsCannotForgeALogLineOrAnAlert() async throws {
         _ = try await admin(#"{"fault":"none"}"#)
         let lines = Mutex<[String]>([])
-        let manager = try manager(key: try PrivateKey.generate(), log: { line in lines.withLock { $0.append(line) } })
+        let manager = try manager(key: try PrivateKey.generate(), log: Logger(level: .debug, sink: LogSink { line in lines.withLock { $0.append(line) } }))
         let job = TxJobKey(chainID: h.chainID, requestTxHash: Hash.keccak256(Array(UUID().uuidString.utf8)), requestLogIndex: 0, action: .verify)
         let stored = try await manager.submit(job, to: h.keeper, data: [])
         #expect(stored.lastError?.hasPrefix("refused insufficient_funds: insufficient funds for gas * price + value") == true)

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import TestSupport
 import Wire
@@ -68,5 +70,59 @@ import Wire
         #expect(alerts.count == 1)
         #expect(alerts.first?["body"]?["message"]?.stringValue == "fee cap 200 gwei reached")
         #expect(try reopened.fetchOne("SELECT attempts FROM alerts", as: Int.self) == 3)
+    }
+
+    /// A receiver that takes the connection and never answers: the attempt ends at its timeout, and
+    /// the alerts behind it wait for the next pass instead of each waiting out the same timeout.
+    @Test func anAttemptToAReceiverThatNeverAnswersEndsAtItsTimeout() async throws {
+        let listener = try SilentListener()
+        defer { listener.stop() }
+        try fixture.database.transaction { db in
+            for index in 0..<3 { try AlertOutbox.raise(db, .rpcDown, "no node answers \(index)") }
+        }
+        let lines = LogLines()
+        let dispatcher = AlertDispatcher(webhookURL: "http://127.0.0.1:\(listener.port)/hook", secret: Array(secret.utf8), database: fixture.database,
+                                         http: AlertDispatcher.client(timeoutMilliseconds: 500), log: lines.logger)
+        let started = ContinuousClock.now
+        #expect(try await dispatcher.deliver() == 0)
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(3), "one attempt, cut at 500 ms: \(elapsed)")
+        #expect(listener.connections == 1)
+        let attempts = try fixture.database.fetchAll("SELECT attempts FROM alerts ORDER BY id").map { try $0.get("attempts", as: Int.self) }
+        #expect(attempts == [1, 0, 0])
+        #expect(lines.all.count == 1 && lines.contains("msg=\"alert delivery failed\"") && lines.contains("kind=rpc_down attempt=1"), "\(lines.all)")
+    }
+
+    /// Beside the loop: an alert raised while the delivery runs is logged as raised once its
+    /// transaction committed, then as delivered.
+    @Test func raisedAndDeliveredAlertsAreLogged() async throws {
+        try fixture.database.transaction { db in try AlertOutbox.raise(db, .deepReorg, "raised before the start") }
+        _ = try await HTTPClient().send(HTTPRequest(method: .post, url: receiver.baseURL + "/down/1"))
+        let lines = LogLines()
+        var delivery = AlertDelivery(databasePath: fixture.database.path,
+                                     webhook: .init(url: receiver.baseURL + "/hook", secret: Array(secret.utf8), timeoutMilliseconds: 2_000),
+                                     metrics: nil, log: lines.logger)
+        delivery.interval = .milliseconds(20)
+        let stop = KeeperService.StopSignal()
+        let running = Task { [delivery] in await delivery.run(until: stop) }
+        defer { stop.request() }
+        #expect(try await Self.eventually { lines.contains("msg=\"alert pending\" alert=1 kind=deep_reorg") })
+        try fixture.database.transaction { db in try AlertOutbox.raise(db, .poolShortfall, "the pool\ncannot pay") }
+        #expect(try await Self.eventually { lines.contains(#"msg="alert raised" alert=2 kind=pool_shortfall message="the pool\ncannot pay""#) })
+        #expect(try await Self.eventually { lines.contains("msg=\"alert delivered\" alert=2 kind=pool_shortfall attempt=1") })
+        #expect(lines.contains("msg=\"alert delivery failed\" alert=1 kind=deep_reorg attempt=1"), "the receiver was down once")
+        #expect(try await Self.eventually { lines.contains("msg=\"alert delivered\" alert=1 kind=deep_reorg attempt=2") })
+        stop.request()
+        await running.value
+        #expect(try AlertOutbox.pending(fixture.database) == 0)
+    }
+
+    static func eventually(seconds: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
     }
 }

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import Ethereum
 @testable import Indexer
+import Logging
 @testable import Keeper
 @testable import Settlement
 @testable import OKX
@@ -225,10 +226,13 @@ final class ScriptedTransactions: ClaimTransactions {
     }
 }
 
-/// The lines a pipeline logged.
+/// The lines a pipeline logged, through a sink.
 final class LogLines: Sendable {
     private let lines = Mutex<[String]>([])
     func append(_ line: String) { lines.withLock { $0.append(line) } }
+    /// A logger at debug whose lines land here.
+    var logger: Logger { Logger(level: .debug, sink: LogSink { [self] line in append(line) }) }
+    var all: [String] { lines.withLock { $0 } }
     func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
 }
 
@@ -263,7 +267,7 @@ struct PipelineHarness {
         settings.maxConcurrentVerifications = maxConcurrentVerifications
         let clock = self.clock, log = self.log
         pipeline = ClaimPipeline(settings: settings, ledger: fixture.ledger, reader: chain, transactions: transactions, verifier: verifier,
-                                 clock: { clock.now }, log: { log.append($0) })
+                                 clock: { clock.now }, log: log.logger)
     }
 
     /// A requested claim of `user` (one of a few fixed traders) for order `orderID`, requested in block 10 + orderID.

@@ -62,16 +62,6 @@ import Wire
         return "\(mirror.subjectType)(\((mirror.displayStyle == .dictionary || mirror.displayStyle == .set ? parts.sorted() : parts).joined(separator: ",")))"
     }
 
-    /// `log.*` arrive with the logs part of issue 16 (its own branch); until it is merged here the
-    /// reader and the example do not know them. Remove this once `log` is read.
-    static func pendingLogKeys(_ key: String, _ body: () throws -> Void) rethrows {
-        if key.hasPrefix("log.") {
-            withKnownIssue("log.format and log.level come with the logs branch", isIntermittent: true) { try body() }
-        } else {
-            try body()
-        }
-    }
-
     @Test func theTableListsEveryKeyOfTheExampleAndTheExampleEveryKeyOfTheTable() throws {
         let rows = try Self.readmeRows()
         #expect(rows.count >= 50, "one row per key: \(rows.count)")
@@ -80,13 +70,11 @@ import Wire
         let exampleKeys = Self.keys(of: try Self.example())
         for key in exampleKeys.sorted() { #expect(tableKeys.contains(key), "\(key) of the example is in the README table") }
         for row in rows {
-            try Self.pendingLogKeys(row.key) {
-                if let other = row.alternativeOf {
-                    #expect(row.defaultCell == "—", "\(row.key): an alternative has no default")
-                    #expect(exampleKeys.contains(other), "\(row.key) stands in for \(other), which the example has")
-                } else {
-                    #expect(exampleKeys.contains(row.key), "\(row.key) of the README table is in the example")
-                }
+            if let other = row.alternativeOf {
+                #expect(row.defaultCell == "—", "\(row.key): an alternative has no default")
+                #expect(exampleKeys.contains(other), "\(row.key) stands in for \(other), which the example has")
+            } else {
+                #expect(exampleKeys.contains(row.key), "\(row.key) of the README table is in the example")
             }
         }
     }
@@ -98,35 +86,33 @@ import Wire
             return
         }
         for row in try Self.readmeRows() {
-            try Self.pendingLogKeys(row.key) {
-                let absent = Self.parse(Self.with(example, row.key, nil))
-                if row.defaultCell.hasPrefix("required") {
-                    guard case .failure(let error) = absent else { Issue.record("\(row.key) is required, yet absent loads"); return }
-                    #expect(error.message.contains(row.key), "\(row.key): \(error.message)")
-                } else if row.defaultCell == "—" {
-                    if let other = row.alternativeOf {
-                        // The alternative is a key the reader knows: given instead of the other, it is no unknown key.
-                        let instead = Array(JSON.object(try #require(try JSON(parsing: Self.with(example, other, nil)).objectValue)).serializedString.utf8)
-                        let document = try #require(try JSON(parsing: instead).objectValue)
-                        if case .failure(let error) = Self.parse(Self.with(document, row.key, "PLACEHOLDER")) {
-                            #expect(!error.message.contains("unknown key"), "\(row.key): \(error.message)")
-                        }
-                    } else {
-                        guard case .success = absent else { Issue.record("\(row.key) has no default, yet without it: \(absent)"); return }
+            let absent = Self.parse(Self.with(example, row.key, nil))
+            if row.defaultCell.hasPrefix("required") {
+                guard case .failure(let error) = absent else { Issue.record("\(row.key) is required, yet absent loads"); continue }
+                #expect(error.message.contains(row.key), "\(row.key): \(error.message)")
+            } else if row.defaultCell == "—" {
+                if let other = row.alternativeOf {
+                    // The alternative is a key the reader knows: given instead of the other, it is no unknown key.
+                    let instead = Array(JSON.object(try #require(try JSON(parsing: Self.with(example, other, nil)).objectValue)).serializedString.utf8)
+                    let document = try #require(try JSON(parsing: instead).objectValue)
+                    if case .failure(let error) = Self.parse(Self.with(document, row.key, "PLACEHOLDER")) {
+                        #expect(!error.message.contains("unknown key"), "\(row.key): \(error.message)")
                     }
                 } else {
-                    let literal = try #require(row.defaultCell.firstMatch(of: /^`(.+)`$/).map { String($0.1) }, "\(row.key): default \(row.defaultCell)")
-                    let value = try JSON(parsing: Array(literal.utf8))
-                    let given = Self.parse(Self.with(example, row.key, value))
-                    guard case .success(let withDefault) = given, case .success(let without) = absent else {
-                        Issue.record("\(row.key): with \(literal): \(given); without: \(absent)")
-                        return
-                    }
-                    // `pool.currencyIsExplicit` records whether the file named the currency (a native-coin pool must).
-                    let explicit = /currencyIsExplicit:(true|false)/
-                    #expect(withDefault.replacing(explicit, with: "") == without.replacing(explicit, with: ""),
-                            "\(row.key): the reader's default is not \(literal)")
+                    guard case .success = absent else { Issue.record("\(row.key) has no default, yet without it: \(absent)"); continue }
                 }
+            } else {
+                let literal = try #require(row.defaultCell.firstMatch(of: /^`(.+)`$/).map { String($0.1) }, "\(row.key): default \(row.defaultCell)")
+                let value = try JSON(parsing: Array(literal.utf8))
+                let given = Self.parse(Self.with(example, row.key, value))
+                guard case .success(let withDefault) = given, case .success(let without) = absent else {
+                    Issue.record("\(row.key): with \(literal): \(given); without: \(absent)")
+                    continue
+                }
+                // `pool.currencyIsExplicit` records whether the file named the currency (a native-coin pool must).
+                let explicit = /currencyIsExplicit:(true|false)/
+                #expect(withDefault.replacing(explicit, with: "") == without.replacing(explicit, with: ""),
+                        "\(row.key): the reader's default is not \(literal)")
             }
         }
     }

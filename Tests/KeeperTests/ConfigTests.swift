@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import Ethereum
 @testable import Indexer
@@ -40,6 +41,18 @@ import Verification
         #expect(config.reconcile.pauseOnMismatch)
         #expect(config.pool == PoolConfig(currency: "USDT", decimals: 6, currencyIsExplicit: false))
         #expect(config.policy.dailyLimit == UInt256(100_000_000), "100 USDT in base units")
+    }
+
+    @Test func theLogSectionAndAlertTimeout() throws {
+        let defaults = try Config.parse(Self.minimal())
+        #expect(defaults.log.format == .logfmt && defaults.log.level == .info && defaults.alerts.timeoutMs == 10_000)
+        let example = try Config.load(path: Self.examplePath)
+        #expect(example.log.format == .logfmt && example.log.level == .info && example.alerts.timeoutMs == 10_000)
+        let set = try Config.parse(Self.minimal(root: #", "log": {"format": "json", "level": "warn"}, "alerts": {"timeoutMs": 500}"#))
+        #expect(set.log.format == .json && set.log.level == .warn && set.alerts.timeoutMs == 500)
+        #expect(Self.error(Self.minimal(root: #", "log": {"format": "text"}"#))?.message == #"log.format must be "logfmt" or "json", not "text""#)
+        #expect(Self.error(Self.minimal(root: #", "log": {"level": "verbose\n"}"#))?.message == #"log.level must be "debug", "info", "warn" or "error", not "verbose?""#)
+        #expect(Self.error(Self.minimal(root: #", "log": {"file": "x"}"#))?.code == .config, "an unknown key")
     }
 
     @Test func policyAmountsAreReadWithThePoolsDecimals() throws {

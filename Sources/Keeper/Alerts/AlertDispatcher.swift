@@ -1,28 +1,40 @@
 import Crypto
 import Foundation
 import Indexer
+import Logging
 import Store
 import Verification
 import Wire
 
 /// Delivers queued alerts to the webhook: `POST` of the alert's JSON with `X-Timestamp` (unix
 /// seconds) and `X-Signature` = hex HMAC-SHA256(secret, timestamp + "." + body), as seed 003's
-/// payment monitor signs its callbacks. A failed delivery is retried with exponential backoff.
+/// payment monitor signs its callbacks. A failed delivery is retried with exponential backoff. Each
+/// attempt is bounded (`client(timeoutMilliseconds:)`, `alerts.timeoutMs`), and `AlertDelivery` runs it beside the keeper's loop, so a
+/// receiver that takes connections and never answers delays alerts, never a round.
 public final class AlertDispatcher {
     public let webhookURL: String
     private let secret: [UInt8]
     private let database: Database
     private let http: HTTPClient
     private let metrics: MetricsRegistry?
+    private let log: Logger
     public var backoffBaseMilliseconds: Int64 = 1_000
     public var backoffCapMilliseconds: Int64 = 300_000
 
-    public init(webhookURL: String, secret: [UInt8], database: Database, http: HTTPClient = HTTPClient(), metrics: MetricsRegistry? = nil) {
+    /// The client of each attempt: at most `milliseconds` for the whole exchange (`alerts.timeoutMs`), 3 s of it to connect.
+    public static func client(timeoutMilliseconds milliseconds: Int = 10_000) -> HTTPClient {
+        HTTPClient(options: HTTPClient.Options(connectTimeoutMilliseconds: min(3_000, milliseconds), totalTimeoutMilliseconds: milliseconds,
+                                               maximumResponseBytes: 64 << 10, poolSize: 1))
+    }
+
+    public init(webhookURL: String, secret: [UInt8], database: Database, http: HTTPClient = client(),
+                metrics: MetricsRegistry? = nil, log: Logger = .discarding) {
         self.webhookURL = webhookURL
         self.secret = secret
         self.database = database
         self.http = http
         self.metrics = metrics
+        self.log = log
     }
 
     /// The headers that sign `body` at `timestamp`.
@@ -30,7 +42,9 @@ public final class AlertDispatcher {
         Hex.encode(HMACSHA256.authenticate(Array("\(timestamp).".utf8) + body, key: secret))
     }
 
-    /// Attempts every alert whose backoff has passed; returns how many were delivered.
+    /// Attempts every alert whose backoff has passed, oldest first; returns how many were delivered.
+    /// A receiver that cannot be reached (no answer within the attempt's timeout) ends the pass: the
+    /// rest wait for the next one instead of each waiting out the same timeout.
     @discardableResult
     public func deliver(now: Date = Date()) async throws(KeeperError) -> Int {
         let nowMs = Int64(now.timeIntervalSince1970 * 1000)
@@ -49,11 +63,13 @@ public final class AlertDispatcher {
                 ("X-Signature", Self.signature(body: bytes, timestamp: timestamp, secret: secret)),
             ], body: bytes)
             var failure: String?
+            var unreachable = false
             do {
                 let response = try await http.send(request)
                 if !(200..<300).contains(response.status) { failure = "HTTP \(response.status)" }
             } catch {
                 failure = "\(error)"
+                unreachable = true
             }
             if let failure {
                 let delay = min(backoffCapMilliseconds, backoffBaseMilliseconds << min(attempts, 20))
@@ -62,12 +78,16 @@ public final class AlertDispatcher {
                                              [nowMs + delay, failure, id])
                 }
                 metrics?.increment("lgk_alerts_failed_total", [kind])
+                log.warn("alert delivery failed", ["alert": .int(id), "kind": .string(kind), "attempt": .int(attempts + 1),
+                                                   "retry_in_ms": .int(delay), "error": .string(failure)])
+                if unreachable { break }
             } else {
                 try IndexStore.wrap {
                     _ = try database.execute("UPDATE alerts SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
                                              [VerificationResponse.timestamp(now), id])
                 }
                 metrics?.increment("lgk_alerts_sent_total", [kind])
+                log.info("alert delivered", ["alert": .int(id), "kind": .string(kind), "attempt": .int(attempts + 1)])
                 delivered += 1
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OKX
 import Settlement
 import Store
@@ -16,10 +17,10 @@ public struct APIVerifier: Sendable {
     let vault: @Sendable () throws(VaultError) -> KeyVault
     let okx: OKXConfig
     let observer: (@Sendable (OKXRequestRecord) -> Void)?
-    let log: @Sendable (String) -> Void
+    let log: Logger
 
     public init(policy: CoveragePolicy, evidenceDirectory: String, databasePath: String, vault: @escaping @Sendable () throws(VaultError) -> KeyVault,
-                okx: OKXConfig, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil, log: @escaping @Sendable (String) -> Void) {
+                okx: OKXConfig, observer: (@Sendable (OKXRequestRecord) -> Void)? = nil, log: Logger = .discarding) {
         self.policy = policy
         self.evidenceDirectory = evidenceDirectory
         self.databasePath = databasePath
@@ -47,7 +48,7 @@ public struct APIVerifier: Sendable {
                 return Self.error(403, "WALLET_MISMATCH", "the alias belongs to another wallet than the one given",
                                   hint: "send the wallet the alias was added for, or the alias of this wallet's key (`lg-keeper keys list`)")
             } catch {
-                log("level=error msg=\"api verify: vault unreadable\" error=\"\(error.message)\"")
+                log.error("api verify: vault unreadable", ["error": "\(error.message)"])
                 return Self.error(503, "VAULT_UNAVAILABLE", "the key vault cannot be read now", hint: "check the vault's master key (vault.masterKeyEnv / masterKeyFile)")
             }
         }
@@ -61,7 +62,7 @@ public struct APIVerifier: Sendable {
             if outcome.pending != nil { return (202, outcome.response) }  // no verdict yet: ask again later
             return (outcome.failure.map { Self.status(for: $0.code) } ?? 200, outcome.response)
         } catch {
-            log("level=error msg=\"api verify failed\" ord_id=\(request.ordId) error=\"\(error)\"")
+            log.error("api verify failed", ["ord_id": "\(request.ordId)", "error": "\(error)"])
             return Self.error(500, "INTERNAL", "the verification could not be completed or its evidence stored", hint: "see the keeper's log")
         }
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 import Settlement
 import Synchronization
 
@@ -67,7 +68,7 @@ struct HTTPConnection: Sendable {
             let bytes = response.serialized(keepAlive: keepAlive, omitBody: request.method == .head)
             let written = HTTPSocket.write(fd, bytes, deadline: HTTPSocket.monotonicMilliseconds() + Int64(options.writeTimeoutMs))
             let elapsed = HTTPSocket.monotonicMilliseconds() - started
-            server.log("event=http_request method=\(Logfmt.value(request.method.rawValue)) path=\(Logfmt.value(String(request.path.prefix(128)))) status=\(response.status) ms=\(elapsed) remote=\(peer)")
+            server.log.debug("http request", ["method": "\(request.method.rawValue)", "path": "\(request.path.prefix(128))", "status": .int(response.status), "ms": .int(elapsed), "remote": "\(peer)"])
             guard written else { return }
             guard keepAlive else {
                 HTTPSocket.halfCloseAndDrain(fd, graceMs: 200)
@@ -107,7 +108,7 @@ struct HTTPConnection: Sendable {
     private func refuse(_ rejection: HTTPRequestParser.Rejection) {
         let response = HTTPServerResponse.error(rejection.status, code: Self.code(rejection.status), rejection.reason)
         _ = HTTPSocket.write(fd, response.serialized(keepAlive: false), deadline: HTTPSocket.monotonicMilliseconds() + 1_000)
-        server.log("event=http_refused status=\(rejection.status) remote=\(peer) reason=\(Logfmt.value(rejection.reason))")
+        server.log.debug("http refused", ["status": .int(rejection.status), "remote": "\(peer)", "reason": "\(rejection.reason)"])
         HTTPSocket.halfCloseAndDrain(fd, graceMs: 1_000)
     }
 

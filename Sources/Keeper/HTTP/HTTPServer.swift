@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Indexer
+import Logging
 import Synchronization
 
 /// The keeper's HTTP/1.1 server (DESIGN.md §8): POSIX sockets, one accept thread, one thread per
@@ -26,13 +27,13 @@ public final class HTTPServer: Sendable {
         public var handlerTimeoutMs: Int
         /// Requests on one kept-alive connection before the server closes it.
         public var maxRequestsPerConnection: Int
-        /// One logfmt line per request or refusal; never headers or bodies.
-        public var log: (@Sendable (String) -> Void)?
+        /// One line per request (at debug) or refusal; never headers or bodies.
+        public var log: Logger
 
         public init(listen: HTTPListenAddress = .default, limits: HTTPRequestParser.Limits = .init(), maxConnections: Int = 64,
                     requestTimeoutMs: Int = 10_000, idleTimeoutMs: Int = 5_000, writeTimeoutMs: Int = 10_000,
                     handlerTimeoutMs: Int = 30_000, maxRequestsPerConnection: Int = 100,
-                    log: (@Sendable (String) -> Void)? = nil) {
+                    log: Logger = .discarding) {
             self.listen = listen
             self.limits = limits
             self.maxConnections = maxConnections
@@ -46,7 +47,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Options for `http` of the configuration file: its `listen` address, the other limits at their defaults.
-    public static func options(for config: HTTPConfig, log: (@Sendable (String) -> Void)? = nil) throws(KeeperError) -> Options {
+    public static func options(for config: HTTPConfig, log: Logger = .discarding) throws(KeeperError) -> Options {
         Options(listen: try HTTPListenAddress(parsing: config.listen), log: log)
     }
 
@@ -97,7 +98,7 @@ public final class HTTPServer: Sendable {
             close(fd)
             throw KeeperError(.unavailable, "cannot start the HTTP accept thread")
         }
-        log("event=http_listening address=\(options.listen.family == .ipv6 ? "[\(options.listen.host)]" : options.listen.host):\(port) max_connections=\(options.maxConnections)")
+        log.info("http listening", ["address": "\(options.listen.family == .ipv6 ? "[\(options.listen.host)]" : options.listen.host):\(port)", "max_connections": .int(options.maxConnections)])
     }
 
     /// Graceful stop: stops accepting at once, lets requests in flight finish and idle
@@ -122,13 +123,13 @@ public final class HTTPServer: Sendable {
             for fd in s.connections.values { shutdown(fd, Int32(SHUT_RDWR)) }
             return s.connections.count
         }
-        if cutOff > 0 { log("event=http_stop cut_off=\(cutOff)") }
+        if cutOff > 0 { log.warn("http stop: connections cut off", ["cut_off": .int(cutOff)]) }
         let hardDeadline = clock.now + .seconds(2)
         while clock.now < hardDeadline, state.withLock({ $0.acceptorRunning || !$0.connections.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
         state.withLock { $0.phase = .stopped }
-        log("event=http_stopped")
+        log.info("http stopped")
     }
 
     /// The service-lifecycle shape: starts, serves until the task is cancelled, then stops gracefully.
@@ -174,7 +175,7 @@ public final class HTTPServer: Sendable {
         HTTPSocket.writeNow(fd, response.serialized(keepAlive: false))
         HTTPSocket.halfCloseAndDrain(fd, graceMs: 0)
         close(fd)
-        log("event=http_refused status=503 remote=\(peer) reason=\"connection limit\"")
+        log.warn("http refused", ["status": 503, "remote": "\(peer)", "reason": "connection limit"])
     }
 
     private func finish(_ id: UInt64) {
@@ -183,7 +184,5 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    func log(_ line: @autoclosure () -> String) {
-        options.log?(line())
-    }
+    var log: Logger { options.log }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Settlement
 import Store
 import Wire
@@ -11,8 +12,8 @@ public enum OperationsEndpoints {
         public var maxLagBlocks: UInt64
         /// `/readyz` fails when no round has completed for this long.
         public var staleAfterSeconds: TimeInterval
-        public var log: @Sendable (String) -> Void
-        public init(maxLagBlocks: UInt64, staleAfterSeconds: TimeInterval, log: @escaping @Sendable (String) -> Void) {
+        public var log: Logger
+        public init(maxLagBlocks: UInt64, staleAfterSeconds: TimeInterval, log: Logger = .discarding) {
             self.maxLagBlocks = maxLagBlocks
             self.staleAfterSeconds = staleAfterSeconds
             self.log = log
@@ -25,7 +26,7 @@ public enum OperationsEndpoints {
             // The families counted from tables are read now; if that fails the rest is still served.
             if let error = database.refreshTableMetrics(metrics) {
                 metrics.increment("lgk_metrics_table_errors_total")
-                settings.log("level=warn msg=\"metrics: tables unreadable\" error=\"\(error)\"")
+                settings.log.warn("metrics: tables unreadable", ["error": "\(error)"])
             }
             return .text(200, metrics.render(), contentType: MetricsRegistry.contentType)
         }

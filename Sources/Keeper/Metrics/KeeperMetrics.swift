@@ -72,6 +72,15 @@ public enum KeeperMetrics {
     }
 
     /// Brings the gauges from the follower's report and the transaction manager up to date (every round).
+    /// Head, confirmed, indexed and lag as the follower sees them, from the node's first answer and
+    /// after every committed range (a long backfill is visible before its first round ends).
+    static func refresh(_ m: MetricsRegistry, progress: IndexProgress) {
+        m.set("lgk_head_block", to: Double(progress.head))
+        m.set("lgk_confirmed_block", to: Double(progress.confirmed))
+        if let indexed = progress.indexed { m.set("lgk_indexed_block", to: Double(indexed)) }
+        m.set("lgk_head_lag_blocks", to: Double(progress.lag))
+    }
+
     static func refresh(_ m: MetricsRegistry, report: LogFollower.RoundReport, follower: FollowerStatistics, transactions: TxStatistics.Snapshot) {
         m.set("lgk_head_block", to: Double(report.head))
         m.set("lgk_confirmed_block", to: Double(report.confirmed))

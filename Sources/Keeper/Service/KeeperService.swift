@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Logging
 import Settlement
 import Store
 import Synchronization
@@ -9,8 +10,9 @@ import Verification
 import Wire
 
 /// Everything `lg-keeper run` does, in one loop over one database connection: follow the logs,
-/// settle transactions, advance claims, deliver alerts, reconcile now and then. One writer, one
-/// step at a time: a stop request is honoured between steps, and every step commits whole.
+/// settle transactions, advance claims, reconcile now and then. One writer, one step at a time: a
+/// stop request is honoured between steps, and every step commits whole. Alerts are logged and
+/// delivered beside the loop (`AlertDelivery`), so a webhook that hangs never holds up a round.
 public final class KeeperService {
     public let config: Config
     public let session: IndexerSession
@@ -18,7 +20,7 @@ public final class KeeperService {
     public let transactions: TxManager
     public let pipeline: ClaimPipeline
     public let reconciler: Reconciler
-    public let alerts: AlertDispatcher?
+    public let alerts: AlertDelivery
     public let metrics: MetricsRegistry
     /// Reader connections (WAL) for what must not wait on the loop's writes: `/metrics`, `/readyz`, workers.
     public let readers: DatabaseReaderPool
@@ -31,7 +33,7 @@ public final class KeeperService {
     let reader: ContractReader
     /// Opens the OKX key vault with the configured master key (the start-up check and every claim).
     let openVault: @Sendable () throws(VaultError) -> KeyVault
-    let log: @Sendable (String) -> Void
+    let log: Logger
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
     /// The pool's asset once checked against `config.pool`.
@@ -54,9 +56,9 @@ public final class KeeperService {
 
     public init(config: Config, environment: [String: String] = ProcessInfo.processInfo.environment,
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                log: @escaping @Sendable (String) -> Void) throws(KeeperError) {
+                log: Logger) throws(KeeperError) {
         if let crash = try CrashPoint.trigger() {
-            log("level=warn msg=\"fault injection armed: this process kills itself at a crash point (tests and chaos runs only)\" crash_at=\(crash)")
+            log.warn("fault injection armed: this process kills itself at a crash point (tests and chaos runs only)", ["crash_at": "\(crash)"])
         }
         self.config = config
         self.log = log
@@ -66,6 +68,8 @@ public final class KeeperService {
         metrics.set("lgk_daily_payout_limit", to: Double(config.policy.dailyLimit.description) ?? 0)
         session = try IndexerSession(config: config, rpcObserver: KeeperMetrics.rpcObserver(metrics))
         follower = session.follower(log: log)
+        let metrics = metrics
+        follower.onProgress = { progress in KeeperMetrics.refresh(metrics, progress: progress) }
         let database = session.store.database
         let signer = try Signer.load(config.signer, environment: environment)
         transactions = try TxManager(database: database, rpc: session.rpc, signer: signer, options: .init(chain: config.chain, fees: config.fees), log: log)
@@ -98,19 +102,21 @@ public final class KeeperService {
         settings.decisionWindowMilliseconds = Int64(config.policy.decisionWindowHours) * 3_600_000
         settings.maxConcurrentVerifications = config.pipeline.maxConcurrentVerifications
         settings.maxBatchItems = config.pipeline.maxBatchItems
+        settings.poolDecimals = config.pool.decimals
+        settings.poolCurrency = config.pool.currency
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
                                  verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), archive: archive,
                                  clock: clock, workerExecutor: KeeperExecutors.blockingIO, log: log)
         reconciler = Reconciler(database: database, reader: reader, chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, signer: signer.address, metrics: metrics)
+        var webhook: AlertDelivery.Webhook?
         if let url = config.alerts.webhookURL {
             guard let name = config.alerts.secretEnv, let secret = environment[name], !secret.isEmpty else {
                 throw KeeperError(.config, "alerts.webhookURL is set: set alerts.secretEnv to the name of an environment variable holding the webhook secret")
             }
-            alerts = AlertDispatcher(webhookURL: url, secret: Array(secret.utf8), database: database, metrics: metrics)
-        } else {
-            alerts = nil
+            webhook = AlertDelivery.Webhook(url: url, secret: Array(secret.utf8), timeoutMilliseconds: config.alerts.timeoutMs)
         }
+        alerts = AlertDelivery(databasePath: path, webhook: webhook, metrics: metrics, log: log)
     }
 
     /// The start-up checks of `run` that need the signer and the vault (StartupCheck): the signer is
@@ -126,7 +132,7 @@ public final class KeeperService {
         try await follower.start()
         try await checkPoolAsset()
         let resync = try await transactions.resync()
-        log("msg=\"keeper started\" signer=\(transactions.signer.address.checksummed) next_nonce=\(resync.nextNonce) rebroadcast=\(resync.broadcast)")
+        log.info("keeper started", ["signer": "\(transactions.signer.address.checksummed)", "next_nonce": .int(resync.nextNonce), "rebroadcast": .int(resync.broadcast)])
     }
 
     /// Reads the pool's asset from the contract and refuses (`.config`) a `pool` section that
@@ -135,7 +141,7 @@ public final class KeeperService {
         guard poolAsset == nil else { return }
         let asset = try await PoolAsset.check(reader, against: config.pool)
         poolAsset = asset
-        log("msg=\"pool asset checked\" currency=\(config.pool.currency) decimals=\(asset.decimals) token=\(asset.token?.checksummed ?? "native")")
+        log.info("pool asset checked", ["currency": "\(config.pool.currency)", "decimals": .int(asset.decimals), "token": "\(asset.token?.checksummed ?? "native")"])
     }
 
     /// One round of every duty, in dependency order. Returns what the follower reported.
@@ -145,7 +151,7 @@ public final class KeeperService {
         try await readContractPause()
         let outcomes = try await transactions.poll()
         for outcome in outcomes {
-            log("msg=\"tx outcome\" job=\(outcome.key) kind=\(outcome.kind) hash=\(outcome.hash)")
+            log.info("tx outcome", ["claims": transactions.claims(of: outcome), "job": "\(outcome.key)", "kind": "\(outcome.kind)", "hash": "\(outcome.hash)"])
             if outcome.kind == .feeCapReached {
                 try IndexStore.wrap {
                     try session.store.database.transaction { db in
@@ -161,11 +167,10 @@ public final class KeeperService {
             try pipeline.preverify()
         }
         try raiseClockSkew()
-        if let alerts { try await alerts.deliver() }
         if Date().timeIntervalSince(lastReconcile) >= Double(config.reconcile.intervalSeconds) {
             lastReconcile = Date()
             let mismatches = try await reconciler.run()
-            for mismatch in mismatches { log("level=warn msg=\"reconcile mismatch\" kind=\(mismatch.kind.rawValue) subject=\(mismatch.subject) detail=\"\(mismatch.detail)\"") }
+            for mismatch in mismatches { log.warn("reconcile mismatch", ["kind": "\(mismatch.kind.rawValue)", "subject": "\(mismatch.subject)", "detail": "\(mismatch.detail)"]) }
         }
         if !outcomes.isEmpty || Date().timeIntervalSince(lastBalanceCheck) >= Self.balanceCheckInterval {
             lastBalanceCheck = Date()
@@ -186,7 +191,7 @@ public final class KeeperService {
         contractPaused = paused
         guard paused != before else { return }
         if paused {
-            log("level=warn msg=\"contract paused by its owner: payouts wait until it is unpaused\" contract=\(config.chain.contract.checksummed)")
+            log.warn("contract paused by its owner: payouts wait until it is unpaused", ["contract": "\(config.chain.contract.checksummed)"])
             try IndexStore.wrap {
                 try session.store.database.transaction { db in
                     try AlertOutbox.raise(db, .contractPaused, "the contract \(config.chain.contract.checksummed) is paused by its owner: verified claims wait, unpaid, until it is unpaused",
@@ -194,7 +199,7 @@ public final class KeeperService {
                 }
             }
         } else if before == true {
-            log("msg=\"contract unpaused: payouts resume\" contract=\(config.chain.contract.checksummed)")
+            log.info("contract unpaused: payouts resume", ["contract": "\(config.chain.contract.checksummed)"])
         }
     }
 
@@ -202,7 +207,7 @@ public final class KeeperService {
     private func raiseClockSkew() throws(KeeperError) {
         guard let skew = clockSkew.take() else { return }
         metrics.set("lgk_okx_clock_skew_ms", to: Double(skew))
-        log("level=warn msg=\"okx clock skew\" skew_ms=\(skew)")
+        log.warn("okx clock skew", ["skew_ms": .int(skew)])
         try IndexStore.wrap {
             try session.store.database.transaction { db in
                 try AlertOutbox.raise(db, .okxClockSkew, "OKX's clock is \(skew) ms ahead of this host's (50102 Timestamp request expired): requests are corrected, fix the host's clock (NTP)",
@@ -234,6 +239,30 @@ public final class KeeperService {
     /// interval. The node going silent and coming back are logged once each, and `rpc_down` is raised
     /// when no round has completed for `alerts.rpcDownAfterSeconds`.
     public func run(until stop: StopSignal) async throws(KeeperError) {
+        // Alerts go beside the loop, on a thread of the blocking pool (SQLite on its own connection).
+        let alerts = self.alerts
+        let delivered = StopSignal()
+        let delivery = Task(executorPreference: KeeperExecutors.blockingIO) {
+            await alerts.run(until: stop)
+            delivered.request()
+        }
+        defer { delivery.cancel() }
+        do throws(KeeperError) { try await loop(until: stop) } catch {
+            stop.request()
+            await Self.awhile(delivered)
+            throw error
+        }
+        // An attempt in flight gets a moment to record its answer; past it, an alert it had not marked
+        // delivered is sent again at the next start (at least once, never lost).
+        await Self.awhile(delivered)
+    }
+
+    /// Waits up to two seconds for `done`.
+    private static func awhile(_ done: StopSignal) async {
+        for _ in 0..<40 where !done.isRequested { try? await Task.sleep(for: .milliseconds(50)) }  // cancellation only ends the wait early
+    }
+
+    private func loop(until stop: StopSignal) async throws(KeeperError) {
         try await start()
         var lastCompleted = Date()
         while !stop.isRequested {
@@ -241,13 +270,13 @@ public final class KeeperService {
                 health.roundSucceeded(try await roundWithinDeadline())
                 lastCompleted = Date()
                 if let outage {
-                    log("msg=\"node answering again\" silent_s=\(Int(lastCompleted.timeIntervalSince(outage.since).rounded()))")
+                    log.info("node answering again", ["silent_s": .int(Int(lastCompleted.timeIntervalSince(outage.since).rounded()))])
                     self.outage = nil
                 }
             } catch where error.code == .store || error.code == .software {
                 throw error
             } catch {
-                log("level=error msg=\"round failed\" error=\"\(error.message)\"")
+                log.error("round failed", ["error": "\(error.message)"])
                 _ = health.roundFailed(error.message)
                 try await noteFailedRound(error, lastCompleted: lastCompleted)
             }
@@ -258,7 +287,7 @@ public final class KeeperService {
                 waited += 50
             }
         }
-        log("msg=\"keeper stopped\"")
+        log.info("keeper stopped")
     }
 
     /// One round with one deadline (`RPCDeadline`, `chain.requestTimeoutMs` from its start): once it
@@ -276,7 +305,7 @@ public final class KeeperService {
     private func noteFailedRound(_ error: KeeperError, lastCompleted: Date) async throws(KeeperError) {
         if outage == nil {
             outage = (lastCompleted, false)
-            log("level=error msg=\"node stopped answering\" error=\"\(error.message)\"")
+            log.error("node stopped answering", ["error": "\(error.message)"])
         }
         let silent = Date().timeIntervalSince(lastCompleted)
         guard let outage, !outage.alerted, silent >= Double(config.alerts.rpcDownAfterSeconds) else { return }
@@ -291,8 +320,6 @@ public final class KeeperService {
                                       dedupeKey: "rpc-down")
             }
         }
-        // Delivery is attempted now: the loop may not reach its delivery step while the node is down.
-        if let alerts { try await alerts.deliver() }
     }
 }
 

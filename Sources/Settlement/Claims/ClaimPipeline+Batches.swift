@@ -1,6 +1,7 @@
 import Crypto
 import Ethereum
 import Indexer
+import Logging
 import Store
 
 /// What one pass read once for all its claims, and the on-chain work it gathered for `flush`.
@@ -86,7 +87,7 @@ extension ClaimPipeline {
     func queue(_ verdict: ClaimVerdict, for claim: Claim, why: String) async throws(KeeperError) {
         if let earlier = work.verdicts.first(where: { $0.claim.id == claim.id }) {
             // One transaction per claim and job: a second verdict in one pass waits for the next look.
-            log("level=warn msg=\"a second verdict for a claim in one pass: the first goes\" claim=\(claim.subject) state=\(claim.state.rawValue) first=\(Logfmt.value(earlier.why)) second=\(Logfmt.value(why))")
+            log.warn("a second verdict for a claim in one pass: the first goes", ["claim": "\(claim.subject)", "state": "\(claim.state.rawValue)", "first": "\(earlier.why)", "second": "\(why)"])
             return
         }
         var day: Int64?
@@ -102,7 +103,7 @@ extension ClaimPipeline {
     /// A verified claim the policy lets pay now, to be paid by this pass's `flush`.
     func queuePayment(_ claim: Claim, amount: UInt256) throws(KeeperError) {
         if work.payments.contains(where: { $0.claim.id == claim.id }) || work.verdicts.contains(where: { $0.claim.id == claim.id }) {
-            log("level=warn msg=\"a claim's payment queued twice in one pass: the first goes\" claim=\(claim.subject) state=\(claim.state.rawValue)")
+            log.warn("a claim's payment queued twice in one pass: the first goes", ["claim": "\(claim.subject)", "state": "\(claim.state.rawValue)"])
             return
         }
         let day = try commitToPayment(amount)
@@ -189,16 +190,16 @@ extension ClaimPipeline {
                 rest = rest.dropFirst(chunk.count)
             } catch where error.code == .unavailable && error.message.contains("above the batch ceiling") && chunk.count > 1 {
                 batchItemLimit[kind] = max(1, chunk.count / 2)
-                log("msg=\"batch above the gas ceiling: split\" function=\(kind.function.name) items=\(chunk.count) ceiling=\(ceiling)")
+                log.info("batch above the gas ceiling: split", ["function": "\(kind.function.name)", "items": .int(chunk.count), "ceiling": "\(ceiling)"])
             } catch where error.code == .reverted && kind == .verifyAndPay && chunk.count == 1 {
                 // The payment cannot be made now (the contract says why): the verdict goes alone, and the
                 // payment follows the payout path, which waits for the limit, funds or unpause.
                 guard let item = chunk.first, let verdict = item.verdict else { break }
-                log("msg=\"verifyAndPay would revert: the verdict goes alone\" claim=\(item.claim.subject) reason=\(Logfmt.value(Self.reason(error)))")
+                log.info("verifyAndPay would revert: the verdict goes alone", ["claim": "\(item.claim.subject)", "reason": "\(Self.reason(error))"])
                 if try await submitVerdict(verdict, for: item.claim, why: item.why) { moved += 1 ; try logMove(item.claim) }
                 rest = rest.dropFirst(1)
             } catch where error.code == .reverted && chunk.count > 1 {
-                log("level=warn msg=\"a whole batch would revert: its claims go one by one\" function=\(kind.function.name) items=\(chunk.count) reason=\(Logfmt.value(Self.reason(error)))")
+                log.warn("a whole batch would revert: its claims go one by one", ["function": "\(kind.function.name)", "items": .int(chunk.count), "reason": "\(Self.reason(error))"])
                 for item in chunk {
                     if try await sendBatch(kind, [item], gasCeiling: ceiling) { moved += 1 ; try logMove(item.claim) }
                 }
@@ -251,10 +252,10 @@ extension ClaimPipeline {
             }
         }
         guard let stored else {
-            log("level=warn msg=\"\(function.name) not sent: a claim's job has a transaction in flight\" items=\(items.count)")
+            log.warn("\(function.name) not sent: a claim's job has a transaction in flight", ["items": .int(items.count)])
             return false
         }
-        log("msg=\"claims sent\" function=\(function.name) items=\(items.count) hash=\(stored.hash) nonce=\(stored.nonce) gas_limit=\(stored.gasLimit)")
+        log.info("claims sent", ["function": "\(function.name)", "claims": "\(items.map(\.claim.subject).joined(separator: ","))", "items": .int(items.count), "hash": "\(stored.hash)", "nonce": .int(stored.nonce), "gas_limit": .int(stored.gasLimit)])
         return true
     }
 

@@ -1,4 +1,5 @@
 import Indexer
+import Logging
 import OKX
 
 /// Verification of claims whose request is indexed but not yet confirmed. The exchange's answer does
@@ -18,7 +19,7 @@ extension ClaimPipeline {
         dropStaleEarlyAnswers()
         work.positionHolders = nil  // the pass's flush may have recorded positions since it read them
         var started = 0
-        defer { if started > 0 { log("msg=\"verifying claims whose requests wait for confirmations\" started=\(started)") } }
+        defer { if started > 0 { log.info("verifying claims whose requests wait for confirmations", ["started": .int(started)]) } }
         for claim in try ledger.unconfirmed(limit: workers.room) {
             guard workers.hasRoom else { return }
             if workers.isRunning(claim.subject) || earlyAnswers[claim.subject]?.finished.claim.isSameRequest(as: claim) == true { continue }

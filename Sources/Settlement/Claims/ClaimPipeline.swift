@@ -1,6 +1,7 @@
 import Ethereum
 import Foundation
 import Indexer
+import Logging
 import OKX
 import Store
 import Vault
@@ -58,6 +59,9 @@ public final class ClaimPipeline {
         public var batchGasShareOfBlock = 0.5
         /// The most items one batch carries (the contract's `MAX_BATCH`).
         public var maxBatchItems = 256
+        /// The pool's asset, for amounts in log lines: its decimals and its name (`pool.decimals`, `pool.currency`).
+        public var poolDecimals = 0
+        public var poolCurrency = ""
 
         public init(chainID: UInt64, contract: Address, policy: PayoutPolicy) {
             self.chainID = chainID
@@ -74,7 +78,7 @@ public final class ClaimPipeline {
     /// Where an operator's rejection is sealed into evidence.
     let archive: EvidenceArchive?
     let clock: @Sendable () -> Int64
-    let log: @Sendable (String) -> Void
+    let log: Logger
     /// The contract's `paused()` as the keeper's loop last read it: while it is on, verified claims
     /// wait for payment without using attempts.
     public var contractPaused = false {
@@ -98,7 +102,7 @@ public final class ClaimPipeline {
     public init(settings: Settings, ledger: ClaimLedger, reader: any ContractReading, transactions: any ClaimTransactions, verifier: any ClaimVerifying,
                 archive: EvidenceArchive? = nil, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
                 workerExecutor: (any TaskExecutor)? = nil, wake: @escaping @Sendable () -> Void = {},
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                log: Logger = .discarding) {
         self.settings = settings
         self.ledger = ledger
         self.reader = reader
@@ -166,7 +170,7 @@ public final class ClaimPipeline {
         report.transitions += stepped.transitions
         report.transitions += try await flush()
         if report.deferred > 0 {
-            log("msg=\"claim pass out of time\" examined=\(report.examined) deferred=\(report.deferred) budget_ms=\(settings.passBudgetMilliseconds)")
+            log.info("claim pass out of time", ["examined": .int(report.examined), "deferred": .int(report.deferred), "budget_ms": .int(settings.passBudgetMilliseconds)])
         }
         return report
     }
@@ -181,14 +185,46 @@ public final class ClaimPipeline {
         } catch where error.code == .store || error.code == .software {
             throw error
         } catch {
-            log("level=warn msg=\"claim step failed\" claim=\(claim.subject) state=\(claim.state.rawValue) error=\"\(error.message)\"")
+            log.warn("claim step failed", ["claim": "\(claim.subject)", "state": "\(claim.state.rawValue)", "error": "\(error.message)"])
             return false
         }
     }
 
     func logMove(_ claim: Claim) throws(KeeperError) {
         guard let moved = try ledger.claim(id: claim.id), moved.state != claim.state || moved.reason != claim.reason else { return }
-        log("msg=\"claim moved\" claim=\(claim.subject) from=\(claim.state.rawValue) to=\(moved.state.rawValue)\(moved.reason.map { " reason=\"\($0)\"" } ?? "")")
+        guard log.isEnabled(.info) else { return }
+        var fields: [(String, Logger.Value)] = [("claim", "\(claim.subject)"), ("from", "\(claim.state.rawValue)"), ("to", "\(moved.state.rawValue)")]
+        // A claim's first move introduces it: the instrument its trader named (escaped by the logger).
+        if claim.state == .requested { fields.append(("inst_id", .string(moved.instID))) }
+        if let amount = moved.amount {
+            fields.append(("amount", .string(Self.poolUnits(amount, decimals: settings.poolDecimals))))
+        } else {
+            fields.append(("principal", .string(Self.poolUnits(moved.principal, decimals: settings.poolDecimals))))
+        }
+        fields.append(("currency", .string(settings.poolCurrency)))
+        if let transaction = try transactionOf(moved) { fields.append(("tx", "\(transaction.hash)")) }
+        if let reason = moved.reason { fields.append(("reason", .string(reason))) }
+        log.log(.info, "claim moved", fields: fields)
+    }
+
+    /// The transaction behind a claim's state: its payment for `execute_pending` and `paid`, else its verdict.
+    private func transactionOf(_ claim: Claim) throws(KeeperError) -> StoredTransaction? {
+        switch claim.state {
+        case .executePending, .paid: try transactions.latest(for: jobKey(claim, .execute))
+        case .verifyPending, .verified, .rejected, .awaitingLimit, .awaitingFunds: try transactions.latest(for: jobKey(claim, .verify))
+        case .failed:
+            if let payment = try transactions.latest(for: jobKey(claim, .execute)) { payment } else { try transactions.latest(for: jobKey(claim, .verify)) }
+        case .requested, .needsKey, .verifying, .heldReview: nil
+        }
+    }
+
+    /// Base units as whole units of the pool's asset, exactly: 12500000 with 6 decimals is `12.5`.
+    static func poolUnits(_ amount: UInt256, decimals: Int) -> String {
+        let digits = amount.description
+        guard decimals > 0 else { return digits }
+        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
+        let fraction = padded.suffix(decimals).reversed().drop { $0 == "0" }.reversed()
+        return fraction.isEmpty ? String(padded.dropLast(decimals)) : "\(padded.dropLast(decimals)).\(String(fraction))"
     }
 
     /// The contract's state of the claims the pass will look at, read in JSON-RPC batches; a claim
@@ -302,7 +338,7 @@ extension ClaimPipeline {
             return try waitOutFault(claim, why: "verification could not finish here: \(error.message)", now: now)
         case .failure(let error):
             // Whatever one claim's OKX answers make the verifier throw stays that claim's problem: run goes on.
-            log("level=error msg=\"verification threw\" claim=\(claim.subject) code=\(error.code.rawValue) error=\"\(error.message)\"")
+            log.error("verification threw", ["claim": "\(claim.subject)", "code": "\(error.code.rawValue)", "error": "\(error.message)"])
             return try retryLater(claim, why: "verification failed: \(error.message)", now: now)
         case .success(let answer):
             attempt = answer
@@ -323,7 +359,7 @@ extension ClaimPipeline {
             let claimedElsewhere = try claimedPositions(except: claim)
             if verdict.refusal == nil, verdict.amount > .zero, let position = verdict.positionID,
                work.positions.contains(position) || claimedElsewhere.contains(position) {
-                log("msg=\"verdict names a position another claim took meanwhile: verified again\" claim=\(claim.subject) position=\(position)")
+                log.info("verdict names a position another claim took meanwhile: verified again", ["claim": "\(claim.subject)", "position": "\(position)"])
                 try ledger.reschedule(claim, at: now)
                 return false
             }
@@ -389,7 +425,7 @@ extension ClaimPipeline {
     /// The alias the vault holds the claim's key under, for the operator; "?" when it cannot be read now.
     private func keyAlias(of claim: Claim) -> String {
         do { return try verifier.keyAlias(for: claim) } catch {
-            log("level=warn msg=\"cannot read the key's alias\" claim=\(claim.subject) error=\"\(error.message)\"")
+            log.warn("cannot read the key's alias", ["claim": "\(claim.subject)", "error": "\(error.message)"])
             return "?"
         }
     }
@@ -489,12 +525,12 @@ extension ClaimPipeline {
             wrote = true
         }
         guard wrote else {
-            log("level=warn msg=\"\(function) not sent: the job has a transaction in flight\" claim=\(claim.subject) hash=\(stored.hash)")
+            log.warn("\(function) not sent: the job has a transaction in flight", ["claim": "\(claim.subject)", "hash": "\(stored.hash)"])
             try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
             return false
         }
         if stored.generation > 0 {
-            log("msg=\"\(function) issued again\" claim=\(claim.subject) generation=\(stored.generation) nonce=\(stored.nonce) hash=\(stored.hash)")
+            log.info("\(function) issued again", ["claim": "\(claim.subject)", "generation": .int(stored.generation), "nonce": .int(stored.nonce), "hash": "\(stored.hash)"])
         }
         return true
     }
@@ -581,7 +617,7 @@ extension ClaimPipeline {
         do {
             return (evidenceID, Self.positionIdentity(in: try EvidenceFiles.read(path: path)))
         } catch {
-            log("level=warn msg=\"cannot read local evidence\" evidence=\(evidenceID) path=\"\(path)\" error=\"\(error.message)\"")
+            log.warn("cannot read local evidence", ["evidence": "\(evidenceID)", "path": "\(path)", "error": "\(error.message)"])
             return (evidenceID, nil)
         }
     }
@@ -603,7 +639,7 @@ extension ClaimPipeline {
                           let evidenceID = document["evidence"]?["evidenceId"]?.stringValue else { continue }
                     return (evidenceID, Self.positionIdentity(in: document))
                 } catch {
-                    log("level=warn msg=\"cannot read an evidence file\" path=\"\(path)\" error=\"\(error.message)\"")
+                    log.warn("cannot read an evidence file", ["path": "\(path)", "error": "\(error.message)"])
                 }
             }
         }
@@ -640,7 +676,7 @@ extension ClaimPipeline {
                 try AuditLog.append(db, kind: "claim.reissue", subject: claim.subject,
                                     detail: ["action": .string(action.rawValue), "earlier": .string(earlier.hash.description), "why": .string(why)])
             }
-            log("msg=\"transaction issued again\" claim=\(claim.subject) action=\(action.rawValue) earlier=\(earlier.hash) hash=\(stored.hash) nonce=\(stored.nonce) why=\"\(why)\"")
+            log.info("transaction issued again", ["claim": "\(claim.subject)", "action": "\(action.rawValue)", "earlier": "\(earlier.hash)", "hash": "\(stored.hash)", "nonce": .int(stored.nonce), "why": "\(why)"])
             return false
         } catch where error.code == .reverted {
             try ledger.transition(claim, to: .failed, .init(reason: .some("\(why); issuing it again would revert: \(Self.reason(error))")))
@@ -651,7 +687,7 @@ extension ClaimPipeline {
     /// Waits (true) while a transaction of the claim's `action` job is in flight.
     private func waitForFlight(_ claim: Claim, _ action: TxAction) throws(KeeperError) -> Bool {
         guard let flying = try transactions.inFlight(for: jobKey(claim, action)) else { return false }
-        log("msg=\"waiting for the job's transaction in flight\" claim=\(claim.subject) action=\(action.rawValue) hash=\(flying.hash) state=\(flying.state.rawValue)")
+        log.debug("waiting for the job's transaction in flight", ["claim": "\(claim.subject)", "action": "\(action.rawValue)", "hash": "\(flying.hash)", "state": "\(flying.state.rawValue)"])
         try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
         return true
     }
@@ -795,7 +831,7 @@ extension ClaimPipeline {
     /// at again after `recheckMilliseconds`; the first wait of each pause is logged.
     private func waitForUnpause(_ claim: Claim) throws(KeeperError) -> Bool {
         if waitingForUnpause.insert(claim.subject).inserted {
-            log("level=warn msg=\"payout waits: the contract is paused by its owner\" claim=\(claim.subject) state=\(claim.state.rawValue)")
+            log.warn("payout waits: the contract is paused by its owner", ["claim": "\(claim.subject)", "state": "\(claim.state.rawValue)"])
         }
         try ledger.reschedule(claim, at: clock() + settings.recheckMilliseconds)
         return false

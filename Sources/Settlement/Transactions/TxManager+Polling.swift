@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Logging
 
 extension TxManager {
     /// One pass over the unfinished transactions, oldest nonce first:
@@ -42,7 +43,7 @@ extension TxManager {
             guard try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(transaction.hash) }) == nil else { continue }
             try store.reopen(txID: transaction.id, sentBlock: head)
             statistics.update { $0.reorgedOut += 1 }
-            log("level=warn msg=\"a reorg undid a settled tx; rebroadcasting\" job=\(transaction.key) nonce=\(transaction.nonce) hash=\(transaction.hash) was=\(transaction.state.rawValue)")
+            log.warn("a reorg undid a settled tx; rebroadcasting", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)", "was": "\(transaction.state.rawValue)"])
         }
     }
 
@@ -55,7 +56,7 @@ extension TxManager {
             }
             try storeReceipt(of: transaction, attempt: attempt, receipt)
             transaction = try store.transaction(id: transaction.id)
-            log("msg=\"tx mined\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) attempt=\(attempt.attempt)")
+            log.info("tx mined", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "block": .int(receipt.blockNumber), "attempt": .int(attempt.attempt)])
         }
         try await settle(transaction, head: head)
         return nil
@@ -66,7 +67,7 @@ extension TxManager {
         guard let receipt = try await node("eth_getTransactionReceipt", { try await self.rpc.transactionReceipt(transaction.hash) }) else {
             try store.markUnmined(txID: transaction.id, sentBlock: head)
             statistics.update { $0.reorgedOut += 1 }
-            log("msg=\"tx block reorged out; rebroadcasting\" job=\(transaction.key) hash=\(transaction.hash) block=\(transaction.blockNumber.map(String.init) ?? "?")")
+            log.warn("tx block reorged out; rebroadcasting", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "block": transaction.blockNumber.map { .int($0) } ?? "?"])
             try await broadcast(try store.transaction(id: transaction.id))
             return
         }
@@ -83,12 +84,12 @@ extension TxManager {
         if receipt.succeeded {
             try store.finish(txID: transaction.id, state: .confirmed, revertReason: nil)
             statistics.update { $0.confirmed += 1 }
-            log("msg=\"tx confirmed\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber)")
+            log.info("tx confirmed", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "block": .int(receipt.blockNumber)])
         } else {
             let reason = await replayedRevertReason(transaction, block: receipt.blockNumber)
             try store.finish(txID: transaction.id, state: .reverted, revertReason: reason)
             statistics.update { $0.reverted += 1 }
-            log("msg=\"tx reverted\" job=\(transaction.key) hash=\(transaction.hash) block=\(receipt.blockNumber) reason=\(Logfmt.value(Self.printable(reason ?? "unknown")))")
+            log.warn("tx reverted", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "block": .int(receipt.blockNumber), "reason": "\(reason ?? "unknown")"])
         }
         CrashPoint.afterFinal.reach(log)
     }
@@ -106,7 +107,7 @@ extension TxManager {
             if try await minedAttempt(of: transaction) != nil { return nil }
             try store.finish(txID: transaction.id, state: .dropped, revertReason: nil)
             statistics.update { $0.dropped += 1 }
-            log("msg=\"tx nonce used by another transaction\" job=\(transaction.key) nonce=\(transaction.nonce)")
+            log.warn("tx nonce used by another transaction", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce)])
             return nil
         }
         let usedAtHead = try await node("eth_getTransactionCount") { try await self.rpc.transactionCount(of: self.signer.address, block: .latest) }
@@ -123,7 +124,7 @@ extension TxManager {
         }
         if try await node("eth_getTransactionByHash", { try await self.rpc.transaction(transaction.hash) }) == nil {
             statistics.update { $0.rebroadcast += 1 }
-            log("msg=\"tx unknown to the node; rebroadcasting\" job=\(transaction.key) hash=\(transaction.hash)")
+            log.info("tx unknown to the node; rebroadcasting", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)"])
             if case .refused(let refusal) = try await broadcast(transaction) { return try await remedy(refusal, of: transaction, head: head) }
             return nil
         }
@@ -142,7 +143,7 @@ extension TxManager {
             guard !transaction.feeCapReached else { return nil }
             try store.markFeeCapReached(txID: transaction.id)
             statistics.update { $0.feeCapReached += 1 }
-            log("msg=\"tx stuck at the fee cap\" job=\(transaction.key) nonce=\(transaction.nonce) max_fee=\(transaction.maxFeePerGas) cap=\(options.maxFeePerGas) base_fee=\(market.nextBaseFee)")
+            log.warn("tx stuck at the fee cap", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)", "max_fee": "\(transaction.maxFeePerGas)", "cap": "\(options.maxFeePerGas)", "base_fee": "\(market.nextBaseFee)"])
             return TxOutcome(transaction, .feeCapReached)
         case .bump(let maxFee, let tip):
             // Gas is estimated again: on Arbitrum the L1 part of the limit moves with L1 prices.
@@ -163,7 +164,7 @@ extension TxManager {
             return nil
         } catch {
             if let reason = Self.revertReason(of: error) { return reason.description }
-            log("msg=\"cannot replay a reverted tx\" job=\(transaction.key) error=\(Logfmt.value(Self.printable(error.description)))")
+            log.warn("cannot replay a reverted tx", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "error": "\(Self.printable(error.description))"])
             return nil
         }
     }

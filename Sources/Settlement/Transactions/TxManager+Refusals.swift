@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Logging
 import Store
 
 /// What the keeper does when a node refuses one of its transactions and names why
@@ -35,7 +36,8 @@ extension TxManager {
             }
         }
         if !repeated { statistics.update { $0.refused += 1 } }
-        log("level=\(refusal.isUntakeable ? "warn" : "info") msg=\"node refused the tx\" job=\(transaction.key) nonce=\(transaction.nonce) hash=\(transaction.hash) refusal=\(refusal.rawValue) waiting_behind=\(behind) error=\(Logfmt.value(nodeSaid))")
+        log.log(refusal.isUntakeable ? .warn : .info, "node refused the tx", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)",
+                                                                      "refusal": "\(refusal.rawValue)", "waiting_behind": "\(behind)", "error": "\(nodeSaid)"])
     }
 
     /// What `poll()` does after a refusal: re-sign with fresh gas, reprice, or wait for the operator.
@@ -63,7 +65,8 @@ extension TxManager {
             gasLimit: gasLimit, to: transaction.to, data: transaction.data))
         try store.addAttempt(txID: transaction.id, attempt: transaction.attempts + 1, signed: signed, gasLimit: gasLimit,
                              maxFee: maxFee, priorityFee: tip, sentBlock: head)
-        log("msg=\"tx re-signed\" why=\(why) job=\(transaction.key) nonce=\(transaction.nonce) attempt=\(transaction.attempts + 1) gas_limit=\(gasLimit) was_gas_limit=\(transaction.gasLimit) max_fee=\(maxFee) tip=\(tip) hash=\(signed.hash)")
+        log.info("tx re-signed", ["why": "\(why)", "claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "attempt": .int(transaction.attempts + 1),
+                                  "gas_limit": .int(gasLimit), "was_gas_limit": .int(transaction.gasLimit), "max_fee": "\(maxFee)", "tip": "\(tip)", "hash": "\(signed.hash)"])
         try await broadcast(try store.transaction(id: transaction.id))
     }
 
@@ -75,7 +78,7 @@ extension TxManager {
             estimate = try await rpc.estimateGas(CallRequest(from: transaction.sender, to: transaction.to, data: transaction.data))
         } catch {
             guard Self.revertReason(of: error) != nil else { throw KeeperError(.unavailable, "eth_estimateGas failed: \(Self.printable(error.description))") }
-            log("level=warn msg=\"gas estimate now reverts; keeping the stored gas limit\" job=\(transaction.key) gas_limit=\(transaction.gasLimit)")
+            log.warn("gas estimate now reverts; keeping the stored gas limit", ["claims": claims(of: transaction), "job": "\(transaction.key)", "gas_limit": .int(transaction.gasLimit)])
             return transaction.gasLimit
         }
         return try withMargin(estimate)

@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Logging
 import Store
 
 /// Sends the keeper's transactions exactly once (DESIGN.md §6). Each job — (chain id, claim-request
@@ -54,11 +55,11 @@ public final class TxManager {
     public let statistics: TxStatistics
     let feeOracle: any FeeOracle
     let store: TxStore
-    let log: @Sendable (String) -> Void
+    let log: Logger
 
     /// Applies the schema's migrations to `database` (which the caller's `alsoWrite` closures share).
     public init(database: Database, rpc: JSONRPCClient, signer: Signer, options: Options, feeOracle: (any FeeOracle)? = nil,
-                statistics: TxStatistics = TxStatistics(), log: @escaping @Sendable (String) -> Void = { _ in }) throws(KeeperError) {
+                statistics: TxStatistics = TxStatistics(), log: Logger = .discarding) throws(KeeperError) {
         self.database = database
         self.rpc = rpc
         self.signer = signer
@@ -193,7 +194,8 @@ public final class TxManager {
         }
         var transaction = try store.transaction(id: id)
         if inserted {
-            log("msg=\"tx stored\" job=\(key) items=\(items.count) nonce=\(transaction.nonce) hash=\(transaction.hash) gas=\(gasLimit) max_fee=\(fees.maxFeePerGas) tip=\(fees.maxPriorityFeePerGas) capped=\(fees.capped)")
+            log.info("tx stored", ["claims": claims(of: transaction), "job": "\(key)", "items": .int(items.count), "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)",
+                                    "gas": .int(gasLimit), "max_fee": "\(fees.maxFeePerGas)", "tip": "\(fees.maxPriorityFeePerGas)", "capped": .bool(fees.capped)])
             CrashPoint.afterCommit.reach(log)
             if options.broadcastOnSubmit {
                 try await broadcast(transaction)
@@ -261,10 +263,10 @@ public final class TxManager {
             return try await resolve(error, broadcasting: transaction)
         }
         CrashPoint.afterBroadcast.reach(log)
-        if hash != transaction.hash { log("msg=\"node reported another hash\" job=\(transaction.key) ours=\(transaction.hash) node=\(hash)") }
+        if hash != transaction.hash { log.warn("node reported another hash", ["claims": claims(of: transaction), "job": "\(transaction.key)", "ours": "\(transaction.hash)", "node": "\(hash)"]) }
         try store.markSent(txID: transaction.id)
         statistics.update { $0.sent += 1 }
-        log("msg=\"tx broadcast\" job=\(transaction.key) nonce=\(transaction.nonce) hash=\(transaction.hash)")
+        log.info("tx broadcast", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)"])
         return .accepted
     }
 
@@ -272,10 +274,10 @@ public final class TxManager {
         switch error.broadcastRefusal {
         case .alreadyKnown:
             try store.markSent(txID: transaction.id)
-            log("msg=\"tx already known to the node\" job=\(transaction.key) hash=\(transaction.hash)")
+            log.info("tx already known to the node", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)"])
             return .alreadyKnown
         case .nonceTooLow:
-            log("msg=\"nonce too low: resolving through receipts\" job=\(transaction.key) nonce=\(transaction.nonce)")
+            log.info("nonce too low: resolving through receipts", ["claims": claims(of: transaction), "job": "\(transaction.key)", "nonce": .int(transaction.nonce), "hash": "\(transaction.hash)"])
             if let (attempt, receipt) = try await minedAttempt(of: transaction) {
                 try storeReceipt(of: transaction, attempt: attempt, receipt)
             } else {
@@ -284,7 +286,7 @@ public final class TxManager {
             return .nonceTooLow
         case .replacementUnderpriced, nil:
             try store.recordError(txID: transaction.id, Self.printable(error.description))
-            log("msg=\"broadcast failed; will retry\" job=\(transaction.key) hash=\(transaction.hash) error=\(Logfmt.value(Self.printable(error.description)))")
+            log.warn("broadcast failed; will retry", ["claims": claims(of: transaction), "job": "\(transaction.key)", "hash": "\(transaction.hash)", "error": "\(Self.printable(error.description))"])
             return .failed
         case let refusal?:
             try recordRefusal(refusal, error, of: transaction)
@@ -320,7 +322,7 @@ public final class TxManager {
             if try await broadcast(transaction).reachedNode { sent += 1 }
         }
         let (pending, storedNext) = try await nonces()
-        log("msg=\"tx resync\" rebroadcast=\(sent) chain_pending_nonce=\(pending) stored_next_nonce=\(storedNext)")
+        log.info("tx resync", ["rebroadcast": .int(sent), "chain_pending_nonce": .int(pending), "stored_next_nonce": .int(storedNext)])
         return ResyncReport(broadcast: sent, chainPendingNonce: pending, storedNextNonce: storedNext)
     }
 

@@ -1,5 +1,6 @@
 import Ethereum
 import Indexer
+import Logging
 import Store
 
 /// Table access for the transaction manager. Every change that spans rows (a new job with its
@@ -233,5 +234,37 @@ struct TxStore {
 
     func markReported(txID: Int64) throws(KeeperError) {
         try Self.wrap { try database.execute("UPDATE txs SET outcome_reported = 1 WHERE id = ?", [txID]) }
+    }
+}
+
+extension TxManager {
+    /// The claims an outcome's transaction covers (`claims(of:)`), for the keeper's log.
+    public func claims(of outcome: TxOutcome) -> Logger.Value {
+        do {
+            guard let transaction = try store.transaction(for: outcome.key) else { return "none" }
+            return claims(of: transaction)
+        } catch {
+            return .string("unknown (\(error.message))")
+        }
+    }
+
+    /// The claims `transaction` covers, `user/order` separated by commas, for its log lines (a batch's
+    /// own key names no claim; its items do). A store failure is said in the field rather than thrown:
+    /// it is only a log line's.
+    func claims(of transaction: StoredTransaction) -> Logger.Value {
+        do {
+            let rows = try database.fetchAll("""
+                SELECT lower(c.user) || '/' || c.order_id AS subject FROM claims c
+                JOIN (SELECT chain_id, request_tx_hash, request_log_index FROM tx_items WHERE tx_id = ?1
+                      UNION SELECT ?2, ?3, ?4) j
+                  ON c.chain_id = j.chain_id AND c.request_tx_hash = j.request_tx_hash AND c.request_log_index = j.request_log_index
+                ORDER BY c.id LIMIT 21
+                """, [transaction.id, transaction.key.chainID, transaction.key.requestTxHash.description, transaction.key.requestLogIndex])
+            var subjects = try rows.map { row in try row.get("subject", as: String.self) }
+            if subjects.count > 20 { subjects[20] = "…" }
+            return .string(subjects.isEmpty ? "none" : subjects.joined(separator: ","))
+        } catch {
+            return .string("unknown (\(error))")
+        }
     }
 }
