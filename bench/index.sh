@@ -61,7 +61,8 @@ cleanup() {
 trap cleanup EXIT
 
 CORPUS=(--logs "$LOGS" --seed "$SEED")
-"$BENCH" serve "${CORPUS[@]}" >"$WORK/server.log" 2>&1 &
+: >"$WORK/server.log"   # before the server's shell opens it: the loop below may read it first
+"$BENCH" serve "${CORPUS[@]}" >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=""
 for _ in $(seq 1 200); do
