@@ -305,13 +305,16 @@ class Demo:
         time.sleep(1.0)
         step("Each claim from request to payment (from the audit log: `lg-keeper claims show USER ORDER`)")
         for claim in self.claims():
-            shown = json.loads(self.lgk("claims", "show", claim["user"], claim["orderId"], "--config", str(self.config)).stdout)
+            shown = json.loads(self.lgk("claims", "show", claim["user"], claim["orderId"], "--json", "--config", str(self.config)).stdout)
             path = " → ".join([shown["history"][0]["detail"].get("from", "requested")] +
                               [h["detail"]["to"] for h in shown["history"] if h["kind"] == "claim.transition"])
             verdict = {"paid": f"paid {self.money(shown['amount'])}", "rejected": "recorded on-chain as not liquidated",
                        "failed": f"failed: {shown.get('reason')}"}.get(shown["state"], f"waits, no verdict written: {shown.get('reason')}")
             print(f"{shown['user'][:10]}… order {shown['orderId']}: {path}  ⇒ {verdict}")
             print(f"   {DIM}request tx {shown['requestTx'][:18]}… block {shown['requestBlock']}, evidence root {str(shown['evidenceRoot'] or '—')[:18]}…{RESET}")
+
+        step("The claims as an operator lists them (`lg-keeper claims list`)")
+        print(self.lgk("claims", "list", "--config", str(self.config)).stdout.rstrip())
 
         step("The evidence")
         evidence = sorted((self.work / "evidence").rglob("*.json"))
