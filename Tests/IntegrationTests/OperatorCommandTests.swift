@@ -15,23 +15,8 @@ import TestSupport
 
     /// `lg-keeper arguments…` started in `workingDirectory`, with `input` on stdin.
     static func run(in workingDirectory: String, _ arguments: [String], input: String = "",
-                    environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: KeeperBinary.path)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-        let stdin = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+                    environment: [String: String] = [:]) throws -> KeeperBinary.Result {
+        try KeeperBinary.runWithInput(arguments, input: input, environment: environment, workingDirectory: workingDirectory)
     }
 
     static func mode(_ path: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }

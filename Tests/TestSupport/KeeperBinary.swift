@@ -21,8 +21,11 @@ public enum KeeperBinary {
     }
 
     /// Runs `lg-keeper` with `input` on standard input (credentials, passwords); nil closes it.
-    public static func runWithInput(_ arguments: [String], input: String?, environment: [String: String] = [:]) throws -> Result {
+    /// - Parameter workingDirectory: where it starts; nil keeps the tests' own.
+    public static func runWithInput(_ arguments: [String], input: String?, environment: [String: String] = [:],
+                                    workingDirectory: String? = nil) throws -> Result {
         let process = makeProcess(arguments, environment: environment)
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let stdin = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         process.standardOutput = output

@@ -197,9 +197,9 @@ public final class ClaimPipeline {
         // A claim's first move introduces it: the instrument its trader named (escaped by the logger).
         if claim.state == .requested { fields.append(("inst_id", .string(moved.instID))) }
         if let amount = moved.amount {
-            fields.append(("amount", .string(Self.poolUnits(amount, decimals: settings.poolDecimals))))
+            fields.append(("amount", .string(PoolUnit.whole(amount, decimals: settings.poolDecimals))))
         } else {
-            fields.append(("principal", .string(Self.poolUnits(moved.principal, decimals: settings.poolDecimals))))
+            fields.append(("principal", .string(PoolUnit.whole(moved.principal, decimals: settings.poolDecimals))))
         }
         fields.append(("currency", .string(settings.poolCurrency)))
         if let transaction = try transactionOf(moved) { fields.append(("tx", "\(transaction.hash)")) }
@@ -216,15 +216,6 @@ public final class ClaimPipeline {
             if let payment = try transactions.latest(for: jobKey(claim, .execute)) { payment } else { try transactions.latest(for: jobKey(claim, .verify)) }
         case .requested, .needsKey, .verifying, .heldReview: nil
         }
-    }
-
-    /// Base units as whole units of the pool's asset, exactly: 12500000 with 6 decimals is `12.5`.
-    static func poolUnits(_ amount: UInt256, decimals: Int) -> String {
-        let digits = amount.description
-        guard decimals > 0 else { return digits }
-        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
-        let fraction = padded.suffix(decimals).reversed().drop { $0 == "0" }.reversed()
-        return fraction.isEmpty ? String(padded.dropLast(decimals)) : "\(padded.dropLast(decimals)).\(String(fraction))"
     }
 
     /// The contract's state of the claims the pass will look at, read in JSON-RPC batches; a claim
