@@ -92,7 +92,9 @@ import Wire
     }
 
     @Test func whenTheSkewEndsTheClientFollows() async throws {
-        try await sim.skewClock(-40_000, forMs: 120_000)
+        // Until the test ends it: a window (forMs) can run out on a starved machine before the first
+        // request is answered, and then nothing was skewed (seen at -3376 ms under a load of 12).
+        try await sim.skewClock(-40_000)
         let offsets = OKXClockOffset()
         let client = sim.client(alice, clockOffset: offsets)
         #expect(try await client.order(id: order, instrumentID: "BTC-USDT-SWAP").items.count == 1)
