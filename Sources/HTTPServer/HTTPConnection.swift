@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import Settlement
 import Synchronization
 
 /// One client connection, served on its own thread: read a request within the deadlines, route
