@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "KeeperTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
         .testTarget(name: "VaultTests", dependencies: ["Logging", "Vault", "OKX", "Keeper", "Settlement", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Logging", "Verification", "OKX", "Keeper", "Settlement", "Store", "Wire", "Crypto", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "HTTPServer", "Wire", "Crypto"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "HTTPServer", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
