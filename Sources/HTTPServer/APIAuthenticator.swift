@@ -41,7 +41,7 @@ public final class APIAuthenticator: Sendable {
     public static let defaultWindowSeconds: Int64 = 300
 
     private let secret: APISecret
-    public let windowSeconds: Int64
+    let windowSeconds: Int64
     private let replays: ReplayCache
     private let now: @Sendable () -> Int64
 

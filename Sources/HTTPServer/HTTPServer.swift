@@ -71,7 +71,7 @@ public final class HTTPServer: Sendable {
     public var port: Int { state.withLock { $0.port } }
 
     /// Connections open now (served or lingering).
-    public var activeConnections: Int { state.withLock { $0.connections.count } }
+    var activeConnections: Int { state.withLock { $0.connections.count } }
 
     var isStopping: Bool { state.withLock { $0.phase != .running } }
     var isCutOff: Bool { state.withLock { $0.cutOff } }

@@ -38,7 +38,7 @@ public struct HTTPServerRequest: Sendable {
 
     /// True when the client asked to keep the connection open: HTTP/1.1 unless `Connection: close`,
     /// HTTP/1.0 only with `Connection: keep-alive` (RFC 9112 §9.3).
-    public var keepAlive: Bool {
+    var keepAlive: Bool {
         let tokens = headers.values("Connection").flatMap { $0.split(separator: ",") }
             .map { $0.trimmingWhitespace().lowercased() }
         if tokens.contains("close") { return false }
