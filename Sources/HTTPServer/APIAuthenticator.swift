@@ -3,7 +3,7 @@ import Foundation
 
 /// Authenticates API requests (DESIGN.md §8): `X-Timestamp` is unix seconds, `X-Signature` the
 /// lowercase hex HMAC-SHA256(secret, timestamp + "." + body). The timestamp must lie within
-/// `window` seconds of the keeper's clock either side; a signature is accepted once.
+/// `window` seconds of the server's clock either side; a signature is accepted once.
 public final class APIAuthenticator: Sendable {
     /// Why a request was refused; `message` and `hint` are safe to send back.
     public enum Refusal: String, Sendable, Equatable {
