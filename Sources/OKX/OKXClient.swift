@@ -106,8 +106,12 @@ public final class OKXClient: Sendable {
                 guard error.isRetryable, attempt < configuration.retry.maximumAttempts else {
                     throw error.after(attempts: attempt)
                 }
+                // OKX counts a limit over its window as requests arrive: requests sent apart but delayed on the
+                // way arrive bunched, and a retry within the same window meets the same count. A rate-limited
+                // attempt therefore waits the endpoint's window out before the next (and the limiter again).
+                let floor = error.code == .rateLimit ? Self.milliseconds(endpoint.limit.window) : 0
                 let delay = corrected ? 0
-                    : configuration.retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfterSeconds)
+                    : max(floor, configuration.retry.delayMilliseconds(afterAttempt: attempt, retryAfterSeconds: retryAfterSeconds))
                 do { try await Task.sleep(for: .milliseconds(delay)) } catch {
                     throw OKXError.cancelled(endpoint: endpoint.path).after(attempts: attempt)
                 }

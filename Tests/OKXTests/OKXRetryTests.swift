@@ -47,6 +47,18 @@ import Testing
         #expect(try await sim.hits(alice, .order)["count"] == 3)
     }
 
+    /// OKX counts its limits over a window as requests arrive; an attempt refused for the rate waits the
+    /// endpoint's window (2 s for trade/order) out before the next, however short the backoff would be.
+    @Test(arguments: ["50011", "429"])
+    func aRateLimitedAttemptWaitsTheEndpointsWindowOut(mode: String) async throws {
+        try await sim.fault(mode, endpoint: OKXEndpoint.order.path, count: 1)
+        let client = sim.client(alice, retry: OKXRetryPolicy(maximumAttempts: 3, baseDelayMilliseconds: 1, maximumDelayMilliseconds: 2))
+        let started = ContinuousClock.now
+        let answered = try await order(client)
+        #expect(answered.attempts == 2)
+        #expect(ContinuousClock.now - started >= OKXEndpoint.order.limit.window, "retried within the window")
+    }
+
     @Test func timeoutsAreRetriedThenReportedAsTimeout() async throws {
         try await sim.fault("timeout", endpoint: OKXEndpoint.order.path, count: 10, latencyMs: 1_500)
         let client = sim.client(alice, retry: OKXRetryPolicy(maximumAttempts: 2, baseDelayMilliseconds: 1, maximumDelayMilliseconds: 2),
