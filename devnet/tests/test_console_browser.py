@@ -76,10 +76,9 @@ def amounts_in(text: str) -> set[Decimal]:
     return {Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace(",", ""))}
 
 
-def first_number(text: str) -> Decimal:
-    found = re.search(r"\d+(?:\.\d+)?", text.replace(",", ""))
-    assert found, f"no amount in {text!r}"
-    return Decimal(found.group(0))
+def shows_amount(text: str, whole: Decimal, decimals: int) -> bool:
+    """Whether `text` shows `whole` pool units, as a decimal amount ("25", "25.00 USDT") or in base units."""
+    return bool(amounts_in(text) & {whole, whole * 10**decimals})
 
 
 @dataclass
@@ -108,6 +107,10 @@ class Console:
     approved: Claim
     rejected: Claim
     form_actions: set = field(default_factory=set)  # POST targets seen in the console's forms
+
+    @property
+    def decimals(self) -> int:
+        return self.node.deployment["assetDecimals"]
 
     def url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -420,7 +423,7 @@ def test_the_claims_page_shows_both_held_claims(console, browser, screens):
         assert r.get_attribute("data-state") == "held_review", r.get_attribute("outerHTML")[:1500]
         text = r.text
         assert "held_review" in text, f"the row does not show the state: {text!r}"
-        assert payout(claim.file) in amounts_in(text), f"row of {claim.key} does not show the payout {payout(claim.file)}: {text!r}"
+        assert shows_amount(text, payout(claim.file), console.decimals), f"row of {claim.key} does not show the payout {payout(claim.file)}: {text!r}"
         for action in ("approve", "reject"):
             assert by_css(r, f'[data-action="{action}"]'), f"row of {claim.key} has no {action} button: {r.get_attribute('outerHTML')[:1500]}"
     shot(browser, screens, "claims-held")
@@ -437,6 +440,7 @@ def test_approving_a_held_claim_pays_it_on_chain(console, browser, screens):
                                                               argument_filters={"user": console.node.web3().to_checksum_address(claim.user)})
     assert [e["args"]["orderId"] for e in events] == [int(claim.order)], events
     wait_for(lambda: console.state(claim) == "paid", SETTLE_S, f"claim {claim.key} paid in the keeper's database")
+    assert "0x" + chain["evidenceRoot"].hex() == console.claims()[claim.key]["evidenceRoot"], "the chain holds another root than the verdict's"
     assert row_state(browser, console, claim) == "paid"
     shot(browser, screens, "claims-after-approve")
     assert audit_mentions(console, claim, OPERATOR, APPROVE_NOTE), "the approval is not audited with the operator's name and note"
@@ -447,10 +451,10 @@ def test_rejecting_a_held_claim_records_not_paid(console, browser, screens):
     decide(browser, console, screens, claim, "reject", REJECT_NOTE)
     wait_for(lambda: console.on_chain(claim)["verified"], SETTLE_S, f"the rejection of {claim.key} written on-chain")
     chain = console.on_chain(claim)
-    assert not chain["liquidated"] and not chain["claimed"] and chain["amount"] == 0, chain
-    wait_for(lambda: console.state(claim) in ("rejected", "failed"), SETTLE_S, f"claim {claim.key} settled as rejected")
-    state = row_state(browser, console, claim)
-    assert state == console.state(claim), f"the page shows {state}, the keeper's database {console.state(claim)}"
+    assert chain["amount"] == 0 and not chain["claimed"], chain
+    wait_for(lambda: console.state(claim) == "rejected", SETTLE_S, f"claim {claim.key} recorded as rejected")
+    assert "0x" + chain["evidenceRoot"].hex() == console.claims()[claim.key]["evidenceRoot"], "the chain holds another root than the rejection's"
+    assert row_state(browser, console, claim) == "rejected"
     shot(browser, screens, "claims-after-reject")
     assert audit_mentions(console, claim, OPERATOR, REJECT_NOTE), "the rejection is not audited with the operator's name and note"
 
@@ -478,7 +482,7 @@ def test_the_payouts_and_health_pages(console, browser, screens):
     assert path_of(browser) == "/console/payouts", browser.current_url
     assert by_css(browser, "table"), "the payouts page has no table"
     assert by_css(browser, "svg, canvas, [data-chart]"), "the payouts page has no chart"
-    assert payout(console.approved.file) in amounts_in(visible_text(browser)), "today's payout is not on the payouts page"
+    assert shows_amount(visible_text(browser), payout(console.approved.file), console.decimals), "today's payout is not on the payouts page"
     shot(browser, screens, "payouts")
     browser.get(console.url("console/health"))
     assert path_of(browser) == "/console/health", browser.current_url
@@ -518,7 +522,7 @@ def test_the_verifier_on_okxsim_scenarios(console, browser, screens):
         assert result["reason"] == expect["reason"], (file, result)
         assert re.fullmatch(r"0x[0-9a-f]{64}", result["root"]), (file, result)
         expected = payout(file) if expect["liquidated"] else Decimal(0)
-        assert first_number(result["amount"]) == expected, (file, result, expected)
+        assert shows_amount(result["amount"], expected, console.decimals), (file, result, expected)
     assert by_css(browser, "a[href]"), "the verifier's result has no link"
     log = console.keeper_log.read_text(errors="replace")
     for file in VERIFIED:
