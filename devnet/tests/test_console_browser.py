@@ -6,8 +6,8 @@ the refusals without a session, a wrong password, the login, two liquidated clai
 (`policy.reviewAbove` is low), one approved and paid on-chain, one rejected and recorded as "not
 paid", the claim, payouts and health pages, the verifier on okxsim scenarios, a bad CSRF token.
 
-Every page visited is saved as a PNG in $LGK_SCREENSHOTS (default: a pytest temporary directory,
-printed at the end). `make test` installs chromium and chromium-driver (Debian) and Selenium (pinned
+Every page visited is saved as a PNG in $LGK_SCREENSHOTS (default: a pytest temporary directory;
+the directory is printed at the end). `make test` installs chromium and chromium-driver (Debian) and Selenium (pinned
 in requirements.txt); a missing browser is a failure, not a skip. A bare pytest without a built
 keeper skips, as test_chaos does.
 """
@@ -226,7 +226,7 @@ class Screens:
 
 
 @pytest.fixture(scope="module")
-def screens(tmp_path_factory) -> Iterator[Screens]:
+def screens(tmp_path_factory, request) -> Iterator[Screens]:
     configured = os.environ.get("LGK_SCREENSHOTS")
     directory = Path(configured) if configured else tmp_path_factory.mktemp("screens")
     directory.mkdir(parents=True, exist_ok=True)
@@ -234,7 +234,9 @@ def screens(tmp_path_factory) -> Iterator[Screens]:
         old.unlink()
     shots = Screens(directory)
     yield shots
-    print(f"\n{shots.count} console screenshots in {directory}")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"\n{shots.count} screenshots of the console in {directory}")
 
 
 @pytest.fixture(scope="module")
