@@ -235,8 +235,10 @@ def screens(tmp_path_factory, request) -> Iterator[Screens]:
     shots = Screens(directory)
     yield shots
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter:
-        reporter.write_line(f"\n{shots.count} screenshots of the console in {directory}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter and capture:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\n{shots.count} screenshots of the console in {directory}")
 
 
 @pytest.fixture(scope="module")
