@@ -55,14 +55,15 @@ PAGE_S = 15
 pytestmark = pytest.mark.skipif(not KEEPER.is_file(), reason=f"no keeper binary at {KEEPER} (swift build)")
 
 
-def wait_for(predicate: Callable, seconds: float, what: str, interval: float = 0.2):
+def wait_for(predicate: Callable, seconds: float, what: str | Callable[[], str], interval: float = 0.2):
+    """`predicate()` once it is truthy; `what` (or what it returns, for a message read at the end) when it never is."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+    raise AssertionError(f"timed out after {seconds}s waiting for {what() if callable(what) else what}")
 
 
 def payout(file: str) -> Decimal:
@@ -207,7 +208,7 @@ def console(tmp_path_factory) -> Iterator[Console]:
             stack.approved = file_claim(node, contract, *APPROVED)
             stack.rejected = file_claim(node, contract, *REJECTED)
             wait_for(lambda: stack.state(stack.approved) == "held_review" and stack.state(stack.rejected) == "held_review", SETTLE_S,
-                     f"both claims held for review (reviewAbove {POLICY['reviewAbove']}); states now {stack.claims()}")
+                     lambda: f"both claims held for review (reviewAbove {POLICY['reviewAbove']}); the keeper's claims: {stack.claims()}")
             yield stack
         finally:
             if keeper is not None:
