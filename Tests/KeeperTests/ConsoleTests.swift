@@ -246,6 +246,30 @@ import Wire
         for secret in secrets.values { #expect(stored.range(of: Data(secret.utf8)) == nil, "not stored") }
     }
 
+    @Test func healthShowsThePauseAndResumeLiftsItAsTheOperator() throws {
+        try KeeperControl.pause(fixture.database, reason: "reconcile mismatch <x>")
+        let (cookie, csrf) = try session()
+        let health = try request("GET", "/console/health", cookie: cookie)
+        #expect(health.status == 200)
+        #expect(health.body.contains("data-check=\"paused\" data-ok=\"false\"") && health.body.contains("data-action=\"resume\""))
+        #expect(health.body.contains("reconcile mismatch &lt;x&gt;"))
+        #expect(try request("POST", "/console/health/resume", cookie: cookie, form: ["csrf": "bad"]).status == 403)
+        let resumed = try request("POST", "/console/health/resume", cookie: cookie, form: ["csrf": csrf])
+        #expect(resumed.status == 303 && resumed.header("Location") == "/console/health")
+        let db = try Database(path: fixture.database.path)
+        #expect(try !KeeperControl.state(db).paused)
+        #expect(try db.fetchOne("SELECT detail FROM audit_log WHERE kind = 'control.resume'", as: String.self) == #"{"by":"alice"}"#)
+        #expect(try !request("GET", "/console/health", cookie: cookie).body.contains("data-action=\"resume\""))
+    }
+
+    @Test func payoutsShowTheChartAndThirtyDays() throws {
+        let (cookie, _) = try session()
+        let page = try request("GET", "/console/payouts", cookie: cookie)
+        #expect(page.status == 200)
+        #expect(page.body.contains("<svg") && page.body.contains("data-field=\"dailyLimit\">100 USDT"))
+        #expect(page.body.components(separatedBy: " data-day=\"").count - 1 == 30)
+    }
+
     @Test func logoutEndsTheSession() throws {
         let (cookie, csrf) = try session()
         let out = try request("POST", "/console/logout", cookie: cookie, form: ["csrf": csrf])
