@@ -14,6 +14,7 @@ keeper skips, as test_chaos does.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -77,6 +78,19 @@ def amounts_in(text: str) -> set[Decimal]:
     return {Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", text.replace(",", ""))}
 
 
+def is_amount(text: str, whole: Decimal, decimals: int, currency: str) -> bool:
+    """Whether one shown amount is `whole` pool units: "25 USDT" (whole units), "25000000 base units", or a bare number of either."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)(?:\s+(.+))?", text.strip().replace(",", ""))
+    if not found:
+        return False
+    number, unit = Decimal(found.group(1)), found.group(2)
+    if unit == currency:
+        return number == whole
+    if unit == "base units":
+        return number == whole * 10**decimals
+    return unit is None and number in (whole, whole * 10**decimals)
+
+
 def shows_amount(text: str, whole: Decimal, decimals: int) -> bool:
     """Whether `text` shows `whole` pool units, as a decimal amount ("25", "25.00 USDT") or in base units."""
     return bool(amounts_in(text) & {whole, whole * 10**decimals})
@@ -112,6 +126,10 @@ class Console:
     @property
     def decimals(self) -> int:
         return self.node.deployment["assetDecimals"]
+
+    @property
+    def currency(self) -> str:
+        return self.node.deployment["assetSymbol"]
 
     def url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -266,13 +284,13 @@ def browser():
 
 
 def shot(driver, screens: Screens, name: str) -> Path:
-    """Save the whole page (the window grown to the document's height) as console-NN-name.png."""
-    height = driver.execute_script("return Math.max(document.body ? document.body.scrollHeight : 0, document.documentElement.scrollHeight)")
-    driver.set_window_size(1280, max(900, min(int(height) + 40, 6000)))
+    """Save the whole page, beyond the window, as console-NN-name.png (Chrome's Page.captureScreenshot)."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})["data"]
     screens.count += 1
     path = screens.directory / f"console-{screens.count:02d}-{name}.png"
-    assert driver.save_screenshot(str(path)), f"no screenshot saved at {path}"
-    driver.set_window_size(1280, 900)
+    path.write_bytes(base64.b64decode(png))
     return path
 
 
@@ -296,13 +314,22 @@ def path_of(driver) -> str:
 
 
 def click_and_wait(driver, element) -> None:
-    """Click what submits a form or follows a link, and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    """Click what submits a form or follows a link, and wait for the next page to load.
+
+    The old page is marked by a script variable the new one lacks: watching an element of the old page go
+    stale races with chromedriver ("Node with given id does not belong to the document").
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
-    page = one(driver, "html", "page")
+
+    def arrived(d) -> bool:
+        try:
+            return d.execute_script("return window.lgkLeft === undefined && document.readyState === 'complete'")
+        except WebDriverException:  # between documents
+            return False
+    driver.execute_script("window.lgkLeft = true")
     element.click()
-    WebDriverWait(driver, PAGE_S).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, PAGE_S).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, PAGE_S, poll_frequency=0.1).until(arrived, f"no new page within {PAGE_S}s of the click on {driver.current_url}")
 
 
 def submit_button(form):
@@ -384,8 +411,9 @@ def test_without_a_session_pages_redirect_to_login_and_posts_are_refused(console
         answer = requests.get(console.url(page), allow_redirects=False, timeout=10)
         assert answer.status_code in (302, 303), f"GET /{page} without a session answered {answer.status_code}"
         assert urlsplit(urljoin(console.url(page), answer.headers["Location"])).path == "/console/login", answer.headers["Location"]
-        answer = requests.post(console.url(page), data={"note": "x"}, allow_redirects=False, timeout=10)
-        assert answer.status_code == 403, f"POST /{page} without a session answered {answer.status_code}"
+    # The actions (the claims' decisions: test_posts_of_every_console_form_need_a_session, once their forms are seen).
+    answer = requests.post(console.url("console/verify"), data=verifier_fields(VERIFIED[0]), allow_redirects=False, timeout=10)
+    assert answer.status_code == 403, f"POST /console/verify without a session answered {answer.status_code}"
     browser.delete_all_cookies()
     browser.get(console.url("console/claims"))
     assert path_of(browser) == "/console/login", browser.current_url
@@ -495,13 +523,18 @@ def test_the_payouts_and_health_pages(console, browser, screens):
     shot(browser, screens, "health")
 
 
+def verifier_fields(file: str) -> dict[str, str]:
+    """The verifier form's fields for an okxsim scenario: its claim's order and its account's key."""
+    s = scenario(file)
+    return {"instId": s["claim"]["instId"], "ordId": s["claim"]["ordId"], "apiKey": s["account"]["apiKey"],
+            "secretKey": s["account"]["secretKey"], "passphrase": s["account"]["passphrase"]}
+
+
 def verify(browser, console: Console, screens: Screens, file: str) -> dict[str, str]:
     s = scenario(file)
     browser.get(console.url("console/verify"))
     assert path_of(browser) == "/console/verify", browser.current_url
-    fields = {"instId": s["claim"]["instId"], "ordId": s["claim"]["ordId"], "apiKey": s["account"]["apiKey"],
-              "secretKey": s["account"]["secretKey"], "passphrase": s["account"]["passphrase"]}
-    for name, value in fields.items():
+    for name, value in verifier_fields(file).items():
         field_ = one(browser, f"[name={name}]", f"verifier field {name}")
         field_.clear()
         field_.send_keys(value)
@@ -513,13 +546,19 @@ def verify(browser, console: Console, screens: Screens, file: str) -> dict[str, 
     source = browser.page_source
     for secret in (s["account"]["secretKey"], s["account"]["passphrase"], s["account"]["apiKey"]):
         assert secret not in source, "the verifier echoed a credential back"
-    return {name: one(browser, f'[data-field="{name}"]', f"result field {name}").text.strip() for name in ("liquidated", "reason", "amount", "root")}
+    result = {name: one(browser, f'[data-field="{name}"]', f"result field {name}").text.strip() for name in ("liquidated", "reason", "amount", "root")}
+    # The amount as read, with what stands beside it (a unit outside the field's element).
+    amount = one(browser, '[data-field="amount"]', "result field amount")
+    result["amount shown"] = browser.execute_script("return arguments[0].parentElement.innerText", amount).strip()
+    result["bundle"] = one(browser, '[data-field="bundle"]', "link to the evidence bundle").get_attribute("href")
+    return result
 
 
 def test_the_verifier_on_okxsim_scenarios(console, browser, screens):
     ensure_session(browser, console)
     browser.get(console.url("console/verify"))
     shot(browser, screens, "verify-form")
+    wrong_amounts = []
     for file in VERIFIED:
         expect = scenario(file)["expect"]
         result = verify(browser, console, screens, file)
@@ -527,12 +566,17 @@ def test_the_verifier_on_okxsim_scenarios(console, browser, screens):
         assert result["reason"] == expect["reason"], (file, result)
         assert re.fullmatch(r"0x[0-9a-f]{64}", result["root"]), (file, result)
         expected = payout(file) if expect["liquidated"] else Decimal(0)
-        assert shows_amount(result["amount"], expected, console.decimals), (file, result, expected)
-    assert by_css(browser, "a[href]"), "the verifier's result has no link"
+        for shown in (result["amount"], result["amount shown"]):
+            if not is_amount(shown, expected, console.decimals, console.currency):
+                wrong_amounts.append(f"{file}: the verifier shows the amount as {shown!r}, not {expected} {console.currency} (whole or base units)")
+        browser.get(result["bundle"])
+        assert result["root"] in browser.page_source, f"the bundle at {result['bundle']} does not hold the root {result['root']}"
+        shot(browser, screens, f"verify-bundle-{scenario(file)['name']}")
     log = console.keeper_log.read_text(errors="replace")
     for file in VERIFIED:
         account = scenario(file)["account"]
         assert account["secretKey"] not in log and account["passphrase"] not in log, "a verifier credential reached the keeper's log"
+    assert not wrong_amounts, "\n".join(wrong_amounts)
 
 
 def test_a_bad_csrf_token_is_refused(console, browser, screens):
@@ -543,9 +587,7 @@ def test_a_bad_csrf_token_is_refused(console, browser, screens):
     assert tokens, f"the verifier form carries no CSRF token: {form.get_attribute('outerHTML')[:1500]}"
     token_name, token = tokens[0].get_attribute("name"), tokens[0].get_attribute("value")
     action = urljoin(browser.current_url, form.get_attribute("action") or browser.current_url)
-    s = scenario(VERIFIED[0])
-    fields = {"instId": s["claim"]["instId"], "ordId": s["claim"]["ordId"], "apiKey": s["account"]["apiKey"],
-              "secretKey": s["account"]["secretKey"], "passphrase": s["account"]["passphrase"]}
+    fields = verifier_fields(VERIFIED[0])
     session = requests.Session()
     for cookie in browser.get_cookies():
         session.cookies.set(cookie["name"], cookie["value"], path=cookie.get("path", "/"))
@@ -562,6 +604,13 @@ def test_a_bad_csrf_token_is_refused(console, browser, screens):
     click_and_wait(browser, one(browser, '[data-action="verify"]', "verify button"))
     assert not by_css(browser, '[data-field="liquidated"]'), "a form with a bad CSRF token was served"
     shot(browser, screens, "csrf-refused")
+
+
+def test_a_post_to_any_console_page_without_a_session_answers_403(console):
+    """Issue 17: "every console page and action without a session redirects to /console/login (a POST answers 403)"."""
+    answers = {page: requests.post(console.url(page), data={"note": "x"}, allow_redirects=False, timeout=10).status_code
+               for page in ("console/", "console/claims", "console/payouts", "console/health", "console/verify", "console/no-such-page")}
+    assert set(answers.values()) == {403}, f"POSTs without a session answered {answers}"
 
 
 def test_posts_of_every_console_form_need_a_session(console):
