@@ -38,16 +38,18 @@ let package = Package(
         .target(name: "Indexer", dependencies: ["Logging", "Ethereum", "Store", "Wire", "Crypto"]),
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
         .target(name: "Settlement", dependencies: ["Logging", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
+        // The HTTP/1.1 server: parser, sockets, threads, router, HMAC authentication, replay cache. No keeper types.
+        .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire"]),
         // The keeper service and its commands.
-        .target(name: "Keeper", dependencies: ["Logging", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
-        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Logging", "PrivateFiles", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
+        .target(name: "Keeper", dependencies: ["Logging", "HTTPServer", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
+        .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Logging", "PrivateFiles", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
         // The log-replay server, the SQLite ceiling and the index check behind `make bench` (BENCHMARKS.md).
         // A tool of this repository, not a product: lg-keeper neither links nor ships it.
         .executableTarget(name: "lg-bench", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Store", "Wire", "Crypto", "CSQLite"], path: "Benchmarks/lg-bench"),
 
         // The decoders' fuzz harnesses (issue 8): one function per fuzz target, shared by the libFuzzer
         // executables below and by FuzzRegressionTests, which replays the corpora and found crashes.
-        .target(name: "FuzzTargets", dependencies: ["Ethereum", "OKX", "Wire", "Indexer", "Settlement", "Keeper"], path: "Fuzz/FuzzTargets"),
+        .target(name: "FuzzTargets", dependencies: ["Ethereum", "OKX", "Wire", "Indexer", "HTTPServer"], path: "Fuzz/FuzzTargets"),
 
         .target(name: "TestSupport", dependencies: ["OKX", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "LoggingTests", dependencies: ["Logging", "TestSupport"]),
@@ -58,12 +60,12 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "IndexerTests", dependencies: ["Logging", "Indexer", "Store", "Ethereum", "Wire"]),
-        .testTarget(name: "KeeperTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
+        .testTarget(name: "KeeperTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
         .testTarget(name: "VaultTests", dependencies: ["Logging", "Vault", "OKX", "Keeper", "Settlement", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Logging", "Verification", "OKX", "Keeper", "Settlement", "Store", "Wire", "Crypto", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "HTTPServer", "Wire", "Crypto", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Logging", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

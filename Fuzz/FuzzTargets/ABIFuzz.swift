@@ -1,6 +1,5 @@
 import Ethereum
 import Indexer
-import Keeper
 
 /// The ABI decoder. The first byte picks what the rest is:
 /// - 0: `TYPE\nDATA` — an ABI type as written in signatures (parsed too), then the data;

@@ -13,7 +13,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case jsonrpc
     /// OKX v5 envelopes and records (orders, positions history, instruments, fills), error classes.
     case okx
-    /// `HTTPRequestParser`, the keeper's HTTP server's request parser.
+    /// `HTTPRequestParser`, the HTTP server's request parser (module HTTPServer).
     case http
 
     /// Runs one input through the target; true when the decoder returned a value (rather than

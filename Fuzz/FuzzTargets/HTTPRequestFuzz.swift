@@ -1,4 +1,4 @@
-import Keeper
+import HTTPServer
 
 /// `HTTPRequestParser`, a pure function over the bytes received so far, and the connection's
 /// resumable `HeadScanner`, which must agree with it whatever pieces the bytes arrive in. The first byte picks

@@ -1,6 +1,5 @@
 import Ethereum
 import Indexer
-import Keeper
 import Wire
 
 /// The JSON-RPC client's response decoder and typed results. The first byte says how many

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPServer
 import Indexer
 import Keeper
 import Logging
@@ -32,7 +33,9 @@ enum RunCommand {
             HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))
         }
         // The server logs "http listening" itself, once.
-        try KeeperFailure.map { () throws(KeeperError) in try server.start() }
+        try KeeperFailure.map { () throws(KeeperError) in
+            do throws(HTTPServerError) { try server.start() } catch { throw KeeperError(error) }
+        }
         let stop = KeeperService.StopSignal()
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             Foundation.signal(number, SIG_IGN)

@@ -2,8 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
-@testable import Indexer
-@testable import Keeper
+@testable import HTTPServer
 
 @Suite struct APIAuthenticatorTests {
     static let secret = try! APISecret(Array("lgk-test-secret-0123456789".utf8))
@@ -94,15 +93,12 @@ import TestSupport
         #expect(auth.check(timestamp: String(Self.now), signature: sign(Self.now, "0"), body: Array("0".utf8)) == .refused(.expired))
     }
 
-    @Test func theSecretComesFromTheNamedEnvironmentVariable() throws {
-        let config = try Config.parse(Array(#"{"chain":{"rpcUrls":["http://127.0.0.1:8545"],"chainId":1,"contract":"0x0000000000000000000000000000000000000001"},"http":{"apiSecretEnv":"LGK_API_SECRET"}}"#.utf8))
-        let secret = try APISecret.from(config.http, environment: ["LGK_API_SECRET": "a-long-enough-test-secret"])
-        #expect(secret.bytes == Array("a-long-enough-test-secret".utf8))
+    @Test func aShortSecretIsRefusedAndNoSecretIsPrinted() throws {
+        let error = #expect(throws: HTTPServerError.self) { try APISecret(Array("fifteen-bytes!!".utf8)) }
+        #expect(error?.code == .weakSecret)
+        let secret = try APISecret(Array("sixteen-bytes!!!".utf8))
+        #expect(secret.bytes == Array("sixteen-bytes!!!".utf8))
         #expect("\(secret)" == "APISecret(redacted)")
-        #expect(throws: KeeperError.self) { try APISecret.from(config.http, environment: [:]) }
-        #expect(throws: KeeperError.self) { try APISecret.from(config.http, environment: ["LGK_API_SECRET": "short"]) }
-        let noEnv = try Config.parse(Array(#"{"chain":{"rpcUrls":["http://127.0.0.1:8545"],"chainId":1,"contract":"0x0000000000000000000000000000000000000001"}}"#.utf8))
-        #expect(throws: KeeperError.self) { try APISecret.from(noEnv.http, environment: ["LGK_API_SECRET": "a-long-enough-test-secret"]) }
-        #expect(try HTTPServer.options(for: noEnv.http).listen == .default)
+        #expect(String(reflecting: secret) == "APISecret(redacted)")
     }
 }

@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import Keeper
+@testable import HTTPServer
 
 @Suite struct HTTPRequestParserTests {
     let parser = HTTPRequestParser()

@@ -1,6 +1,5 @@
 import Testing
-@testable import Indexer
-@testable import Keeper
+@testable import HTTPServer
 
 @Suite struct HTTPRouterTests {
     @Test func routesByPathAndMethod() async {
@@ -49,8 +48,9 @@ import Testing
         #expect(try HTTPListenAddress(parsing: "localhost:0").port == 0)
         #expect(try HTTPListenAddress(parsing: "[::1]:9464").family == .ipv6)
         #expect(try HTTPListenAddress(parsing: "0.0.0.0:80").isLoopback == false)
-        #expect(throws: KeeperError.self) { try HTTPListenAddress(parsing: "example.com:80") }
-        #expect(throws: KeeperError.self) { try HTTPListenAddress(parsing: "127.0.0.1:65536") }
-        #expect(throws: KeeperError.self) { try HTTPListenAddress(parsing: "127.0.0.1") }
+        for bad in ["example.com:80", "127.0.0.1:65536", "127.0.0.1", "[127.0.0.1]:80", "1.2.3:80"] {
+            let error = #expect(throws: HTTPServerError.self) { try HTTPListenAddress(parsing: bad) }
+            #expect(error?.code == .badAddress, "\(bad)")
+        }
     }
 }

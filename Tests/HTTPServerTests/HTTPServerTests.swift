@@ -5,8 +5,7 @@ import Foundation
 import Synchronization
 import Testing
 import Wire
-@testable import Indexer
-@testable import Keeper
+@testable import HTTPServer
 
 /// The server on real loopback sockets: normal requests through Wire's libcurl client, malformed
 /// and slow ones through raw sockets.
@@ -268,7 +267,9 @@ import Wire
             var options = HTTPServer.Options()
             options.listen = try HTTPListenAddress(parsing: "127.0.0.1:\(server.port)")
             let second = HTTPServer(router: HTTPRouter(), options: options)
-            #expect(throws: KeeperError.self) { try second.start() }
+            let error = #expect(throws: HTTPServerError.self) { try second.start() }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.hasPrefix("cannot listen on 127.0.0.1:\(server.port): ") == true)
         }
     }
 }

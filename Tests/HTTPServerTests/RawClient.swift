@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-@testable import Keeper
+@testable import HTTPServer
 
 /// A bare TCP client for the bytes no HTTP library would send.
 final class RawClient: @unchecked Sendable {

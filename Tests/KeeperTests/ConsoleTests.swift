@@ -1,10 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+import HTTPServer
 import Synchronization
 import Testing
 import Logging
+import TestSupport
 import Wire
 @testable import Ethereum
 @testable import Indexer
@@ -59,57 +58,11 @@ import Wire
         done.wait()
     }
 
-    // MARK: A small client
-
-    struct Response {
-        let status: Int
-        let headers: [(String, String)]
-        let body: String
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        var cookies: [String] { headers.filter { $0.0.lowercased() == "set-cookie" }.map(\.1) }
-        func cookie(_ name: String) -> String? {
-            cookies.compactMap { c -> String? in
-                let pair = c.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
-                return pair.count == 2 && pair[0] == name ? String(pair[1]) : nil
-            }.first
-        }
+    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil) throws -> ConsoleClient.Response {
+        try ConsoleClient(port: port).request(method, path, cookie: cookie, form: form)
     }
 
-    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = form.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&") } ?? ""
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        if let cookie { head += "Cookie: \(cookie)\r\n" }
-        if form != nil { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n" }
-        let bytes = Array((head + "\r\n" + body).utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-        var out = [UInt8](), chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            out += chunk[..<count]
-        }
-        let text = String(decoding: out, as: UTF8.self)
-        let parts = text.components(separatedBy: "\r\n\r\n")
-        let headLines = parts[0].components(separatedBy: "\r\n")
-        let status = Int(headLines[0].split(separator: " ")[1])!
-        let headers = headLines.dropFirst().map { line -> (String, String) in
-            let colon = line.firstIndex(of: ":")!
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        return Response(status: status, headers: headers, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
-    }
+    static func csrf(in body: String) -> String? { ConsoleClient.csrf(in: body) }
 
     /// The login form's cookie and CSRF token.
     func loginForm() throws -> (cookie: String, csrf: String) {
@@ -120,11 +73,7 @@ import Wire
         return ("lgk_login=\(token)", try #require(Self.csrf(in: page.body)))
     }
 
-    static func csrf(in body: String) -> String? {
-        body.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/).map { String($0.1) }
-    }
-
-    func login(name: String = "alice", password: String? = nil) throws -> Response {
+    func login(name: String = "alice", password: String? = nil) throws -> ConsoleClient.Response {
         let form = try loginForm()
         return try request("POST", "/console/login", cookie: form.cookie, form: ["name": name, "password": password ?? self.password, "csrf": form.csrf])
     }

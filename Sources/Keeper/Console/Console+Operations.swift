@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import HTTPServer
 import Settlement
 import Store
 import Wire

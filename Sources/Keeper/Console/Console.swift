@@ -1,6 +1,7 @@
 import Crypto
 import Ethereum
 import Foundation
+import HTTPServer
 import Logging
 import Settlement
 import Store

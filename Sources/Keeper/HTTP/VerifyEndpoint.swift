@@ -1,3 +1,4 @@
+import HTTPServer
 import Wire
 
 /// `POST /api/verify` (seed 002, DESIGN.md §7–§8): authentication, then a typed `VerifyRequest`
@@ -27,8 +28,7 @@ public enum VerifyEndpoint {
             headers.add("WWW-Authenticate", "LGK-HMAC-SHA256")
             return .error(401, code: "UNAUTHORIZED", refusal.message, hint: refusal.hint, headers: headers)
         }
-        if let type = request.headers["Content-Type"],
-           type.split(separator: ";").first?.trimmingWhitespace().lowercased() != "application/json" {
+        if let type = request.mediaType, type != "application/json" {
             return .error(415, code: "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", headers: noStore)
         }
         let verifyRequest: VerifyRequest

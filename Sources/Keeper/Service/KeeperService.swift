@@ -1,5 +1,6 @@
 import Ethereum
 import Foundation
+import HTTPServer
 import Indexer
 import Logging
 import Settlement

@@ -22,7 +22,7 @@ public struct HTTPRouter: Sendable {
     }
 
     /// The paths and methods registered, sorted (for logs and tests).
-    public var registered: [(method: HTTPMethod, path: String)] {
+    var registered: [(method: HTTPMethod, path: String)] {
         routes.flatMap { path, handlers in handlers.keys.map { (method: $0, path: path) } }
             .sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }
     }

@@ -32,7 +32,7 @@ public struct HTTPServerResponse: Sendable {
     }
 
     /// The reason phrase for the status line.
-    public static func reason(_ status: Int) -> String {
+    static func reason(_ status: Int) -> String {
         switch status {
         case 100: "Continue"
         case 200: "OK"

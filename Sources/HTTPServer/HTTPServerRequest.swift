@@ -1,5 +1,5 @@
 /// A request as the server received it. Named apart from Wire's client-side `HTTPRequest`, which
-/// Keeper also imports.
+/// a caller may import too.
 public struct HTTPServerRequest: Sendable {
     public var method: HTTPMethod
     /// The request target as sent (origin form: path and optional query).
@@ -30,9 +30,15 @@ public struct HTTPServerRequest: Sendable {
         target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
     }
 
+    /// The media type of `Content-Type`, lowercased and without parameters (`application/json`
+    /// for `Application/JSON; charset=utf-8`); nil when the header is absent.
+    public var mediaType: String? {
+        headers["Content-Type"].map { String(($0.split(separator: ";", omittingEmptySubsequences: false).first ?? "")[...].trimmingWhitespace()).lowercased() }
+    }
+
     /// True when the client asked to keep the connection open: HTTP/1.1 unless `Connection: close`,
     /// HTTP/1.0 only with `Connection: keep-alive` (RFC 9112 §9.3).
-    public var keepAlive: Bool {
+    var keepAlive: Bool {
         let tokens = headers.values("Connection").flatMap { $0.split(separator: ",") }
             .map { $0.trimmingWhitespace().lowercased() }
         if tokens.contains("close") { return false }

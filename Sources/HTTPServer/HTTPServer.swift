@@ -1,11 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Indexer
 import Logging
 import Synchronization
 
-/// The keeper's HTTP/1.1 server (DESIGN.md §8): POSIX sockets, one accept thread, one thread per
+/// An HTTP/1.1 server (DESIGN.md §8): POSIX sockets, one accept thread, one thread per
 /// connection up to `maxConnections` (more are answered 503 and closed at once), the parser's
 /// size limits, deadlines against slow clients, handlers run as Swift tasks.
 ///
@@ -46,11 +45,6 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Options for `http` of the configuration file: its `listen` address, the other limits at their defaults.
-    public static func options(for config: HTTPConfig, log: Logger = .discarding) throws(KeeperError) -> Options {
-        Options(listen: try HTTPListenAddress(parsing: config.listen), log: log)
-    }
-
     enum Phase { case idle, running, stopping, stopped }
 
     struct State {
@@ -77,14 +71,14 @@ public final class HTTPServer: Sendable {
     public var port: Int { state.withLock { $0.port } }
 
     /// Connections open now (served or lingering).
-    public var activeConnections: Int { state.withLock { $0.connections.count } }
+    var activeConnections: Int { state.withLock { $0.connections.count } }
 
     var isStopping: Bool { state.withLock { $0.phase != .running } }
     var isCutOff: Bool { state.withLock { $0.cutOff } }
 
     /// Binds, listens and starts accepting. Throws `.unavailable` if the address cannot be bound.
-    public func start() throws(KeeperError) {
-        guard state.withLock({ $0.phase == .idle }) else { throw KeeperError(.software, "the HTTP server was already started") }
+    public func start() throws(HTTPServerError) {
+        guard state.withLock({ $0.phase == .idle }) else { throw HTTPServerError(.alreadyStarted, "the HTTP server was already started") }
         // A deep accept queue absorbs bursts while the accept thread hands out or refuses connections.
         let (fd, port) = try HTTPSocket.listen(options.listen, backlog: 1_024)
         state.withLock {
@@ -96,7 +90,7 @@ public final class HTTPServer: Sendable {
         guard HTTPThread.start(stackSize: 256 << 10, { [self] in acceptLoop(fd) }) else {
             state.withLock { $0.phase = .stopped; $0.acceptorRunning = false }
             close(fd)
-            throw KeeperError(.unavailable, "cannot start the HTTP accept thread")
+            throw HTTPServerError(.unavailable, "cannot start the HTTP accept thread")
         }
         log.info("http listening", ["address": "\(options.listen.family == .ipv6 ? "[\(options.listen.host)]" : options.listen.host):\(port)", "max_connections": .int(options.maxConnections)])
     }
@@ -133,7 +127,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// The service-lifecycle shape: starts, serves until the task is cancelled, then stops gracefully.
-    public func run(grace: Duration = .seconds(5)) async throws(KeeperError) {
+    public func run(grace: Duration = .seconds(5)) async throws(HTTPServerError) {
         try start()
         while !Task.isCancelled, !isStopping {
             try? await Task.sleep(for: .milliseconds(100))

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Synchronization
 import Testing
 import Wire
@@ -30,10 +31,20 @@ import Wire
 
     func withVerifyServer(_ recorder: Recorder, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
                           _ body: (HTTPServer) async throws -> Void) async throws {
-        var router = TestRoutes.router()
+        var router = HTTPRouter()
         let authenticator = APIAuthenticator(secret: secret, now: now)
         VerifyEndpoint.register(in: &router, authenticator: authenticator) { await recorder.verify($0) }
-        try await withServer(router, body)
+        var options = HTTPServer.Options()
+        options.listen = try HTTPListenAddress(parsing: "127.0.0.1:0")
+        let server = HTTPServer(router: router, options: options)
+        try server.start()
+        do {
+            try await body(server)
+            await server.stop(grace: .seconds(2))
+        } catch {
+            await server.stop(grace: .seconds(2))
+            throw error
+        }
     }
 
     func post(_ server: HTTPServer, body: String, timestamp: Int64 = Int64(Date().timeIntervalSince1970),

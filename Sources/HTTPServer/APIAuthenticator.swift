@@ -3,7 +3,7 @@ import Foundation
 
 /// Authenticates API requests (DESIGN.md §8): `X-Timestamp` is unix seconds, `X-Signature` the
 /// lowercase hex HMAC-SHA256(secret, timestamp + "." + body). The timestamp must lie within
-/// `window` seconds of the keeper's clock either side; a signature is accepted once.
+/// `window` seconds of the server's clock either side; a signature is accepted once.
 public final class APIAuthenticator: Sendable {
     /// Why a request was refused; `message` and `hint` are safe to send back.
     public enum Refusal: String, Sendable, Equatable {
@@ -41,7 +41,7 @@ public final class APIAuthenticator: Sendable {
     public static let defaultWindowSeconds: Int64 = 300
 
     private let secret: APISecret
-    public let windowSeconds: Int64
+    let windowSeconds: Int64
     private let replays: ReplayCache
     private let now: @Sendable () -> Int64
 

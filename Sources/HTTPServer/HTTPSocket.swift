@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Indexer
 
 /// Thin POSIX socket calls for the HTTP server: non-blocking descriptors, waits through poll(2)
 /// with a timeout, sends with MSG_NOSIGNAL so that a vanished peer is an error, not SIGPIPE.
@@ -16,10 +15,10 @@ enum HTTPSocket {
     }
 
     /// Binds and listens; returns the descriptor and the bound port.
-    static func listen(_ address: HTTPListenAddress, backlog: Int32) throws(KeeperError) -> (fd: Int32, port: Int) {
+    static func listen(_ address: HTTPListenAddress, backlog: Int32) throws(HTTPServerError) -> (fd: Int32, port: Int) {
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let fd = socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw KeeperError(.unavailable, "cannot create a socket: \(errorText())") }
+        guard fd >= 0 else { throw HTTPServerError(.unavailable, "cannot create a socket: \(errorText())") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let bound: Int32
@@ -30,7 +29,7 @@ enum HTTPSocket {
             sin.sin_port = in_port_t(UInt16(address.port).bigEndian)
             guard inet_pton(AF_INET, address.host, &sin.sin_addr) == 1 else {
                 close(fd)
-                throw KeeperError(.config, "http.listen: \(address.host) is not an IPv4 address")
+                throw HTTPServerError(.badAddress, "\(address.host) is not an IPv4 address")
             }
             bound = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         case .ipv6:
@@ -39,19 +38,19 @@ enum HTTPSocket {
             sin6.sin6_port = in_port_t(UInt16(address.port).bigEndian)
             guard inet_pton(AF_INET6, address.host, &sin6.sin6_addr) == 1 else {
                 close(fd)
-                throw KeeperError(.config, "http.listen: \(address.host) is not an IPv6 address")
+                throw HTTPServerError(.badAddress, "\(address.host) is not an IPv6 address")
             }
             bound = withUnsafePointer(to: &sin6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
         }
         guard bound == 0 else {
             let text = errorText()
             close(fd)
-            throw KeeperError(.unavailable, "cannot listen on \(address): \(text)")
+            throw HTTPServerError(.unavailable, "cannot listen on \(address): \(text)")
         }
         guard Glibc.listen(fd, backlog) == 0 else {
             let text = errorText()
             close(fd)
-            throw KeeperError(.unavailable, "cannot listen on \(address): \(text)")
+            throw HTTPServerError(.unavailable, "cannot listen on \(address): \(text)")
         }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

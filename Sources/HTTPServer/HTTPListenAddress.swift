@@ -1,6 +1,4 @@
-import Indexer
-
-/// Where the server listens: `HOST:PORT` from `http.listen`, the host an IPv4 or bracketed IPv6
+/// Where the server listens: `HOST:PORT`, the host an IPv4 or bracketed IPv6
 /// literal or `localhost`. Port 0 asks the system for a free port (tests read `HTTPServer.port`).
 public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     public enum Family: Sendable, Equatable { case ipv4, ipv6 }
@@ -18,20 +16,20 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.family = family
     }
 
-    public init(parsing text: String) throws(KeeperError) {
+    public init(parsing text: String) throws(HTTPServerError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw KeeperError(.config, "http.listen must be HOST:PORT, not \"\(text)\"")
+            throw HTTPServerError(.badAddress, "must be HOST:PORT, not \"\(text)\"")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
-            guard host.contains(":") else { throw KeeperError(.config, "http.listen: [\(host)] is not an IPv6 address") }
+            guard host.contains(":") else { throw HTTPServerError(.badAddress, "[\(host)] is not an IPv6 address") }
             self.init(host: host, port: port, family: .ipv6)
         } else {
             if host == "localhost" { host = "127.0.0.1" }
             let parts = host.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else {
-                throw KeeperError(.config, "http.listen: \"\(host)\" is not an IPv4 address (write IPv6 as [::1]:PORT)")
+                throw HTTPServerError(.badAddress, "\"\(host)\" is not an IPv4 address (write IPv6 as [::1]:PORT)")
             }
             self.init(host: host, port: port, family: .ipv4)
         }

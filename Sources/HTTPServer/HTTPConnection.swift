@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import Settlement
 import Synchronization
 
 /// One client connection, served on its own thread: read a request within the deadlines, route
@@ -113,7 +112,7 @@ struct HTTPConnection: Sendable {
     }
 
     /// Runs the router in a task and waits for it on this (non-cooperative) thread. The task runs on
-    /// the handlers' own executor: a cooperative pool kept busy elsewhere in the process (the keeper's
+    /// the handlers' own executor: a cooperative pool kept busy elsewhere in the process (a service's
     /// loop; blocking work) cannot starve the server's answers, nor they the loop.
     private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
         let slot = ResponseSlot()
