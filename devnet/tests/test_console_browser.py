@@ -2,14 +2,16 @@
 
 One `lg-keeper run` with `console.enabled` on a free loopback port, against its own devnode (a USDT
 pool, a block every half second) and okxsim, shared by the module's tests, which run in order:
-the refusals without a session, a wrong password, the login, two liquidated claims held for review
-(`policy.reviewAbove` is low), one approved and paid on-chain, one rejected and recorded as "not
-paid", the claim, payouts and health pages, the verifier on okxsim scenarios, a bad CSRF token.
+the refusals without a session, a wrong password, the login (a strict, HttpOnly, expiring cookie),
+two liquidated claims held for review (`policy.reviewAbove` is low), one approved and paid on-chain,
+one rejected and recorded on-chain as "not paid", each decision audited with the operator's name and
+note, the claim, payouts and health pages, the verifier on okxsim scenarios (with a key, and with a
+vault alias), a bad CSRF token, and no password or OKX secret in the keeper's log.
 
-Every page visited is saved as a PNG in $LGK_SCREENSHOTS (default: a pytest temporary directory;
-the directory is printed at the end). `make test` installs chromium and chromium-driver (Debian) and Selenium (pinned
-in requirements.txt); a missing browser is a failure, not a skip. A bare pytest without a built
-keeper skips, as test_chaos does.
+Every page visited is saved as a PNG in $LGK_SCREENSHOTS (default: a pytest temporary directory,
+printed at the end). `make test` installs chromium and chromium-driver (Debian) and Selenium
+(pinned in requirements.txt); a missing browser is a failure, not a skip. A bare pytest without a
+built keeper skips, as test_chaos does.
 """
 
 from __future__ import annotations
