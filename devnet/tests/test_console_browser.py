@@ -27,6 +27,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
@@ -379,6 +380,17 @@ def row(driver, claim: Claim):
     return one(driver, f'[data-claim="{claim.key}"]', f"row of claim {claim.key}")
 
 
+def column(driver, row_element, heading: str) -> str:
+    """The text of `row_element`'s cell under the table heading that starts with `heading` (case-insensitive)."""
+    text = driver.execute_script("""
+        const row = arguments[0], wanted = arguments[1].toLowerCase();
+        const headings = [...row.closest('table').querySelectorAll('thead th, tr:first-child th')];
+        const index = headings.findIndex(th => th.innerText.trim().toLowerCase().startsWith(wanted));
+        return index < 0 || !row.cells[index] ? null : row.cells[index].innerText.trim();""", row_element, heading)
+    assert text is not None, f"no '{heading}' column in the table of the row {row_element.get_attribute('outerHTML')[:300]}"
+    return text
+
+
 def row_state(driver, console: Console, claim: Claim) -> str:
     driver.get(console.url("console/claims"))
     return row(driver, claim).get_attribute("data-state")
@@ -458,7 +470,9 @@ def test_the_claims_page_shows_both_held_claims(console, browser, screens):
         assert r.get_attribute("data-state") == "held_review", r.get_attribute("outerHTML")[:1500]
         text = r.text
         assert "held_review" in text, f"the row does not show the state: {text!r}"
-        assert shows_amount(text, payout(claim.file), console.decimals), f"row of {claim.key} does not show the payout {payout(claim.file)}: {text!r}"
+        amount = column(browser, r, "amount")
+        assert is_amount(amount, payout(claim.file), console.decimals, console.currency), \
+            f"row of {claim.key} shows the amount {amount!r}, not the payout {payout(claim.file)} {console.currency}"
         for action in ("approve", "reject"):
             assert by_css(r, f'[data-action="{action}"]'), f"row of {claim.key} has no {action} button: {r.get_attribute('outerHTML')[:1500]}"
     shot(browser, screens, "claims-held")
@@ -631,6 +645,38 @@ def test_posts_of_every_console_form_need_a_session(console):
     for action in sorted(actions):
         answer = requests.post(console.url(action.lstrip("/")), data={"note": "x"}, allow_redirects=False, timeout=10)
         assert answer.status_code == 403, f"POST {action} without a session answered {answer.status_code}"
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """A page's hidden form fields (the CSRF token), as a browser would send them."""
+    fields = {}
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attributes):
+            a = dict(attributes)
+            if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+                fields[a["name"]] = a.get("value") or ""
+    Parser().feed(page)
+    return fields
+
+
+def test_failed_logins_are_rate_limited(console, browser, screens):
+    """Runs last of the logins: after a few failures for a name, even its right password is refused for a while."""
+    session = requests.Session()
+    statuses = []
+    for _ in range(6):
+        form = hidden_fields(session.get(console.url("console/login"), timeout=10).text)
+        statuses.append(session.post(console.url("console/login"), data={**form, "name": OPERATOR, "password": "guess"},
+                                     allow_redirects=False, timeout=10).status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429, f"six failed logins in a row answered {statuses}, never 429"
+    browser.delete_all_cookies()
+    log_in(browser, console, None)
+    assert path_of(browser) == "/console/login", f"a rate-limited login led to {browser.current_url}"
+    shot(browser, screens, "login-rate-limited")
+    browser.get(console.url("console/claims"))
+    assert path_of(browser) == "/console/login", "a rate-limited login opened a session"
 
 
 def test_the_keeper_log_holds_no_password(console):
