@@ -42,7 +42,7 @@ import Wire
             health: KeeperHealth(), metrics: MetricsRegistry(), readiness: .init(maxLagBlocks: 50, staleAfterSeconds: 10),
             verify: { request in
                 seen.value.withLock { $0.append(request) }
-                return (200, ["normalized": ["position": ["liquidated": true, "reason": "forced-liquidation"], "payout": ["amount": "5", "poolCurrency": "USDT"]],
+                return (200, ["normalized": ["position": ["liquidated": true, "reason": "forced-liquidation"], "payout": ["amount": "5000000", "poolCurrency": "USDT", "poolDecimals": 6]],
                               "evidence": ["root": .string("0x" + String(repeating: "ab", count: 32)), "evidenceId": "evi_20260301_0123456789abcdef"]])
             }, log: log)
         var router = HTTPRouter()
@@ -180,7 +180,7 @@ import Wire
         #expect(answer.status == 200)
         #expect(answer.body.contains("data-field=\"liquidated\">true<"))
         #expect(answer.body.contains("data-field=\"reason\">forced-liquidation<"))
-        #expect(answer.body.contains("data-field=\"amount\">5<"))
+        #expect(answer.body.contains("data-field=\"amount\" data-base-units=\"5000000\">5<"), "in pool units")
         #expect(answer.body.contains("data-field=\"root\">0x" + String(repeating: "ab", count: 32)))
         #expect(answer.body.contains("href=\"/console/evidence/evi_20260301_0123456789abcdef\""))
         let seenKey = try #require(seen.value.withLock { $0.last }?.key)
