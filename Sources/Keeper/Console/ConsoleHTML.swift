@@ -23,7 +23,7 @@ enum ConsoleHTML {
 
     /// A whole page: the navigation (when an operator is logged in) with a logout form, then `body`.
     static func page(_ title: String, operatorName: String?, csrf: String?, current: String = "", _ body: String) -> String {
-        var nav = ""
+        var nav = "<nav><span class=\"brand\">LeverageGuard keeper</span><span>operator console</span></nav>"
         if let operatorName, let csrf {
             let links = [("claims", "/console/claims", "Claims"), ("payouts", "/console/payouts", "Payouts"),
                          ("health", "/console/health", "Health"), ("verify", "/console/verify", "Verifier")]
