@@ -111,6 +111,8 @@ import Wire
         #expect(wrong.body.contains("Wrong operator name or password"))
         #expect(wrong.cookie("lgk_session") == nil)
         #expect(try login(name: "mallory").status == 401, "an unknown name is refused alike")
+        #expect(try login(name: "typed-the-password-here").status == 401)
+        #expect(!lines.value.withLock { $0.joined() }.contains("typed-the-password-here"), "a name that is no operator's is not logged")
         let form = try loginForm()
         let noToken = try request("POST", "/console/login", cookie: form.cookie, form: ["name": "alice", "password": password])
         #expect(noToken.status == 403 && noToken.cookie("lgk_session") == nil)

@@ -161,16 +161,17 @@ public struct Console: Sendable {
         let client = Self.clientAddress(request)
         let keys = ["client:" + client, "name:" + name.lowercased()]
         if let wait = limiter.retryAfter(keys) {
-            context.log.warn("console login refused: too many failures", ["client": .string(client), "operator": .string(String(name.prefix(64)))])
+            context.log.warn("console login refused: too many failures", ["client": .string(client)])
             var response = loginForm(request, status: 429, message: "Too many failed logins: try again in \(wait) s.", name: String(name.prefix(64)))
             response.headers.set("Retry-After", String(wait))
             return response
         }
-        let valid: Bool
+        // A name is logged only when it is an operator's: a password typed into the name field stays out of the log.
+        let (valid, known): (Bool, Bool)
         do {
-            valid = try await context.readers.read { db in
-                guard (try? ConsoleOperators.checkName(name)) != nil else { return false }
-                return try ConsoleOperators.check(db, name: name, password: password)
+            (valid, known) = try await context.readers.read { db in
+                guard (try? ConsoleOperators.checkName(name)) != nil else { return (false, false) }
+                return (try ConsoleOperators.check(db, name: name, password: password), try ConsoleOperators.exists(db, name: name))
             }
         } catch {
             context.log.error("console login: cannot check the password", ["error": "\(error)"])
@@ -178,7 +179,7 @@ public struct Console: Sendable {
         }
         guard valid else {
             limiter.recordFailure(keys)
-            context.log.warn("console login refused", ["client": .string(client), "operator": .string(String(name.prefix(64)))])
+            context.log.warn("console login refused", ["client": .string(client), "operator": .string(known ? name : "(not an operator)")])
             return loginForm(request, status: 401, message: "Wrong operator name or password.", name: String(name.prefix(64)))
         }
         let issued: (session: ConsoleSessions.Session, cookie: String)
