@@ -57,7 +57,7 @@ enum ConsoleHTML {
         "<dl>" + pairs.map { "<dt>\(escape($0.0))</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
     }
 
-    /// `a=1&b=x+y` → `["a": "1", "b": "x y"]` (the last of a repeated name wins). Nil for bytes that are not UTF-8.
+    /// `a=1&b=x+y` → `["a": "1", "b": "x y"]` (the last of a repeated name wins; a value that does not percent-decode is empty).
     static func form(_ text: Substring) -> [String: String] {
         var fields = [String: String]()
         for pair in text.split(separator: "&") {
