@@ -58,8 +58,9 @@ import Wire
         done.wait()
     }
 
-    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil) throws -> ConsoleClient.Response {
-        try ConsoleClient(port: port).request(method, path, cookie: cookie, form: form)
+    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil,
+                 headers: [String: String] = [:]) throws -> ConsoleClient.Response {
+        try ConsoleClient(port: port).request(method, path, cookie: cookie, form: form, headers: headers)
     }
 
     static func csrf(in body: String) -> String? { ConsoleClient.csrf(in: body) }
@@ -156,6 +157,9 @@ import Wire
 
         let badToken = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "ok", "csrf": String(repeating: "0", count: 64)])
         #expect(badToken.status == 403)
+        let elsewhere = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "ok", "csrf": csrf],
+                                    headers: ["Origin": "http://evil.example"])
+        #expect(elsewhere.status == 403, "a form from another origin, even with the token")
         #expect(try fixture.ledger.claim(user: Address(hex: heldUser), orderID: 3)!.review == nil, "a bad token changes nothing")
 
         let approved = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "checked the fills <ok>", "csrf": csrf])

@@ -123,6 +123,10 @@ public struct Console: Sendable {
         let csrf = sessions.csrfToken(for: session)
         var fields = request.query.map(ConsoleHTML.form) ?? [:]
         if isPost {
+            guard Self.sameOrigin(request) else {
+                context.log.warn("console: POST refused, from another origin", ["operator": .string(session.name)])
+                return Self.forbidden("The form was sent from another site.")
+            }
             let form = ConsoleHTML.form(request.body)
             guard sessions.checkCSRF(form["csrf"], expected: csrf) else {
                 context.log.warn("console: POST refused, wrong CSRF token", ["operator": .string(session.name), "path": .string(String(request.path.prefix(120)))])
@@ -152,6 +156,7 @@ public struct Console: Sendable {
     }
 
     func login(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+        guard Self.sameOrigin(request) else { return Self.forbidden("The login form was sent from another site.") }
         let form = ConsoleHTML.form(request.body)
         guard let token = Self.cookies(request)[ConsoleSessions.loginCookieName],
               sessions.checkCSRF(form["csrf"], expected: sessions.loginCSRFToken(for: token)) else {
@@ -212,6 +217,14 @@ public struct Console: Sendable {
     /// console is served over plain HTTP on loopback).
     static func cookie(_ name: String, _ value: String, path: String = "/console", maxAge: Int) -> String {
         "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
+    }
+
+    /// False when the browser names an `Origin` other than the host it sent the request to (a second
+    /// line of defence behind SameSite cookies and CSRF tokens); requests without `Origin` pass.
+    static func sameOrigin(_ request: HTTPServerRequest) -> Bool {
+        guard let origin = request.headers["Origin"] else { return true }
+        guard let host = request.headers["Host"] else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
     /// The client's address without its port.
