@@ -220,7 +220,8 @@ public struct Console: Sendable {
     }
 
     /// False when the browser names an `Origin` other than the host it sent the request to (a second
-    /// line of defence behind SameSite cookies and CSRF tokens); requests without `Origin` pass.
+    /// line of defence behind SameSite cookies and CSRF tokens); requests without `Origin` pass. Pages
+    /// are sent with `Referrer-Policy: same-origin`: under `no-referrer` a browser's own forms say `Origin: null`.
     static func sameOrigin(_ request: HTTPServerRequest) -> Bool {
         guard let origin = request.headers["Origin"] else { return true }
         guard let host = request.headers["Host"] else { return false }
@@ -258,7 +259,7 @@ public struct Console: Sendable {
         response.headers.set("Cache-Control", "no-store")
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("X-Frame-Options", "DENY")
-        response.headers.set("Referrer-Policy", "no-referrer")
+        response.headers.set("Referrer-Policy", "same-origin")
         response.headers.set("Content-Security-Policy",
                              "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     }
