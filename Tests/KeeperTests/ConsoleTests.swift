@@ -42,7 +42,7 @@ import Wire
             health: KeeperHealth(), metrics: MetricsRegistry(), readiness: .init(maxLagBlocks: 50, staleAfterSeconds: 10),
             verify: { request in
                 seen.value.withLock { $0.append(request) }
-                return (200, ["normalized": ["position": ["liquidated": true, "reason": "forced-liquidation"], "payout": ["amount": "5", "poolCurrency": "USDT"]],
+                return (200, ["normalized": ["position": ["liquidated": true, "reason": "forced-liquidation"], "payout": ["amount": "5000000", "poolCurrency": "USDT", "poolDecimals": 6]],
                               "evidence": ["root": .string("0x" + String(repeating: "ab", count: 32)), "evidenceId": "evi_20260301_0123456789abcdef"]])
             }, log: log)
         var router = HTTPRouter()
@@ -58,8 +58,9 @@ import Wire
         done.wait()
     }
 
-    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil) throws -> ConsoleClient.Response {
-        try ConsoleClient(port: port).request(method, path, cookie: cookie, form: form)
+    func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil,
+                 headers: [String: String] = [:]) throws -> ConsoleClient.Response {
+        try ConsoleClient(port: port).request(method, path, cookie: cookie, form: form, headers: headers)
     }
 
     static func csrf(in body: String) -> String? { ConsoleClient.csrf(in: body) }
@@ -111,6 +112,8 @@ import Wire
         #expect(wrong.body.contains("Wrong operator name or password"))
         #expect(wrong.cookie("lgk_session") == nil)
         #expect(try login(name: "mallory").status == 401, "an unknown name is refused alike")
+        #expect(try login(name: "typed-the-password-here").status == 401)
+        #expect(!lines.value.withLock { $0.joined() }.contains("typed-the-password-here"), "a name that is no operator's is not logged")
         let form = try loginForm()
         let noToken = try request("POST", "/console/login", cookie: form.cookie, form: ["name": "alice", "password": password])
         #expect(noToken.status == 403 && noToken.cookie("lgk_session") == nil)
@@ -154,6 +157,9 @@ import Wire
 
         let badToken = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "ok", "csrf": String(repeating: "0", count: 64)])
         #expect(badToken.status == 403)
+        let elsewhere = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "ok", "csrf": csrf],
+                                    headers: ["Origin": "http://evil.example"])
+        #expect(elsewhere.status == 403, "a form from another origin, even with the token")
         #expect(try fixture.ledger.claim(user: Address(hex: heldUser), orderID: 3)!.review == nil, "a bad token changes nothing")
 
         let approved = try request("POST", "/console/claims/\(heldUser)/3/approve", cookie: cookie, form: ["note": "checked the fills <ok>", "csrf": csrf])
@@ -180,7 +186,7 @@ import Wire
         #expect(answer.status == 200)
         #expect(answer.body.contains("data-field=\"liquidated\">true<"))
         #expect(answer.body.contains("data-field=\"reason\">forced-liquidation<"))
-        #expect(answer.body.contains("data-field=\"amount\">5<"))
+        #expect(answer.body.contains("data-field=\"amount\" data-base-units=\"5000000\">5<"), "in pool units")
         #expect(answer.body.contains("data-field=\"root\">0x" + String(repeating: "ab", count: 32)))
         #expect(answer.body.contains("href=\"/console/evidence/evi_20260301_0123456789abcdef\""))
         let seenKey = try #require(seen.value.withLock { $0.last }?.key)

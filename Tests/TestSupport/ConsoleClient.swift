@@ -41,7 +41,8 @@ public struct ConsoleClient: Sendable {
     }
 
     /// `method path`, with a `Cookie` header and a url-encoded `form` body when given.
-    public func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil) throws -> Response {
+    public func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil,
+                        headers extra: [String: String] = [:]) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         defer { close(fd) }
@@ -62,6 +63,7 @@ public struct ConsoleClient: Sendable {
         } ?? ""
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let cookie { head += "Cookie: \(cookie)\r\n" }
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if form != nil { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n" }
         let bytes = Array((head + "\r\n" + body).utf8)
         var offset = 0

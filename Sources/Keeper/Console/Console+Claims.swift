@@ -49,13 +49,14 @@ extension Console {
                 actions = "\(review.rawValue) by \(ConsoleHTML.escape(claim.reviewBy ?? "?"))"
             }
             let cells = [
-                "<a class=\"mono\" href=\"/console/claims/\(key)\">\(claim.user.description.lowercased())<br>\(claim.orderID)</a>",
+                "<a class=\"mono\" href=\"/console/claims/\(key)\" title=\"\(key)\">\(Self.short(claim.user.description.lowercased()))</a><br>"
+                    + "<span class=\"mono small\">\(claim.orderID)</span>",
                 ConsoleHTML.escape(String(claim.instID.prefix(40))),
                 "<span class=\"state state-\(claim.state.rawValue)\" data-field=\"state\">\(claim.state.rawValue)</span>",
                 "<span data-field=\"amount\">\(claim.amount.map { units($0) } ?? "—")</span>",
                 "<span data-field=\"reason\">\(ConsoleHTML.escape(String((claim.reason ?? "").prefix(160))))</span>",
-                found.last[claim.id].map { "<span class=\"mono\">\($0.action) \($0.state)<br>\(Self.short($0.hash))</span>" } ?? "—",
-                actions,
+                found.last[claim.id].map { "<span class=\"mono\" title=\"\($0.hash)\">\(Self.short($0.hash))</span><br><span class=\"small\">\($0.action), \($0.state)</span>" } ?? "—",
+                "<span class=\"actions\">\(actions)</span>",
             ]
             return (" data-claim=\"\(key)\" data-state=\"\(claim.state.rawValue)\"", cells)
         }

@@ -41,6 +41,15 @@ extension Console {
         return Self.html(200, ConsoleHTML.page("Payouts", operatorName: visit.name, csrf: visit.csrf, current: "payouts", body))
     }
 
+    /// The verdict's payout in whole units of the pool (`data-field="amount"`), its base units beside it.
+    func payoutAmount(_ payout: JSON?) -> String {
+        guard let text = payout?["amount"]?.stringValue, let base = try? UInt256(decimal: text) else { return "<span data-field=\"amount\">—</span>" }
+        let decimals = payout?["poolDecimals"]?.intValue ?? context.pool.decimals
+        let currency = ConsoleHTML.escape(payout?["poolCurrency"]?.stringValue ?? context.pool.currency)
+        return "<span data-field=\"amount\" data-base-units=\"\(base)\">\(PoolUnits.text(base, decimals: decimals))</span> \(currency) "
+            + "<span class=\"small\">(\(base) base units)</span>"
+    }
+
     static func percent(_ part: UInt256, of whole: UInt256) -> String {
         guard let p = Double(part.description), let w = Double(whole.description), w > 0 else { return "0" }
         return String(format: "%.0f", 100 * p / w)
@@ -81,7 +90,7 @@ extension Console {
         }, empty: "")
         var lag = "—"
         if let head = health.head, let indexed = health.indexed { lag = "\(head > indexed ? head - indexed : 0) blocks (head \(head), indexed \(indexed))" }
-        body += "<h2>Payouts</h2>" + ConsoleHTML.fields([
+        body += "<h2>Lag and pause</h2>" + ConsoleHTML.fields([
             ("lag", "<span data-field=\"lag\">\(lag)</span>"),
             ("paused", "<span data-field=\"paused\">\(found.control.paused)</span>" + (found.control.reason.map { " — " + e($0) } ?? "")),
         ])
@@ -171,8 +180,7 @@ extension Console {
             var rows: [(String, String)] = [
                 ("liquidated", "<span data-field=\"liquidated\">\(position["liquidated"]?.boolValue.map { String($0) } ?? "undecided")</span>"),
                 ("reason", "<span data-field=\"reason\">\(e(position["reason"]?.stringValue ?? "—"))</span>"),
-                ("amount", "<span data-field=\"amount\">\(e(answer["normalized"]?["payout"]?["amount"]?.stringValue ?? "—"))</span> "
-                    + e(answer["normalized"]?["payout"]?["poolCurrency"]?.stringValue ?? "")),
+                ("amount", payoutAmount(answer["normalized"]?["payout"])),
                 ("root", "<span class=\"mono\" data-field=\"root\">\(e(evidence?["root"]?.stringValue ?? "—"))</span>"),
             ]
             if let id = evidence?["evidenceId"]?.stringValue {

@@ -123,6 +123,10 @@ public struct Console: Sendable {
         let csrf = sessions.csrfToken(for: session)
         var fields = request.query.map(ConsoleHTML.form) ?? [:]
         if isPost {
+            guard Self.sameOrigin(request) else {
+                context.log.warn("console: POST refused, from another origin", ["operator": .string(session.name)])
+                return Self.forbidden("The form was sent from another site.")
+            }
             let form = ConsoleHTML.form(request.body)
             guard sessions.checkCSRF(form["csrf"], expected: csrf) else {
                 context.log.warn("console: POST refused, wrong CSRF token", ["operator": .string(session.name), "path": .string(String(request.path.prefix(120)))])
@@ -152,6 +156,7 @@ public struct Console: Sendable {
     }
 
     func login(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+        guard Self.sameOrigin(request) else { return Self.forbidden("The login form was sent from another site.") }
         let form = ConsoleHTML.form(request.body)
         guard let token = Self.cookies(request)[ConsoleSessions.loginCookieName],
               sessions.checkCSRF(form["csrf"], expected: sessions.loginCSRFToken(for: token)) else {
@@ -161,16 +166,17 @@ public struct Console: Sendable {
         let client = Self.clientAddress(request)
         let keys = ["client:" + client, "name:" + name.lowercased()]
         if let wait = limiter.retryAfter(keys) {
-            context.log.warn("console login refused: too many failures", ["client": .string(client), "operator": .string(String(name.prefix(64)))])
+            context.log.warn("console login refused: too many failures", ["client": .string(client)])
             var response = loginForm(request, status: 429, message: "Too many failed logins: try again in \(wait) s.", name: String(name.prefix(64)))
             response.headers.set("Retry-After", String(wait))
             return response
         }
-        let valid: Bool
+        // A name is logged only when it is an operator's: a password typed into the name field stays out of the log.
+        let (valid, known): (Bool, Bool)
         do {
-            valid = try await context.readers.read { db in
-                guard (try? ConsoleOperators.checkName(name)) != nil else { return false }
-                return try ConsoleOperators.check(db, name: name, password: password)
+            (valid, known) = try await context.readers.read { db in
+                guard (try? ConsoleOperators.checkName(name)) != nil else { return (false, false) }
+                return (try ConsoleOperators.check(db, name: name, password: password), try ConsoleOperators.exists(db, name: name))
             }
         } catch {
             context.log.error("console login: cannot check the password", ["error": "\(error)"])
@@ -178,7 +184,7 @@ public struct Console: Sendable {
         }
         guard valid else {
             limiter.recordFailure(keys)
-            context.log.warn("console login refused", ["client": .string(client), "operator": .string(String(name.prefix(64)))])
+            context.log.warn("console login refused", ["client": .string(client), "operator": .string(known ? name : "(not an operator)")])
             return loginForm(request, status: 401, message: "Wrong operator name or password.", name: String(name.prefix(64)))
         }
         let issued: (session: ConsoleSessions.Session, cookie: String)
@@ -213,6 +219,15 @@ public struct Console: Sendable {
         "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
     }
 
+    /// False when the browser names an `Origin` other than the host it sent the request to (a second
+    /// line of defence behind SameSite cookies and CSRF tokens); requests without `Origin` pass. Pages
+    /// are sent with `Referrer-Policy: same-origin`: under `no-referrer` a browser's own forms say `Origin: null`.
+    static func sameOrigin(_ request: HTTPServerRequest) -> Bool {
+        guard let origin = request.headers["Origin"] else { return true }
+        guard let host = request.headers["Host"] else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
     /// The client's address without its port.
     static func clientAddress(_ request: HTTPServerRequest) -> String {
         guard let peer = request.remoteAddress else { return "unknown" }
@@ -244,7 +259,7 @@ public struct Console: Sendable {
         response.headers.set("Cache-Control", "no-store")
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("X-Frame-Options", "DENY")
-        response.headers.set("Referrer-Policy", "no-referrer")
+        response.headers.set("Referrer-Policy", "same-origin")
         response.headers.set("Content-Security-Policy",
                              "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     }

@@ -23,7 +23,7 @@ enum ConsoleHTML {
 
     /// A whole page: the navigation (when an operator is logged in) with a logout form, then `body`.
     static func page(_ title: String, operatorName: String?, csrf: String?, current: String = "", _ body: String) -> String {
-        var nav = ""
+        var nav = "<nav><span class=\"brand\">LeverageGuard keeper</span><span>operator console</span></nav>"
         if let operatorName, let csrf {
             let links = [("claims", "/console/claims", "Claims"), ("payouts", "/console/payouts", "Payouts"),
                          ("health", "/console/health", "Health"), ("verify", "/console/verify", "Verifier")]
@@ -57,7 +57,7 @@ enum ConsoleHTML {
         "<dl>" + pairs.map { "<dt>\(escape($0.0))</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
     }
 
-    /// `a=1&b=x+y` → `["a": "1", "b": "x y"]` (the last of a repeated name wins). Nil for bytes that are not UTF-8.
+    /// `a=1&b=x+y` → `["a": "1", "b": "x y"]` (the last of a repeated name wins; a value that does not percent-decode is empty).
     static func form(_ text: Substring) -> [String: String] {
         var fields = [String: String]()
         for pair in text.split(separator: "&") {
@@ -85,6 +85,7 @@ enum ConsoleHTML {
         th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
         th { background: #eef1f6; font-weight: 600; font-size: 13px; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
         code, .mono { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 13px; word-break: break-all; }
+        td > .mono, td > a.mono { white-space: nowrap; word-break: normal; }
         .state { display: inline-block; padding: 1px 8px; border-radius: 10px; background: #e3e7ee; font-size: 13px; }
         .state-paid { background: #d8f0da; } .state-held_review { background: #fde9b8; } .state-failed, .state-rejected { background: #f7d4d4; }
         a.button, button { display: inline-block; padding: 5px 12px; border-radius: 4px; border: 1px solid #2f66c4; background: #2f66c4;
@@ -95,6 +96,7 @@ enum ConsoleHTML {
         label { display: block; margin: 10px 0 4px; font-weight: 600; font-size: 14px; }
         input[type=text], input[type=password], textarea, select { width: 100%; box-sizing: border-box; padding: 6px 8px;
           border: 1px solid #b9c2d0; border-radius: 4px; font: inherit; }
+        dl + form.card, dl + p { margin-top: 16px; } .small { font-size: 12px; color: #4a5568; } .actions { white-space: nowrap; }
         form.card button { margin-top: 14px; } .filters a { margin-right: 10px; } .pager { margin-top: 12px; }
         dl { display: grid; grid-template-columns: 190px 1fr; gap: 6px 14px; background: #fff; padding: 14px 18px; margin: 0;
           box-shadow: 0 1px 2px rgba(0,0,0,.08); } dt { font-weight: 600; color: #4a5568; } dd { margin: 0; }

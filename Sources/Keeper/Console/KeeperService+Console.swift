@@ -13,5 +13,15 @@ extension KeeperService {
                                       dailyLimit: config.policy.dailyLimit, health: health, metrics: metrics, readiness: readiness,
                                       verify: { request in await verifier.answer(request) }, log: log)
         Console(context: context, sessions: sessions).register(in: &router)
+        do {
+            let operators = try readers.readSync { db in try ConsoleOperators.names(db) }
+            if operators.isEmpty {
+                log.warn("console enabled with no operators: add one with `lg-keeper console add-operator NAME`", ["path": "/console/"])
+            } else {
+                log.info("console enabled", ["path": "/console/", "operators": .int(operators.count)])
+            }
+        } catch {
+            log.warn("console enabled; its operators cannot be read yet", ["path": "/console/", "error": "\(error)"])
+        }
     }
 }
