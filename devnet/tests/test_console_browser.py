@@ -82,16 +82,16 @@ def amounts_in(text: str) -> set[Decimal]:
 
 
 def is_amount(text: str, whole: Decimal, decimals: int, currency: str) -> bool:
-    """Whether one shown amount is `whole` pool units: "25 USDT" (whole units), "25000000 base units", or a bare number of either."""
-    found = re.fullmatch(r"(\d+(?:\.\d+)?)(?:\s+(.+))?", text.strip().replace(",", ""))
-    if not found:
+    """Whether one shown amount is `whole` pool units: "25 USDT" (whole units), "25000000 base units", both
+    ("25 USDT (25000000 base units)"), or a bare number of either."""
+    shown = text.strip().replace(",", "")
+    pattern = rf"(\d+(?:\.\d+)?)(?:\s+({re.escape(currency)}|base units))?"
+    parts = re.findall(pattern, shown)
+    if not parts or re.sub(pattern, "", shown).strip(" ()") != "":
         return False
-    number, unit = Decimal(found.group(1)), found.group(2)
-    if unit == currency:
-        return number == whole
-    if unit == "base units":
-        return number == whole * 10**decimals
-    return unit is None and number in (whole, whole * 10**decimals)
+    base = whole * 10**decimals
+    return all(Decimal(number) == {currency: whole, "base units": base}[unit] if unit else Decimal(number) in (whole, base)
+               for number, unit in parts)
 
 
 def shows_amount(text: str, whole: Decimal, decimals: int) -> bool:
