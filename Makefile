@@ -9,7 +9,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config librsv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGK_PYTHON := $(PYTHON)
 
-.PHONY: all bootstrap deps venv build test demo chaos clean bench bench-index bench-cascade bench-deps fuzz
+.PHONY: all bootstrap deps browser-deps venv build test demo chaos clean bench bench-index bench-cascade bench-deps fuzz
 
 all: build
 
@@ -33,7 +33,18 @@ $(VENV)/.installed: devnet/requirements.txt
 build: bootstrap
 	swift build
 
-test: bootstrap
+# The console's browser tests (devnet/tests/test_console_browser.py): headless Chromium and its chromedriver,
+# driven by Selenium (pinned in devnet/requirements.txt). Only `make test` needs them; `make demo` stays lean.
+BROWSER_APT_PACKAGES := chromium chromium-driver
+
+browser-deps:
+	@missing=""; for p in $(BROWSER_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+test: bootstrap browser-deps
 	swift build --build-tests
 	swift test --skip-build
 	$(PYTHON) -m pytest -q devnet/tests

@@ -12,7 +12,9 @@
 5. a chain reorganisation removes a claim the keeper had indexed; the keeper undoes it and
    settles the claim once it is filed again on the canonical chain;
 6. prints each claim from request to payment, where the evidence files are (one checked against
-   the chain), and ends with a /metrics excerpt, a clean `lg-keeper reconcile` and `audit verify`.
+   the chain), a /metrics excerpt, a clean `lg-keeper reconcile` and `audit verify`;
+7. ends with the operator console's address and the operator login it created (`console add-operator`,
+   a generated password); on a terminal everything keeps serving the console until Enter.
 
 Everything is stopped on exit; the work directory (database, evidence, logs) is kept.
 """
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -230,6 +233,7 @@ class Demo:
             "http": {"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
             "reconcile": {"intervalSeconds": 5, "pauseOnMismatch": True},
             "vault": {"masterKeyEnv": "LGK_VAULT_KEY"},
+            "console": {"enabled": True},
         }, indent=2))
         print(f"config {self.config}")
         for user, file in CLAIMS + [REORGED]:
@@ -239,6 +243,10 @@ class Demo:
             self.lgk("keys", "add", "--wallet", wallet, "--alias", f"trader{user}-{a['name']}", "--config", str(self.config),
                      stdin=f"{a['apiKey']}\n{a['secretKey']}\n{a['passphrase']}\n")
         print(self.lgk("keys", "list", "--config", str(self.config)).stdout.rstrip())
+        # The operator console's login: a generated password, on stdin as an operator would pipe it.
+        self.operator, self.operator_password = "demo-operator", secrets.token_urlsafe(12)
+        print(self.lgk("console", "add-operator", self.operator, "--by", "demo", "--config", str(self.config),
+                       stdin=self.operator_password + "\n").stdout.rstrip())
 
     # -- 4 --------------------------------------------------------------------------------------
     def run_keeper(self) -> None:
@@ -346,6 +354,15 @@ class Demo:
         if result.returncode != 0 or audit.returncode != 0:
             raise SystemExit("demo: reconciliation or audit not clean")
 
+    def console(self) -> None:
+        step("The operator console (console.enabled): claims, payouts, health, the order verifier")
+        print(f"console: {self.http}/console/ — operator {self.operator}, password {self.operator_password}", flush=True)
+        if sys.stdin.isatty():
+            try:
+                input("the chain, okxsim and the keeper keep serving it: press Enter to stop the demo ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+
     def stop(self) -> None:
         step("Stopping")
         if getattr(self, "keeper_process", None) and self.keeper_process.poll() is None:
@@ -371,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         demo.run_keeper()
         demo.reorg()
         demo.report()
+        demo.console()
     finally:
         demo.stop()
     return 0

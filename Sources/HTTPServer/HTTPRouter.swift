@@ -4,6 +4,8 @@ public struct HTTPRouter: Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) async -> HTTPServerResponse
 
     private var routes: [String: [HTTPMethod: Handler]] = [:]
+    /// Routes by path prefix, for paths with no exact route; the longest prefix wins.
+    private var prefixRoutes: [String: [HTTPMethod: Handler]] = [:]
 
     public init() {}
 
@@ -11,6 +13,12 @@ public struct HTTPRouter: Sendable {
     /// registration of the same pair replaces the first.
     public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
         routes[path, default: [:]][method] = handler
+    }
+
+    /// Registers `handler` for `method` on every path under `prefix` (e.g. `/console/claims/`) that has
+    /// no exact route of its own.
+    public mutating func add(_ method: HTTPMethod, prefix: String, _ handler: @escaping Handler) {
+        prefixRoutes[prefix, default: [:]][method] = handler
     }
 
     /// The paths and methods registered, sorted (for logs and tests).
@@ -21,7 +29,9 @@ public struct HTTPRouter: Sendable {
 
     /// The handler's answer, or 404/405.
     public func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
-        guard let handlers = routes[String(request.path)] else {
+        let path = String(request.path)
+        let byPrefix = prefixRoutes.filter { path.hasPrefix($0.key) && path.count > $0.key.count }.max { $0.key.count < $1.key.count }?.value
+        guard let handlers = routes[path] ?? byPrefix else {
             return .error(404, code: "NOT_FOUND", "no such path")
         }
         if let handler = handlers[request.method] { return await handler(request) }

@@ -43,6 +43,7 @@ public struct Config: Sendable {
     public var vault: VaultConfig
     public var pipeline: PipelineConfig
     public var log = LogConfig()
+    public var console = ConsoleConfig()
 
     /// Throws, naming `command`, unless the `signer` section names a key.
     public func requireSigner(for command: String) throws(KeeperError) {
@@ -110,10 +111,12 @@ public struct Config: Sendable {
         let vault = try section("vault") { r throws(KeeperError) in try VaultConfig(&r) }
         let pipeline = try section("pipeline") { r throws(KeeperError) in try PipelineConfig(&r) }
         let log = try section("log") { r throws(KeeperError) in try LogConfig(&r) }
+        let console = try section("console") { r throws(KeeperError) in try ConsoleConfig(&r) }
         try root.finish()
         var config = Config(chainSection: chain, signer: signer, okx: okx, pool: pool, policy: policy, fees: fees, store: store, evidence: evidence,
                             http: http, alerts: alerts, reconcile: reconcile, vault: vault, pipeline: pipeline)
         config.log = log
+        config.console = console
         return config
     }
 }

@@ -104,5 +104,17 @@ public enum KeeperSchema {
         TxSchema.itemsMigration,
         // The claim of a request (a transaction's log lines name the claims it covers).
         .init("013_claims_by_request", "CREATE INDEX claims_by_request ON claims (chain_id, request_tx_hash, request_log_index);"),
+        // The console's operators (`lg-keeper console add-operator`): a scrypt hash with its salt and parameters, never the password.
+        .init("014_operators", """
+            CREATE TABLE operators (
+                name TEXT PRIMARY KEY NOT NULL,
+                scrypt_n INTEGER NOT NULL,
+                scrypt_r INTEGER NOT NULL,
+                scrypt_p INTEGER NOT NULL,
+                salt TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+            );
+            """),
     ])
 }

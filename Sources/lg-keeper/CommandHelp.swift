@@ -349,6 +349,24 @@ struct CommandHelp {
             exits: [(.ok, "lifted, or nothing to do"), noDatabase, usageError],
             examples: ["resume --by alice --config /etc/lg-keeper/keeper.json", "resume --halt --by alice"]),
 
+        "console": CommandHelp(
+            summary: "the operator console's logins: add, remove and list operators",
+            usage: ["console add-operator NAME   (the password on stdin's first line, or a prompt)",
+                    "console remove-operator NAME", "console operators",
+                    "(each with [--by NAME] [--config FILE])"],
+            description: [
+                "The console is served at /console/ on http.listen by `lg-keeper run` when console.enabled is "
+                    + "true. add-operator stores a scrypt hash of the password (at least 8 characters), read from "
+                    + "the first line of stdin or asked for with echo off; remove-operator ends the operator's "
+                    + "sessions at their next request. Both are recorded in the audit log. The database is "
+                    + "created when absent.",
+            ],
+            options: [("--by NAME", "who makes the change, for the audit log (default $USER)"), configOption],
+            exits: [(.ok, "done"), (.badData, "the operator exists (add), does not exist (remove), or the "
+                        + "password is too short"), configError, usageError],
+            examples: ["console add-operator alice --config /etc/lg-keeper/keeper.json < alice.pw",
+                       "console remove-operator alice --by bob"]),
+
         "report": CommandHelp(
             summary: "claims and payouts of one UTC day or a range of days, as csv, json or svg",
             usage: ["report --day YYYY-MM-DD [--days N] [--format csv|json|svg] [--config FILE]"],

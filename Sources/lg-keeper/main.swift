@@ -28,6 +28,7 @@ enum CommandTable {
         ResumeCommand.command,
         ReportCommand.command,
         BackupCommand.command,
+        ConsoleCommand.command,
     ]
 }
 

@@ -325,13 +325,14 @@ public final class KeeperService {
 }
 
 extension KeeperService {
-    /// The HTTP server's routes: `/metrics`, `/healthz`, `/readyz`, and `POST /api/verify` when
+    /// The HTTP server's routes: `/metrics`, `/healthz`, `/readyz`, `/console/` when `console.enabled`, and `POST /api/verify` when
     /// `http.apiSecretEnv` names the secret that authenticates it (without one it is not served).
     public func router(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KeeperError) -> HTTPRouter {
         var router = HTTPRouter()
         let staleAfter = max(10, 5 * Double(config.chain.pollIntervalMs) / 1000)
-        OperationsEndpoints.register(in: &router, metrics: metrics, health: health, database: OperationsDatabase(readers: readers),
-                                     settings: .init(maxLagBlocks: UInt64(config.http.readyMaxLagBlocks), staleAfterSeconds: staleAfter, log: log))
+        let readiness = OperationsEndpoints.Settings(maxLagBlocks: UInt64(config.http.readyMaxLagBlocks), staleAfterSeconds: staleAfter, log: log)
+        OperationsEndpoints.register(in: &router, metrics: metrics, health: health, database: OperationsDatabase(readers: readers), settings: readiness)
+        if config.console.enabled { try registerConsole(in: &router, readiness: readiness) }
         if config.http.apiSecretEnv != nil {
             let verifier = apiVerifier
             VerifyEndpoint.register(in: &router, authenticator: APIAuthenticator(secret: try APISecret.from(config.http, environment: environment))) { request in

@@ -135,6 +135,19 @@ public struct ClaimLedger {
         }
     }
 
+    /// One page of claims, newest request first (the console's list), and how many there are in all.
+    public func page(state: ClaimState?, limit: Int, offset: Int) throws(KeeperError) -> (claims: [Claim], total: Int) {
+        try IndexStore.wrap {
+            let filter = state == nil ? "" : "WHERE state = ?1"
+            let arguments: [any DatabaseValueConvertible] = state.map { [$0.rawValue] } ?? []
+            let total = try database.fetchOne("SELECT count(*) FROM claims \(filter)", arguments, as: Int.self) ?? 0
+            let claims = try database.fetchAll("""
+                SELECT * FROM claims \(filter) ORDER BY request_block_number DESC, request_log_index DESC LIMIT \(max(limit, 0)) OFFSET \(max(offset, 0))
+                """, arguments).map(Claim.init(row:))
+            return (claims, total)
+        }
+    }
+
     /// Unfinished claims requested in a confirmed block while processing is not halted, whose
     /// backoff has passed, oldest first; not a claim waiting for a transaction in flight (its own or
     /// one covering it, `tx_items`): only that transaction's outcome can move it.
