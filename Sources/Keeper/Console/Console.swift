@@ -90,6 +90,18 @@ public struct Console: Sendable {
         router.add(.post, "/console/health/resume") { request in await authenticated(request) { visit in await resume(visit) } }
         router.add(.get, "/console/verify") { request in await authenticated(request) { visit in verifyForm(visit) } }
         router.add(.post, "/console/verify") { request in await authenticated(request) { visit in await verifyPage(visit) } }
+        // A POST to a page that only shows: the session first (403 without one, as for every console
+        // POST), then 405 — never a 405 that answers before the session is asked for.
+        for path in ["/console/", "/console/claims", "/console/payouts", "/console/health"] {
+            router.add(.post, path) { request in
+                await authenticated(request) { visit in
+                    var response = Self.html(405, ConsoleHTML.page("Not allowed", operatorName: visit.name, csrf: visit.csrf,
+                                                                   "<p>This page only shows; nothing is sent to it.</p>"))
+                    response.headers.set("Allow", "GET, HEAD")
+                    return response
+                }
+            }
+        }
         // Any other console path: the login first, then 404.
         for method in [HTTPMethod.get, .post] {
             router.add(method, prefix: "/console/") { request in
