@@ -1,4 +1,5 @@
-/// Routes requests by exact path and method. A path with no route is 404; a path whose routes
+/// Routes requests by exact path and method, else by the longest registered path prefix (`add(_:prefix:_:)`,
+/// e.g. `/console/claims/` for `/console/claims/USER/ORDER`). A path with no route is 404; a path whose routes
 /// take other methods is 405 with `Allow`. HEAD is served by the GET handler (the server drops the body).
 public struct HTTPRouter: Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest) async -> HTTPServerResponse
