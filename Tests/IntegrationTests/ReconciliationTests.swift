@@ -63,7 +63,9 @@ import Wire
         return try await harness.waitUntil(seconds: 30) { try Self.passes(database) >= after + passes }
     }
 
-    @Test(.timeLimit(.minutes(3))) func injectedMismatchesAreEachFoundWithTheirKind() async throws {
+    // Six `lg-keeper reconcile` runs after a settlement: ~110 s alone, 280 s once on a loaded 2-core machine;
+    // the limit guards against a hang, not for speed (BENCHMARKS.md holds speed).
+    @Test(.timeLimit(.minutes(6))) func injectedMismatchesAreEachFoundWithTheirKind() async throws {
         let harness = try SettlementHarness()
         defer { harness.stop() }
         let settled = try SettlementHarness.scenario("01-full-liquidation-long.json")
