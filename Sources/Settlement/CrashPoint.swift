@@ -27,7 +27,7 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case afterReceipt
     /// The transaction's final state (confirmed or reverted) is stored; the claim has not acted on it.
     case afterFinal
-    /// The verdict is confirmed and the claim recorded `verified` or `rejected`; no `executePayout` is submitted.
+    /// The verdict is confirmed (or adopted from the contract) and the claim moved; no `executePayout` is submitted.
     case afterVerdict
 
     /// The environment variable that arms a crash point.

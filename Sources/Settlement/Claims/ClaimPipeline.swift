@@ -588,6 +588,8 @@ extension ClaimPipeline {
         }
         if onChain.claimed { changes.payoutDay = try await payoutDay(of: claim) }
         try ledger.transition(claim, to: target, changes, why: "verdict adopted from the contract")
+        // A verdict moved the claim, as when its own verifyPayout is confirmed: whichever path saw it first.
+        CrashPoint.afterVerdict.reach(log)
         return true
     }
 
