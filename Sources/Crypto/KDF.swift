@@ -33,6 +33,17 @@ public enum KDF {
             self.p = p
         }
 
+        /// n = 2^15, r = 8, p = 1 (32 MiB, about 0.1 s): the interactive-login setting of the scrypt
+        /// paper and of libsodium's `crypto_pwhash_scryptsalsa208sha256` interactive limits. A constant
+        /// the validating initialiser accepts (`KDFTests` checks that it does), so it is built without it.
+        public static let interactive = ScryptParameters(validatedN: 1 << 15, r: 8, p: 1)
+
+        private init(validatedN n: Int, r: Int, p: Int) {
+            self.n = n
+            self.r = r
+            self.p = p
+        }
+
         /// Bytes scrypt allocates for these parameters: 128·r·(n + 2) for V plus 128·r·p for B,
         /// as OpenSSL counts them. Nil if that does not fit in an `Int`.
         public var memoryRequired: Int? {

@@ -45,6 +45,14 @@ import Testing
             + "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887")
     }
 
+    /// The constant built without validation is one the validating initialiser accepts.
+    @Test func theInteractiveParametersAreValid() throws {
+        let interactive = KDF.ScryptParameters.interactive
+        #expect(try KDF.ScryptParameters(n: interactive.n, r: interactive.r, p: interactive.p) == interactive)
+        #expect(interactive.n == 1 << 15 && interactive.r == 8 && interactive.p == 1)
+        #expect(interactive.memoryRequired.map { $0 <= KDF.defaultScryptMemoryLimit } == true)
+    }
+
     @Test func scryptKeystoreParametersFitTheDefaultLimit() throws {
         // geth's standard keystore cost: n = 2^18, r = 8, p = 1, ~256 MiB. OpenSSL's own default
         // maxmem (32 MiB) would refuse it.

@@ -7,7 +7,7 @@ import Store
 /// its salt and parameters. Adding and removing one is audited; a password is never stored or logged.
 public enum ConsoleOperators {
     /// scrypt n = 2^15, r = 8, p = 1: 32 MiB and about a tenth of a second per check.
-    public static let parameters = try! KDF.ScryptParameters(n: 1 << 15, r: 8, p: 1)
+    public static let parameters = KDF.ScryptParameters.interactive
     static let keyLength = 32
     /// Longer passwords are refused rather than hashed (a login form must not make scrypt work on megabytes).
     public static let maxPasswordBytes = 1_024
