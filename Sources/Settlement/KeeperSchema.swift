@@ -116,5 +116,21 @@ public enum KeeperSchema {
                 created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
             );
             """),
+        // The sign-in challenges of the trader API (`POST /api/keys/challenge`): one-time nonces, each
+        // for one wallet and one action. The API key is kept as its fingerprint (SHA-256), never in clear.
+        .init("015_trader_challenges", """
+            CREATE TABLE trader_challenges (
+                nonce TEXT PRIMARY KEY NOT NULL,
+                wallet TEXT NOT NULL,
+                action TEXT NOT NULL CHECK (action IN ('register', 'remove', 'evidence')),
+                api_key_hash TEXT,
+                region TEXT,
+                order_id TEXT,
+                issued_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER
+            );
+            CREATE INDEX trader_challenges_by_expiry ON trader_challenges (expires_at);
+            """),
     ])
 }

@@ -9,13 +9,15 @@ chain whatever ran before it.
 from __future__ import annotations
 
 import contextlib
+import re
+import signal
 import json
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
@@ -194,3 +196,39 @@ def transact(w3: Web3, account, call, *, value: int = 0, legacy: bool = False, w
     if not wait:
         return tx_hash
     return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.05)
+
+
+# -- processes a test starts (the keeper, okxsim) -------------------------------------------------
+
+
+def wait_for(predicate: Callable, seconds: float, what: str | Callable[[], str], interval: float = 0.2):
+    """`predicate()` once it is truthy; `what` (or what it returns, for a message read at the end) when it never is."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what() if callable(what) else what}")
+
+
+def start(args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def listening(log: Path, pattern: str, process: subprocess.Popen, what: str) -> str:
+    def found():
+        assert process.poll() is None, f"{what} exited {process.returncode}: {log.read_text(errors='replace')[-3000:]}"
+        return re.search(pattern, log.read_text(errors="replace"))
+    return wait_for(found, 60, what).group(1)
+
+
+def stop(process: subprocess.Popen) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()

@@ -21,21 +21,19 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
-from conftest import DEVNET_DIR, Devnode, run_devnode, transact
+from conftest import DEVNET_DIR, Devnode, listening, run_devnode, start, stop, transact, wait_for
 
 sys.path.insert(0, str(DEVNET_DIR))
 from demo import base_units, scenario  # noqa: E402  (needs the path above)
@@ -57,17 +55,6 @@ SETTLE_S = 45
 PAGE_S = 15
 
 pytestmark = pytest.mark.skipif(not KEEPER.is_file(), reason=f"no keeper binary at {KEEPER} (swift build)")
-
-
-def wait_for(predicate: Callable, seconds: float, what: str | Callable[[], str], interval: float = 0.2):
-    """`predicate()` once it is truthy; `what` (or what it returns, for a message read at the end) when it never is."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what() if callable(what) else what}")
 
 
 def payout(file: str) -> Decimal:
@@ -153,28 +140,6 @@ class Console:
         names = ("principal", "leverage", "requestedAt", "amount", "liquidated", "verified", "claimed", "evidenceRoot")
         values = self.contract.functions.getClaim(self.node.web3().to_checksum_address(claim.user), int(claim.order)).call()
         return dict(zip(names, values))
-
-
-def start(args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
-
-
-def listening(log: Path, pattern: str, process: subprocess.Popen, what: str) -> str:
-    def found():
-        assert process.poll() is None, f"{what} exited {process.returncode}: {log.read_text(errors='replace')[-3000:]}"
-        return re.search(pattern, log.read_text(errors="replace"))
-    return wait_for(found, 60, what).group(1)
-
-
-def stop(process: subprocess.Popen) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return process.wait()
 
 
 def file_claim(node: Devnode, contract, user: int, file: str) -> Claim:

@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import Indexer
 import Logging
+import OKX
 import Settlement
 import Store
 import Synchronization
@@ -34,6 +35,10 @@ public final class KeeperService {
     let reader: ContractReader
     /// Opens the OKX key vault with the configured master key (the start-up check and every claim).
     let openVault: @Sendable () throws(VaultError) -> KeyVault
+    /// Epoch milliseconds, as the pipeline and the trader API's challenges read them.
+    let clock: @Sendable () -> Int64
+    /// What every OKX client of the service reports its requests to (metrics, the clock-skew monitor).
+    let okxObserver: @Sendable (OKXRequestRecord) -> Void
     let log: Logger
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
@@ -63,6 +68,7 @@ public final class KeeperService {
         }
         self.config = config
         self.log = log
+        self.clock = clock
         readers = DatabaseReaderPool(path: config.store.path)
         metrics = MetricsRegistry()
         KeeperMetrics.declare(metrics)
@@ -96,6 +102,7 @@ public final class KeeperService {
         let reader = ContractReader(rpc: session.rpc, contract: config.chain.contract)
         self.reader = reader
         let okxObserver = clockSkew.observer(passingTo: KeeperMetrics.okxObserver(metrics))
+        self.okxObserver = okxObserver
         apiVerifier = APIVerifier(policy: coverage, evidenceDirectory: config.evidence.dir, databasePath: path, vault: openVault,
                                   okx: config.okx, observer: okxObserver, log: log)
         var settings = ClaimPipeline.Settings(chainID: config.chain.chainId, contract: config.chain.contract, policy: PayoutPolicy(config.policy, pool: config.pool))

@@ -1,0 +1,19 @@
+import HTTPServer
+import OKX
+import Settlement
+
+extension KeeperService {
+    /// The trader API's routes on `router`, over the service's readers, vault and OKX configuration;
+    /// `domain` is what the sign-in messages name (`http.publicDomain`).
+    func registerTraderAPI(in router: inout HTTPRouter, domain: String) {
+        let okx = config.okx, observer = okxObserver
+        let keys = TraderKeys(signIn: TraderSignIn(domain: domain, chainID: config.chain.chainId, contract: config.chain.contract),
+                              databasePath: config.store.path, vault: openVault,
+                              checkKey: { credentials throws(OKXError) in
+                                  try await okx.client(credentials, simulated: okx.simulated, observer: observer).accountConfig()
+                              },
+                              clock: clock, log: log)
+        TraderEndpoints(keys: keys, readers: readers, pool: PoolUnit(currency: config.pool.currency, decimals: config.pool.decimals), log: log)
+            .register(in: &router)
+    }
+}
