@@ -32,9 +32,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+from eth_account import Account
+from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +55,8 @@ CLAIMS = [
     (3, "06-position-still-open.json"),  # no verdict may be written while the position is open: it waits
 ]
 WAITING = {"06-position-still-open.json"}
-REORGED = (4, "02-full-liquidation-short.json")  # filed, indexed, removed by a reorg, filed again
+REORGED = (4, "02-full-liquidation-short.json")
+SELF_REGISTERED = 1  # this trader registers its own key through the trader API; the others' keys are added by the operator  # filed, indexed, removed by a reorg, filed again
 
 
 def step(text: str) -> None:
@@ -67,6 +71,16 @@ def rpc(url: str, method: str, params: list | None = None):
     if "error" in answer:
         raise RuntimeError(f"{method}: {answer['error']}")
     return answer["result"]
+
+
+def post_json(url: str, body: dict) -> dict:
+    """POST a JSON body; the answer's JSON, or the demo stops with the keeper's {code, msg, hint}."""
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"demo: POST {url} answered {error.code}: {error.read().decode(errors='replace')}")
 
 
 class Processes:
@@ -216,6 +230,8 @@ class Demo:
     # -- 3 --------------------------------------------------------------------------------------
     def configure_keeper(self) -> None:
         step("The keeper: configuration, signer key file (0600), traders' OKX keys into the vault (AES-256-GCM)")
+        print(f"the operator adds the keys of the traders it knows with `lg-keeper keys add`; trader {SELF_REGISTERED} registers "
+              "its own key over the trader API once the keeper runs")
         key_file = self.work / "keeper.key"
         key_file.write_text(self.deployment["keeper"]["privateKey"])
         key_file.chmod(0o600)
@@ -230,13 +246,16 @@ class Demo:
                        "minPoolReserve": "0", "reviewAbove": "100"},
             "store": {"path": str(self.work / "keeper.sqlite")},
             "evidence": {"dir": str(self.work / "evidence")},
-            "http": {"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
+            # The trader API on loopback without TLS: a reverse proxy would terminate TLS in front of it (README).
+            "http": {"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET", "publicListen": "127.0.0.1:0", "publicDomain": "localhost"},
             "reconcile": {"intervalSeconds": 5, "pauseOnMismatch": True},
             "vault": {"masterKeyEnv": "LGK_VAULT_KEY"},
             "console": {"enabled": True},
         }, indent=2))
         print(f"config {self.config}")
         for user, file in CLAIMS + [REORGED]:
+            if user == SELF_REGISTERED:
+                continue
             s = scenario(file)
             wallet = self.deployment["users"][user]["address"]
             a = s["account"]
@@ -253,13 +272,31 @@ class Demo:
         step("`lg-keeper run`: follow the contract's logs, verify on OKX, write verdicts, pay — live log below")
         self.keeper_log = self.work / "keeper.log"
         self.keeper_process = self.processes.start([self.keeper, "run", "--config", str(self.config)], self.keeper_log, env=self.env)
-        found = wait_for(lambda: re.search(r'msg="http listening" address=(\S+)', self.keeper_log.read_text()), 60, "the keeper's HTTP server")
+        found = wait_for(lambda: re.search(r'msg="http listening" address=(\S+)(?![^\n]*public=true)', self.keeper_log.read_text()), 60,
+                         "the keeper's HTTP server")
         self.http = f"http://{found.group(1)}"
+        found = wait_for(lambda: re.search(r'msg="http listening" address=(\S+)[^\n]*public=true', self.keeper_log.read_text()), 60,
+                         "the keeper's public listener")
+        self.public = f"http://{found.group(1)}"
         self.shown = 0
         threading.Thread(target=self.follow_log, daemon=True).start()
+        self.register_own_key(SELF_REGISTERED)
         for user, file in CLAIMS:
             self.file_claim(user, file)
             time.sleep(1.0)
+
+    def register_own_key(self, user: int) -> None:
+        """A trader the operator never met registers its read-only OKX key: it asks a challenge, signs it with its
+        wallet (EIP-4361 message, `personal_sign`), and sends key and signature; the keeper checks the key on OKX."""
+        file = next(f for u, f in CLAIMS if u == user)
+        a, wallet = scenario(file)["account"], Account.from_key(self.deployment["users"][user]["privateKey"])
+        challenge = post_json(f"{self.public}/api/keys/challenge", {"wallet": wallet.address, "apiKey": a["apiKey"], "region": "www"})
+        print(f"trader {user} asks POST {self.public}/api/keys/challenge and signs the message with its wallet:")
+        print("\n".join(f"  {DIM}| {line}{RESET}" for line in challenge["message"].split("\n")))
+        signature = "0x" + bytes(Account.sign_message(encode_defunct(text=challenge["message"]), private_key=wallet.key).signature).hex()
+        answer = post_json(f"{self.public}/api/keys", {"wallet": wallet.address, "apiKey": a["apiKey"], "secretKey": a["secretKey"],
+                                                      "passphrase": a["passphrase"], "region": "www", "nonce": challenge["nonce"], "signature": signature})
+        print(f"POST /api/keys with the key and signature {signature[:18]}…: {json.dumps(answer)} (OKX's account/config says perm read_only)")
 
     def follow_log(self) -> None:
         interesting = re.compile(r'msg=(indexed .*new_events=[1-9]|"claim moved"|"reorg|"keeper started"|"pool asset checked"|"http listening")|level=(warn|error)')
