@@ -43,6 +43,8 @@ public enum KeeperMetrics {
         m.declare("lgk_alerts_sent_total", .counter, help: "Alerts delivered to the webhook, by kind.", labels: ["kind"])
         m.declare("lgk_alerts_failed_total", .counter, help: "Alert deliveries that failed (and will be retried), by kind.", labels: ["kind"])
         m.declare("lgk_alerts_pending", .gauge, help: "Alerts in the outbox not yet delivered.")
+        m.declare("lgk_trader_api_requests_total", .counter, help: "Trader API requests on the public listener, by route and outcome (ok or the refusal's code).",
+                  labels: ["route", "outcome"])
         m.declare("lgk_metrics_table_errors_total", .counter, help: "Scrapes whose database-counted families could not be read (served stale).")
         m.set("lgk_build_info", [BuildInfo.version], to: 1)
         m.set("lgk_up", to: 1)

@@ -13,7 +13,8 @@ extension KeeperService {
                                   try await okx.client(credentials, simulated: okx.simulated, observer: observer).accountConfig()
                               },
                               clock: clock, log: log)
-        TraderEndpoints(keys: keys, readers: readers, pool: PoolUnit(currency: config.pool.currency, decimals: config.pool.decimals), log: log)
+        TraderEndpoints(keys: keys, readers: readers, pool: PoolUnit(currency: config.pool.currency, decimals: config.pool.decimals),
+                        metrics: metrics, log: log)
             .register(in: &router)
     }
 }

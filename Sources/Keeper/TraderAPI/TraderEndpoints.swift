@@ -23,27 +23,29 @@ public struct TraderEndpoints: Sendable {
     let keys: TraderKeys
     let readers: DatabaseReaderPool
     let pool: PoolUnit
+    let metrics: MetricsRegistry
     let log: Logger
 
-    public init(keys: TraderKeys, readers: DatabaseReaderPool, pool: PoolUnit, log: Logger) {
+    public init(keys: TraderKeys, readers: DatabaseReaderPool, pool: PoolUnit, metrics: MetricsRegistry, log: Logger) {
         self.keys = keys
         self.readers = readers
         self.pool = pool
+        self.metrics = metrics
         self.log = log
     }
 
     public func register(in router: inout HTTPRouter) {
-        router.add(.post, "/api/keys/challenge") { request in await self.answer(request) { body throws(TraderAPIError) in
+        router.add(.post, "/api/keys/challenge") { request in await self.answer(request, route: "challenge") { body throws(TraderAPIError) in
             let challenge = try self.keys.challenge(try TraderRequests.keyChallenge(body))
             return (200, ["message": .string(challenge.message), "nonce": .string(challenge.nonce), "expiresAt": .string(challenge.expiresAt)])
         } }
-        router.add(.post, "/api/keys") { request in await self.answer(request) { body throws(TraderAPIError) in
+        router.add(.post, "/api/keys") { request in await self.answer(request, route: "register") { body throws(TraderAPIError) in
             let registration = try TraderRequests.registration(body)
             let resumed = try await self.keys.register(registration)
             return (200, ["wallet": .string(registration.wallet.description.lowercased()), "apiKey": .string(registration.credentials.apiKey),
                           "region": .string(registration.credentials.region.rawValue), "resumedClaims": JSON(resumed)])
         } }
-        router.add(.delete, "/api/keys") { request in await self.answer(request) { body throws(TraderAPIError) in
+        router.add(.delete, "/api/keys") { request in await self.answer(request, route: "remove") { body throws(TraderAPIError) in
             let removal = try TraderRequests.removal(body)
             try self.keys.remove(removal)
             return (200, ["wallet": .string(removal.wallet.description.lowercased()), "removed": true])
@@ -67,13 +69,13 @@ public struct TraderEndpoints: Sendable {
         case (.get, nil), (.head, nil):
             return await status(wallet: wallet, order: order)
         case (.post, "challenge"?):
-            return await answer(request, allowEmpty: true) { _ throws(TraderAPIError) in
+            return await answer(request, route: "evidence_challenge", allowEmpty: true) { _ throws(TraderAPIError) in
                 _ = try await self.requireClaim(wallet: wallet, order: order)
                 let challenge = try self.keys.challenge(.init(wallet: wallet, action: .evidence, apiKey: nil, region: nil, orderID: order))
                 return (200, ["message": .string(challenge.message), "nonce": .string(challenge.nonce), "expiresAt": .string(challenge.expiresAt)])
             }
         case (.post, "evidence"?):
-            return await answer(request) { body throws(TraderAPIError) in
+            return await answer(request, route: "evidence") { body throws(TraderAPIError) in
                 let signed = try TraderRequests.evidence(body, wallet: wallet)
                 _ = try self.keys.redeem(nonce: signed.nonce, signature: signed.signature, wallet: wallet, action: .evidence,
                                          apiKey: nil, region: nil, orderID: order)
@@ -93,10 +95,16 @@ public struct TraderEndpoints: Sendable {
         let status: JSON?
         do { status = try await readers.read { db in try TraderClaimStatus.read(wallet: wallet, orderID: order, pool: pool, in: db) } } catch {
             log.error("trader api: cannot read a claim", ["error": "\(error)"])
-            return TraderAPIError.unavailable("the keeper cannot read its claims now").response
+            return counted("claim", TraderAPIError.unavailable("the keeper cannot read its claims now"))
         }
-        guard let status else { return Self.unknownClaim.response }
+        guard let status else { return counted("claim", Self.unknownClaim) }
+        metrics.increment("lgk_trader_api_requests_total", ["claim", "ok"])
         return .json(200, status, headers: Self.noStore)
+    }
+
+    private func counted(_ route: String, _ error: TraderAPIError) -> HTTPServerResponse {
+        metrics.increment("lgk_trader_api_requests_total", [route, error.code])
+        return error.response
     }
 
     static let unknownClaim = TraderAPIError(404, "CLAIM_NOT_FOUND", "the keeper has no claim of this wallet on this order",
@@ -130,17 +138,17 @@ public struct TraderEndpoints: Sendable {
     }
 
     /// Runs `body` on the request's JSON body; its answer or its refusal, never cached.
-    private func answer(_ request: HTTPServerRequest, allowEmpty: Bool = false,
+    private func answer(_ request: HTTPServerRequest, route: String, allowEmpty: Bool = false,
                         _ body: @Sendable ([UInt8]) async throws(TraderAPIError) -> (Int, JSON)) async -> HTTPServerResponse {
         if let type = request.mediaType, type != "application/json" {
-            return .error(415, code: "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", hint: "set Content-Type: application/json",
-                          headers: Self.noStore)
+            return counted(route, TraderAPIError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", hint: "set Content-Type: application/json"))
         }
         do {
             let (status, json) = try await body(allowEmpty && request.body.isEmpty ? Array("{}".utf8) : request.body)
+            metrics.increment("lgk_trader_api_requests_total", [route, "ok"])
             return .json(status, json, headers: Self.noStore)
         } catch {
-            return error.response
+            return counted(route, error)
         }
     }
 }
