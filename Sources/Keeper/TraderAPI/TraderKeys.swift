@@ -40,7 +40,7 @@ public struct TraderKeys: Sendable {
         let challenge = try TraderChallenge.issue(wallet: request.wallet, action: request.action, apiKey: request.apiKey,
                                                   region: request.region, orderID: request.orderID, now: clock())
         try write("store the challenge") { db in try challenge.insert(into: db) }
-        return (signIn.message(challenge, apiKey: request.apiKey).text, challenge.nonce, TraderSignIn.timestamp(challenge.expiresAt))
+        return (try signIn.message(challenge, apiKey: request.apiKey).text, challenge.nonce, TraderSignIn.timestamp(challenge.expiresAt).text)
     }
 
     /// Stores the wallet's key once the signature, the nonce and OKX agree; replaces the wallet's
@@ -56,7 +56,7 @@ public struct TraderKeys: Sendable {
             throw Self.refusal(error)
         }
         guard config.isReadOnly else {
-            let powers = config.permissions.filter { $0 != .readOnly }.map(\.description).sorted().joined(separator: " and ")
+            let powers = config.permissions.filter { $0 != .readOnly }.map(\.word).sorted().joined(separator: " and ")
             log.warn("trader key refused: not read-only", ["wallet": "\(request.wallet.description.lowercased())", "perm": "\(config.perm)",
                                                            "key": "\(credentials.fingerprint)"])
             throw TraderAPIError(422, "KEY_NOT_READ_ONLY", "OKX says this key can \(powers.isEmpty ? "do more than read" : powers): it was not stored",
@@ -119,7 +119,7 @@ public struct TraderKeys: Sendable {
             throw TraderAPIError(401, "NONCE_USED", "this challenge was already used", hint: TraderRequests.newChallengeHint(action))
         }
         guard now < challenge.expiresAt else {
-            throw TraderAPIError(401, "NONCE_EXPIRED", "this challenge expired at \(TraderSignIn.timestamp(challenge.expiresAt))",
+            throw TraderAPIError(401, "NONCE_EXPIRED", "this challenge expired at \(TraderSignIn.timestamp(challenge.expiresAt).text)",
                                  hint: TraderRequests.newChallengeHint(action) + " and sign it within 10 minutes")
         }
         let sameKey = apiKey.map { TraderChallenge.hash(apiKey: $0) == challenge.apiKeyHash } ?? true
@@ -128,7 +128,7 @@ public struct TraderKeys: Sendable {
             throw TraderAPIError(401, "CHALLENGE_MISMATCH", "this challenge was issued for another wallet, action, apiKey, region or order",
                                  hint: TraderRequests.newChallengeHint(action) + " with the same wallet, apiKey and region you send here")
         }
-        let message = signIn.message(challenge, apiKey: apiKey).text
+        let message = try signIn.message(challenge, apiKey: apiKey).text
         let signer: Address
         do { signer = try PersonalMessage.signer(of: message, signature: signature) } catch {
             throw TraderAPIError(401, "BAD_SIGNATURE", "the signature does not read: \(error.message)",

@@ -44,17 +44,19 @@ public struct TraderSignIn: Sendable {
 
     /// The message of `challenge`, rendered again exactly as it was issued (the table keeps its
     /// parts; the API key comes with the request, which must name the same one).
-    func message(_ challenge: TraderChallenge, apiKey: String?) -> SignInMessage {
-        SignInMessage(domain: domain, address: challenge.wallet, statement: statement(challenge, apiKey: apiKey), uri: uri(challenge),
-                      chainId: chainID, nonce: challenge.nonce, issuedAt: Self.timestamp(challenge.issuedAt),
-                      expirationTime: Self.timestamp(challenge.expiresAt))
+    func message(_ challenge: TraderChallenge, apiKey: String?) throws(TraderAPIError) -> SignInMessage {
+        do {
+            return try SignInMessage(domain: domain, address: challenge.wallet, statement: statement(challenge, apiKey: apiKey), uri: uri(challenge),
+                                     chainId: chainID, nonce: challenge.nonce, issuedAt: Self.timestamp(challenge.issuedAt),
+                                     expirationTime: Self.timestamp(challenge.expiresAt))
+        } catch {
+            // The domain is checked when the configuration is read and the API key when the request is; nothing else varies.
+            throw .unavailable("the keeper cannot write the sign-in message: \(error.message)")
+        }
     }
 
     /// RFC 3339 UTC, whole seconds: `2026-12-06T12:00:00Z`.
-    static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds / 1_000)))
+    static func timestamp(_ milliseconds: Int64) -> SignInMessage.Timestamp {
+        SignInMessage.Timestamp(Date(timeIntervalSince1970: Double(milliseconds / 1_000)))
     }
 }
