@@ -245,6 +245,36 @@ import TestSupport
         }
     }
 
+    /// Strictness as a property: whatever text the parser accepts is exactly the text its message
+    /// renders, so no two texts read as the same message (random edits of conforming messages).
+    @Test func whatParsesRendersBackByteForByte() throws {
+        var random = SeededRandom(seed: 4361)
+        let alphabet = Array("aZ09 :/-.\n\r%@#?[]xX\u{0}é".utf8)
+        var accepted = 0
+        for round in 0..<4000 {
+            let base = round % 2 == 0 ? Self.keeperLayout : Self.ercExamples[round % 3]
+            var bytes = Array(base.utf8)
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let index = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes.remove(at: index)
+                case 1: bytes.insert(alphabet.randomElement(using: &random)!, at: index)
+                default: bytes[index] = alphabet.randomElement(using: &random)!
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let message = try SignInMessage(parsing: text)
+                accepted += 1
+                #expect(message.text == text)
+            } catch {
+                #expect(error.code == .invalidSignInMessage)
+                #expect(!error.message.contains("\n"))
+            }
+        }
+        #expect(accepted > 100, "edits inside the statement, nonce or URI keep a message valid")
+    }
+
     @Test func signedChallengeRecoversTheWallet() throws {
         // The whole path the keeper takes: render, personal_sign, recover.
         let key = try PrivateKey(hex: PersonalMessageTests.devKey)
