@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#else
+import Darwin
+#endif
 
 /// The parts of RFC 3986's grammar (https://www.rfc-editor.org/rfc/rfc3986#appendix-A) that
 /// EIP-4361 refers to, over ASCII bytes.

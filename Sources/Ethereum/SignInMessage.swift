@@ -170,13 +170,11 @@ public struct SignInMessage: Sendable, Equatable {
 
     /// `0x` and 40 hex digits in EIP-55 mixed case, as the message renders it.
     private static func address(_ text: String) throws(EthereumError) -> Address {
-        let address: Address
-        do {
-            guard text.utf8.count == 42, text.hasPrefix("0x") else { throw EthereumError(.invalidAddress, "") }
-            address = try Address(hex: text.lowercased())
-        } catch {
+        guard text.utf8.count == 42, text.hasPrefix("0x"), text.utf8.dropFirst(2).allSatisfy(RFC3986.isHexDigit) else {
             throw invalid("address", text, "must be 0x and 40 hex digits")
         }
+        // All lowercase: only the length and digits are checked here; the case is compared below.
+        let address = try Address(hex: text.lowercased())
         guard address.checksummed == text else {
             throw invalid("address", text, "must be written in its EIP-55 form \(address.checksummed)")
         }
