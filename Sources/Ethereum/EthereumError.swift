@@ -1,7 +1,7 @@
 /// The Ethereum module's one error type: a `code` to switch on and a message a person can act on.
 ///
-/// Codes are grouped by what failed: number and hex parsing, addresses and hashes, RLP, ABI, and
-/// signing (keys, signatures, transactions, keystores).
+/// Codes are grouped by what failed: number and hex parsing, addresses and hashes, RLP, ABI,
+/// signing (keys, signatures, transactions, keystores), and messages signed by wallets.
 public struct EthereumError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         // Numbers and hex.
@@ -85,6 +85,11 @@ public struct EthereumError: Error, Equatable, Sendable, CustomStringConvertible
         case fileSystem
         /// OpenSSL or the system random generator failed.
         case cryptoFailure
+
+        // Messages signed by wallets.
+        /// A Sign-In with Ethereum message that does not follow EIP-4361's grammar (a line, a field's
+        /// value, an RFC 3339 time).
+        case invalidSignInMessage
     }
 
     public let code: Code
