@@ -109,22 +109,22 @@ import Wire
     }
 
     @Test func tradeKeyIsNotReadOnly() async throws {
+        let trade = try await config("zane-trade")
+        #expect(!trade.isReadOnly && trade.permissions == [.readOnly, .trade] && trade.label == "lg trade key")
         let zane = try await config("zane")
-        #expect(!zane.isReadOnly && zane.permissions == [.readOnly, .trade] && zane.label == "lg trade key")
-        let readOnly = try await config("zane-readonly")
-        #expect(readOnly.isReadOnly && readOnly.uid == zane.uid, "another key of the same account")
+        #expect(zane.isReadOnly && zane.uid == trade.uid && zane.uid == "448190362870112281", "another key of the same account")
     }
 
     @Test func withdrawKeysAreNotReadOnly() async throws {
-        let zelda = try await config("zelda")
-        #expect(!zelda.isReadOnly && zelda.permissions == [.readOnly, .withdraw])
+        let withdraw = try await config("zelda-withdraw")
+        #expect(!withdraw.isReadOnly && withdraw.permissions == [.readOnly, .withdraw])
         let all = try await config("zelda-all")
         #expect(!all.isReadOnly && all.permissions == [.readOnly, .trade, .withdraw])
-        #expect(try await config("zelda-readonly").isReadOnly)
+        #expect(try await config("zelda").isReadOnly)
     }
 
     @Test func wrongPassphraseIsAnAuthErrorWithOKXsCode() async throws {
-        let zane = try OKXSimulator.credentials("zane-readonly")
+        let zane = try OKXSimulator.credentials("zane")
         let wrong = OKXCredentials(apiKey: zane.apiKey, secretKey: zane.secretKey, passphrase: "not-the-passphrase")
         let error = try await expectFailure { try await self.sim.client(wrong).accountConfig() }
         #expect(error.code == .authError && error.okxCode == "50105" && error.httpStatus == 401)
@@ -135,7 +135,7 @@ import Wire
 
     @Test(arguments: [("secret", "50113"), ("key", "50111")])
     func otherRefusedKeys(part: String, code: String) async throws {
-        let zane = try OKXSimulator.credentials("zane")
+        let zane = try OKXSimulator.credentials("zane-trade")
         let wrong = part == "secret"
             ? OKXCredentials(apiKey: zane.apiKey, secretKey: "00000000000000000000000000000000", passphrase: zane.passphrase)
             : OKXCredentials(apiKey: "00000000-0000-4000-8000-000000000000", secretKey: zane.secretKey, passphrase: zane.passphrase)
@@ -150,7 +150,7 @@ import Wire
     }
 
     @Test func staysWithinFivePerTwoSeconds() async throws {
-        let zane = try OKXSimulator.credentials("zane")
+        let zane = try OKXSimulator.credentials("zane-trade")
         let client = sim.client(zane)
         for _ in 0..<7 { #expect(try await client.accountConfig().uid == "448190362870112281") }
         let hits = try await sim.hits(zane, .accountConfig)

@@ -27,12 +27,11 @@ NINA = dict(key="1d2e3f4a-6778-4d89-eafb-0ea5b6c7d8e4", secret="26D1F91BFC24AE30
 ALICE_ORDER = "/api/v5/trade/order?ordId=2940071038556348417&instId=BTC-USDT-SWAP"
 # Accounts whose keys can do more than read (devnet/scenarios/26-trade-key.json, 27-withdraw-key.json).
 ZANE = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f60718293f", secret="C0D1E2F3A4B5C6D7E8F90A1B2C3D4E5F", passphrase="Zane-dev-only-26")
-ZANE_READONLY = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f607182940", secret="C1D2E3F4A5B6C7D8E9F00A1B2C3D4E5F",
-                     passphrase="Zane-read-only-26")
+ZANE_TRADE = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f607182940", secret="C1D2E3F4A5B6C7D8E9F00A1B2C3D4E5F", passphrase="Zane-trade-26")
 ZELDA = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a50", secret="D1E2F3A4B5C6D7E8F90A1B2C3D4E5F60", passphrase="Zelda-dev-only-27")
+ZELDA_WITHDRAW = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a51", secret="D2E3F4A5B6C7D8E9F00A1B2C3D4E5F61",
+                      passphrase="Zelda-withdraw-27")
 ZELDA_ALL = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a52", secret="D3E4F5A6B7C8D9E0F10A1B2C3D4E5F62", passphrase="Zelda-all-27")
-ZELDA_READONLY = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a51", secret="D2E3F4A5B6C7D8E9F00A1B2C3D4E5F61",
-                      passphrase="Zelda-read-only-27")
 ACCOUNT_CONFIG = "/api/v5/account/config"
 # OKX's documented answer of GET /api/v5/account/config ("Response Example",
 # https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration, read 2026).
@@ -388,20 +387,20 @@ def test_account_config_answers_the_documented_fields(sim):
 
 @pytest.mark.parametrize("account, perm, label", [
     (ALICE, "read_only", "alice"),
-    (ZANE, "read_only,trade", "lg trade key"),
-    (ZANE_READONLY, "read_only", "lg read-only"),
-    (ZELDA, "read_only,withdraw", "lg withdraw key"),
+    (ZANE, "read_only", "lg read-only"),
+    (ZANE_TRADE, "read_only,trade", "lg trade key"),
+    (ZELDA, "read_only", "lg read-only"),
+    (ZELDA_WITHDRAW, "read_only,withdraw", "lg withdraw key"),
     (ZELDA_ALL, "read_only,trade,withdraw", "lg trade and withdraw"),
-    (ZELDA_READONLY, "read_only", "lg read-only"),
 ])
 def test_account_config_perm_is_the_keys_own(sim, account, perm, label):
     """perm: "The permission of the current requesting API key or Access token `read_only`: Read
     `trade`: Trade `withdraw`: Withdraw" — per key: two keys of one account answer one uid, each its perm."""
     [config] = sim.get(ACCOUNT_CONFIG, account=account)[1]["data"]
     assert (config["perm"], config["label"]) == (perm, label)
-    owner = {ZANE["key"]: "448190362870112281", ZANE_READONLY["key"]: "448190362870112281",
-             ZELDA["key"]: "448190362870112282", ZELDA_ALL["key"]: "448190362870112282",
-             ZELDA_READONLY["key"]: "448190362870112282"}.get(account["key"], "448190362870112256")
+    owner = {ZANE["key"]: "448190362870112281", ZANE_TRADE["key"]: "448190362870112281",
+             ZELDA["key"]: "448190362870112282", ZELDA_WITHDRAW["key"]: "448190362870112282",
+             ZELDA_ALL["key"]: "448190362870112282"}.get(account["key"], "448190362870112256")
     assert config["uid"] == owner
 
 
@@ -417,30 +416,31 @@ def test_account_config_names_the_whitelisted_ips_and_needs_read(sim):
 @pytest.mark.parametrize("change, code", [
     (dict(secret="00000000000000000000000000000000"), "50113"),
     (dict(passphrase="not-the-passphrase"), "50105"),
-    (dict(account=dict(ZANE, key="00000000-0000-4000-8000-000000000000")), "50111"),
+    (dict(account=dict(ZANE_TRADE, key="00000000-0000-4000-8000-000000000000")), "50111"),
     (dict(omit=["OK-ACCESS-SIGN"]), "50106"),
 ])
 def test_account_config_refuses_bad_credentials_like_every_private_read(sim, change, code):
-    status, body = sim.get(ACCOUNT_CONFIG, **dict(dict(account=ZANE), **change))
+    status, body = sim.get(ACCOUNT_CONFIG, **dict(dict(account=ZANE_TRADE), **change))
     assert (status, body["code"]) == (401, code) and "data" not in body
 
 
 def test_account_config_of_an_expired_key_answers_50119(sim):
-    assert sim.request("/sim/keys", "POST", {"apiKey": ZANE_READONLY["key"]})[0] == 200
-    assert sim.get(ACCOUNT_CONFIG, account=ZANE_READONLY) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
-    assert sim.get(ACCOUNT_CONFIG, account=ZANE)[1]["code"] == "0", "the account's other key still works"
+    assert sim.request("/sim/keys", "POST", {"apiKey": ZANE["key"]})[0] == 200
+    assert sim.get(ACCOUNT_CONFIG, account=ZANE) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
+    assert sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] == "0", "the account's other key still works"
 
 
 def test_account_config_allows_5_per_2_seconds_per_user(sim):
     """"Rate Limit: 5 requests per 2 seconds", "Rate limit rule: User ID": the keys of one account share it."""
-    codes = [sim.get(ACCOUNT_CONFIG, account=ZANE)[1]["code"] for _ in range(5)]
-    status, body = sim.get(ACCOUNT_CONFIG, account=ZANE_READONLY)
+    codes = [sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] for _ in range(5)]
+    status, body = sim.get(ACCOUNT_CONFIG, account=ZANE)
     assert codes == ["0"] * 5 and (status, body["code"]) == (429, "50011")
     assert sim.get(ACCOUNT_CONFIG, account=ZELDA)[1]["code"] == "0", "another user has their own window"
 
 
 @pytest.mark.parametrize("account, order", [
-    (ZANE, "/api/v5/trade/order?ordId=2981000111222333441&instId=BTC-USDT-SWAP"),
+    (ZANE_TRADE, "/api/v5/trade/order?ordId=2981000111222333441&instId=BTC-USDT-SWAP"),
+    (ZELDA_WITHDRAW, "/api/v5/trade/order?ordId=2982000111222333442&instId=BTC-USDT-SWAP"),
     (ZELDA_ALL, "/api/v5/trade/order?ordId=2982000111222333442&instId=BTC-USDT-SWAP"),
 ])
 def test_keys_that_can_trade_or_withdraw_read_too(sim, account, order):
@@ -451,7 +451,7 @@ def test_keys_that_can_trade_or_withdraw_read_too(sim, account, order):
 def test_scenario_listing_shows_each_keys_perm(sim):
     accounts = {a["name"]: a for a in sim.request("/sim/scenarios")[1]["accounts"]}
     assert {k["name"]: k["perm"] for k in accounts["zelda"]["keys"]} == {
-        "zelda": "read_only,withdraw", "zelda-all": "read_only,trade,withdraw", "zelda-readonly": "read_only"}
+        "zelda": "read_only", "zelda-withdraw": "read_only,withdraw", "zelda-all": "read_only,trade,withdraw"}
     assert accounts["alice"]["keys"][0]["perm"] == "read_only" and accounts["mike"]["keys"][0]["perm"] == "trade"
 
 
@@ -484,7 +484,8 @@ def test_the_required_scenarios_exist(world):
             "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old",
             "inverse-btc-usd-swap-liquidation", "eth-usd-swap-liquidation", "adl-fully-closed", "posid-reused-first",
             "posid-reused-second", "partial-liquidation-then-manual-close", "position-visible-later", "us-key",
-            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced"} <= names
+            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced", "trade-key",
+            "withdraw-key"} <= names
     for scenario in world.scenarios:
         expect = scenario["expect"]
         assert {"liquidated", "reason", "loss", "currency"} <= set(expect), scenario["name"]
