@@ -29,6 +29,19 @@ public struct OKXAccountConfig: Sendable, Equatable {
     /// True for a sub-account's key (`uid` differs from `mainUid`).
     public var isSubAccount: Bool { !mainUid.isEmpty && uid != mainUid }
 
+    /// A configuration as OKX would answer it, e.g. for a test double; `perm` lists the words sorted.
+    public init(uid: String, mainUid: String? = nil, permissions: Set<OKXKeyPermission>, label: String = "",
+                ipWhitelist: [String] = [], accountLevel: String = "2", positionMode: String = "long_short_mode") {
+        self.uid = uid
+        self.mainUid = mainUid ?? uid
+        self.permissions = permissions
+        self.perm = permissions.map(\.word).sorted().joined(separator: ",")
+        self.label = label
+        self.ipWhitelist = ipWhitelist
+        self.accountLevel = accountLevel
+        self.positionMode = positionMode
+    }
+
     /// Decodes the one element of the answer's `data`.
     public init(json: JSON) throws(OKXDecodingError) {
         let f = try OKXFields(json, record: "account config")

@@ -81,6 +81,15 @@ import Wire
         #expect(sub.isSubAccount && sub.uid == "44705892343619585")
     }
 
+    @Test func madeConfigsAnswerLikeDecodedOnes() throws {
+        let made = OKXAccountConfig(uid: "44705892343619584", permissions: [.trade, .readOnly, .withdraw], label: "v5 test")
+        let decoded = try OKXAccountConfig(json: try JSON(parsing: Self.documented))
+        #expect(made.perm == "read_only,trade,withdraw" && made.permissions == decoded.permissions)
+        #expect(made.mainUid == decoded.mainUid && made.label == decoded.label && !made.isReadOnly)
+        #expect(OKXAccountConfig(uid: "1", permissions: [.readOnly]).isReadOnly)
+        #expect(!OKXAccountConfig(uid: "1", permissions: []).isReadOnly, "a key that can do nothing known is not read-only")
+    }
+
     @Test func permissionWordsRoundTrip() {
         for word in ["read_only", "trade", "withdraw", "something_new"] {
             #expect(OKXKeyPermission(word: word).word == word)
