@@ -16,7 +16,9 @@ has run N milliseconds (since start or /sim/reset), as OKX's history may show a 
 
 An account belongs to one OKX region (`"region": "www" | "us" | "eea"`, default www): its keys
 answer only on that region's listener. Besides its own key it may hold `extraKeys` (a key that
-replaces an expired one), each `{name, apiKey, secretKey, passphrase, expiresAfterMs?}`; a key
+replaces an expired one, or one with other permissions), each `{name, apiKey, secretKey, passphrase,
+expiresAfterMs?, permissions?, label?}`; `permissions` are account/config's `perm` words (read_only,
+trade, withdraw; default the account's, whose default is ["read_only"]); a key
 with `expiresAfterMs` answers 50119 once the simulator has run that long (0: expired from the
 start). `tradeOrderRetentionDays` (default 90) is how long trade/order serves an order after its
 last update; older ones are only in orders-history-archive.
@@ -65,10 +67,15 @@ INSTRUMENT_FIELDS = {
     "maxTwapSz": "", "maxIcebergSz": "", "maxTriggerSz": "", "maxStopSz": "", "ruleType": "normal",
 }
 
-ACCOUNT_FIELDS = {"name", "uid", "apiKey", "secretKey", "passphrase", "demo", "permissions",
+ACCOUNT_FIELDS = {"name", "uid", "apiKey", "secretKey", "passphrase", "demo", "permissions", "label",
                   "ipWhitelist", "deleted", "orders", "positionsHistory", "fills", "region", "extraKeys",
                   "expiresAfterMs", "tradeOrderRetentionDays"}
-KEY_FIELDS = {"name", "apiKey", "secretKey", "passphrase", "expiresAfterMs"}
+KEY_FIELDS = {"name", "apiKey", "secretKey", "passphrase", "expiresAfterMs", "permissions", "label"}
+# A key's permissions, in the words of account/config's `perm`: "The permission of the current requesting
+# API key or Access token `read_only`: Read `trade`: Trade `withdraw`: Withdraw", comma-separated when
+# several (the documented example answers "read_only,withdraw,trade")
+# (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration).
+PERMISSIONS = ("read_only", "trade", "withdraw")
 REGIONS = ("www", "us", "eea")
 # Simulator-only fields of a record, never served.
 META_FIELDS = {"visibleAfterMs"}
@@ -180,10 +187,19 @@ def _expand_positions(entries, where):
     return expanded
 
 
-class Key:
-    """One API key of an account (OKX: a key belongs to one account and one region's host)."""
+def _permissions(raw, where, default):
+    permissions = raw.get("permissions", default)
+    if not isinstance(permissions, list) or not permissions or len(set(permissions)) != len(permissions) \
+            or any(p not in PERMISSIONS for p in permissions):
+        raise ScenarioError(f"{where}: permissions must be distinct words of {PERMISSIONS}")
+    return list(permissions)
 
-    def __init__(self, raw, where):
+
+class Key:
+    """One API key of an account (OKX: a key belongs to one account and one region's host), with its
+    permissions (default the account's) and its note (`label`, default the key's name)."""
+
+    def __init__(self, raw, where, account_permissions=("read_only",)):
         unknown = set(raw) - KEY_FIELDS
         if unknown:
             raise ScenarioError(f"{where}: unknown key field(s) {sorted(unknown)}")
@@ -196,6 +212,10 @@ class Key:
         self.name = raw.get("name", raw["apiKey"])
         self.api_key, self.secret_key, self.passphrase = raw["apiKey"], raw["secretKey"], raw["passphrase"]
         self.expires_after_ms = expires
+        self.permissions = _permissions(raw, where, list(account_permissions))
+        self.label = raw.get("label", self.name)
+        if not isinstance(self.label, str):
+            raise ScenarioError(f"{where}: label must be a string")
         self.expired = False  # set by POST /sim/keys
 
     def is_expired(self, elapsed_ms):
@@ -203,6 +223,7 @@ class Key:
 
     def public(self):
         return {"name": self.name, "apiKey": self.api_key, "secretKey": self.secret_key, "passphrase": self.passphrase,
+                "permissions": self.permissions, "perm": ",".join(self.permissions), "label": self.label,
                 "expiresAfterMs": self.expires_after_ms, "expired": self.expired}
 
 
@@ -224,16 +245,18 @@ class Account:
         self.region = raw.get("region", "www")
         if self.region not in REGIONS:
             raise ScenarioError(f"{where}: region must be one of {REGIONS}")
+        self.permissions = _permissions(raw, where, ["read_only"])
         own = {"name": self.name, "apiKey": self.api_key, "secretKey": self.secret_key, "passphrase": self.passphrase}
-        if "expiresAfterMs" in raw:
-            own["expiresAfterMs"] = raw["expiresAfterMs"]
-        self.keys = [Key(own, where)] + [Key(k, f"{where} key {k.get('name')}") for k in raw.get("extraKeys", [])]
+        for name in ("expiresAfterMs", "label"):
+            if name in raw:
+                own[name] = raw[name]
+        self.keys = [Key(own, where, self.permissions)] + [Key(k, f"{where} key {k.get('name')}", self.permissions)
+                                                            for k in raw.get("extraKeys", [])]
         retention = raw.get("tradeOrderRetentionDays", TRADE_ORDER_DAYS)
         if not isinstance(retention, int) or not 0 < retention <= ARCHIVE_DAYS:
             raise ScenarioError(f"{where}: tradeOrderRetentionDays must be 1..{ARCHIVE_DAYS}")
         self.trade_order_days = retention
         self.demo = bool(raw.get("demo", False))
-        self.permissions = list(raw.get("permissions", ["read"]))
         self.ip_whitelist = list(raw.get("ipWhitelist", []))
         self.deleted = bool(raw.get("deleted", False))
         self.orders = [_record(o, ORDER_FIELDS, anchor_ms, f"{where} order {o.get('ordId')}")

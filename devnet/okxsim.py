@@ -16,6 +16,7 @@ API:  GET /api/v5/public/time                 GET /api/v5/public/instruments?ins
       GET /api/v5/trade/orders-history?instType=&instId=&category=&after=&before=&begin=&end=&limit=
       GET /api/v5/trade/orders-history-archive?… (the same parameters)
       GET /api/v5/trade/fills?…                GET /api/v5/trade/fills-history?instType=…
+      GET /api/v5/account/config               uid, the key's perm ("read_only", "read_only,trade", …), label, ip
 
 Admin (for tests; no authentication, loopback only):
   POST /sim/faults  {"endpoint": "/api/v5/trade/order" | "*", "mode": MODE, "count": N,
@@ -148,8 +149,12 @@ class SlidingWindow:
 
 
 class Route:
-    def __init__(self, handler, private, limit, scope):
+    """An endpoint: its handler, whether it is signed, its rate limit per 2 s and the limit's scope.
+    A handler takes (account, params), or (account, params, key) with `with_key`."""
+
+    def __init__(self, handler, private, limit, scope, with_key=False):
         self.handler, self.private, self.limit, self.scope = handler, private, limit, scope
+        self.with_key = with_key
 
 
 class Simulator:
@@ -177,6 +182,9 @@ class Simulator:
             "/api/v5/account/positions-history": Route(self.positions_history, True, 10, "user"),
             "/api/v5/trade/fills": Route(self.fills, True, 60, "user"),
             "/api/v5/trade/fills-history": Route(self.fills_history, True, 10, "user"),
+            # "Rate Limit: 5 requests per 2 seconds / Rate limit rule: User ID / Permission: Read"
+            # (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration).
+            "/api/v5/account/config": Route(self.account_config, True, 5, "user", with_key=True),
         }
 
     def now_ms(self):
@@ -282,9 +290,9 @@ class Simulator:
             raise OKXFailure("50101", with_data=False)
         if account.ip_whitelist and client_ip not in account.ip_whitelist:
             raise OKXFailure("50110", client_ip, with_data=False)
-        if "read" not in account.permissions:
+        if "read_only" not in api_key.permissions:
             raise OKXFailure("50120", with_data=False)
-        return account
+        return account, api_key
 
     def rate_key(self, route, path, account, params, client_ip):
         parts = {"ip": [client_ip], "ip+instType": [client_ip, params.get("instType", "")],
@@ -293,6 +301,20 @@ class Simulator:
         return (path, *parts)
 
     # Endpoints: each returns the envelope's data or raises OKXFailure.
+
+    def account_config(self, account, params, key):
+        """account/config, shaped as OKX's documented example answer (same fields, same types), with
+        this account's uid and this key's `perm`, `label` and `ip`. The account is a main account
+        (uid = mainUid, type 0) in long/short mode, as the scenarios' orders (posSide long/short) are."""
+        return [{
+            "acctLv": "2", "acctStpMode": "cancel_maker", "autoLoan": False, "ctIsoMode": "automatic",
+            "enableSpotBorrow": False, "greeksType": "PA", "feeType": "0", "ip": ",".join(account.ip_whitelist),
+            "type": "0", "kycLv": "2", "label": key.label, "level": "Lv1", "levelTmp": "", "liquidationGear": "-1",
+            "mainUid": account.uid, "mgnIsoMode": "automatic", "opAuth": "0", "perm": ",".join(key.permissions),
+            "posMode": "long_short_mode", "roleType": "0", "spotBorrowAutoRepay": False, "spotOffsetType": "",
+            "spotRoleType": "0", "spotTraderInsts": [], "stgyType": "0", "traderInsts": [], "uid": account.uid,
+            "settleCcy": "USDC", "settleCcyList": ["USD", "USDC", "USDG"],
+        }]
 
     def public_time(self, account, params):
         return [{"ts": str(self.now_ms())}]
@@ -457,18 +479,18 @@ class Handler(BaseHTTPRequestHandler):
                 if len(values) != 1:
                     raise OKXFailure("51000", name)
                 params[name] = values[0]
-            account = None
+            account = key = None
             if route.private:
                 headers = {name: self.headers.get(name, "") for name in
                            ("OK-ACCESS-KEY", "OK-ACCESS-SIGN", "OK-ACCESS-TIMESTAMP", "OK-ACCESS-PASSPHRASE",
                             "x-simulated-trading")}
-                account = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0],
-                                                self.region)
-            key = self.sim.rate_key(route, url.path, account, params, self.client_address[0])
-            if not self.sim.limits.allow(key, route.limit, int(time.monotonic() * 1000)):
+                account, key = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0],
+                                                     self.region)
+            window = self.sim.rate_key(route, url.path, account, params, self.client_address[0])
+            if not self.sim.limits.allow(window, route.limit, int(time.monotonic() * 1000)):
                 limited = OKXFailure("50011", with_data=False)
                 return limited.status, envelope(limited.code, limited.message, with_data=False), "application/json", "limited"
-            data = route.handler(account, params)
+            data = route.handler(account, params, key) if route.with_key else route.handler(account, params)
         except OKXFailure as failure:
             answer = envelope(failure.code, failure.message, with_data=failure.with_data)
             return failure.status, answer, "application/json", failure.code

@@ -187,6 +187,19 @@ extension OKXClient: Exchange {
         return ExchangeResponse(items: items, pages: pages, isComplete: false)
     }
 
+    /// `GET /api/v5/account/config`: the requesting key's permissions (`perm`) and its account's
+    /// uid, e.g. to refuse a key that can trade or withdraw before it is stored. A refused key fails as
+    /// every signed read does: AUTH_ERROR with OKX's code (50105 passphrase, 50113 secret, 50111, 50119…).
+    public func accountConfig() async throws(OKXError) -> OKXAccountConfig {
+        let raw = try await get(.accountConfig, [])
+        let configs = try Self.decode(raw, as: OKXAccountConfig.init(json:))
+        guard configs.count == 1, let config = configs.first else {
+            throw OKXError.malformed("account/config answered \(configs.count) records, not 1", status: raw.status,
+                                     endpoint: OKXEndpoint.accountConfig.path)
+        }
+        return config
+    }
+
     /// `GET /api/v5/public/time`: OKX's clock in epoch milliseconds, to measure this host's skew.
     public func serverTime() async throws(OKXError) -> Int64 {
         let raw = try await get(.time, [])

@@ -28,6 +28,10 @@ public struct OKXEndpoint: Sendable, Hashable {
                                                          limit: .init(requests: 20, scope: .user), isPrivate: true)
     /// `GET /api/v5/trade/fills` (last 3 days): 60 / 2 s per user.
     public static let fills = OKXEndpoint(path: "/api/v5/trade/fills", limit: .init(requests: 60, scope: .user), isPrivate: true)
+    /// `GET /api/v5/account/config`: "Rate Limit: 5 requests per 2 seconds", "Rate limit rule: User ID"
+    /// (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration).
+    public static let accountConfig = OKXEndpoint(path: "/api/v5/account/config",
+                                                  limit: .init(requests: 5, scope: .user), isPrivate: true)
     /// `GET /api/v5/trade/fills-history` (last 3 months): 10 / 2 s per user.
     public static let fillsHistory = OKXEndpoint(path: "/api/v5/trade/fills-history",
                                                  limit: .init(requests: 10, scope: .user), isPrivate: true)

@@ -25,6 +25,24 @@ LENA = dict(key="fb0c1d2e-4556-4b67-c8d9-0ce3f4a5b6c2", secret="04BFD7F9DA028C1E
 MIKE = dict(key="0c1d2e3f-5667-4c78-d9ea-0df4a5b6c7d3", secret="15C0E80AEB139D2F425ABC3E06C8EAFD", passphrase="Mike-dev-only-13")
 NINA = dict(key="1d2e3f4a-6778-4d89-eafb-0ea5b6c7d8e4", secret="26D1F91BFC24AE30536BCD4F17D9FB0E", passphrase="Nina-dev-only-14")
 ALICE_ORDER = "/api/v5/trade/order?ordId=2940071038556348417&instId=BTC-USDT-SWAP"
+# Accounts whose keys can do more than read (devnet/scenarios/26-trade-key.json, 27-withdraw-key.json).
+ZANE = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f60718293f", secret="C0D1E2F3A4B5C6D7E8F90A1B2C3D4E5F", passphrase="Zane-dev-only-26")
+ZANE_TRADE = dict(key="bc1d2e3f-1233-4d8e-9fa0-19f607182940", secret="C1D2E3F4A5B6C7D8E9F00A1B2C3D4E5F", passphrase="Zane-trade-26")
+ZELDA = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a50", secret="D1E2F3A4B5C6D7E8F90A1B2C3D4E5F60", passphrase="Zelda-dev-only-27")
+ZELDA_WITHDRAW = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a51", secret="D2E3F4A5B6C7D8E9F00A1B2C3D4E5F61",
+                      passphrase="Zelda-withdraw-27")
+ZELDA_ALL = dict(key="cd2e3f4a-2344-4e9f-a0b1-1a0718293a52", secret="D3E4F5A6B7C8D9E0F10A1B2C3D4E5F62", passphrase="Zelda-all-27")
+ACCOUNT_CONFIG = "/api/v5/account/config"
+# OKX's documented answer of GET /api/v5/account/config ("Response Example",
+# https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration, read 2026).
+DOCUMENTED_ACCOUNT_CONFIG = {
+    "acctLv": "2", "acctStpMode": "cancel_maker", "autoLoan": False, "ctIsoMode": "automatic", "enableSpotBorrow": False,
+    "greeksType": "PA", "feeType": "0", "ip": "", "type": "0", "kycLv": "3", "label": "v5 test", "level": "Lv1",
+    "levelTmp": "", "liquidationGear": "-1", "mainUid": "44705892343619584", "mgnIsoMode": "automatic", "opAuth": "1",
+    "perm": "read_only,withdraw,trade", "posMode": "long_short_mode", "roleType": "0", "spotBorrowAutoRepay": False,
+    "spotOffsetType": "", "spotRoleType": "0", "spotTraderInsts": [], "stgyType": "0", "traderInsts": [],
+    "uid": "44705892343619584", "settleCcy": "USDC", "settleCcyList": ["USD", "USDC", "USDG"],
+}
 
 
 def okx_timestamp(ms=None):
@@ -353,6 +371,98 @@ def test_the_command_line_server_starts_and_stops_with_its_parent():
         process.stdout.close()
 
 
+# account/config: the key's permissions (perm), as OKX documents the answer.
+
+def test_account_config_answers_the_documented_fields(sim):
+    status, body = sim.get(ACCOUNT_CONFIG)
+    assert (status, body["code"], body["msg"]) == (200, "0", "")
+    [config] = body["data"]
+    assert set(config) == set(DOCUMENTED_ACCOUNT_CONFIG)
+    for name, documented in DOCUMENTED_ACCOUNT_CONFIG.items():
+        assert type(config[name]) is type(documented), name
+    assert config["uid"] == config["mainUid"] == "448190362870112256" and config["type"] == "0", "alice is a main account"
+    assert (config["perm"], config["label"], config["ip"]) == ("read_only", "alice", "")
+    assert config["posMode"] == "long_short_mode", "the scenarios' orders carry posSide long/short"
+
+
+@pytest.mark.parametrize("account, perm, label", [
+    (ALICE, "read_only", "alice"),
+    (ZANE, "read_only", "lg read-only"),
+    (ZANE_TRADE, "read_only,trade", "lg trade key"),
+    (ZELDA, "read_only", "lg read-only"),
+    (ZELDA_WITHDRAW, "read_only,withdraw", "lg withdraw key"),
+    (ZELDA_ALL, "read_only,trade,withdraw", "lg trade and withdraw"),
+])
+def test_account_config_perm_is_the_keys_own(sim, account, perm, label):
+    """perm: "The permission of the current requesting API key or Access token `read_only`: Read
+    `trade`: Trade `withdraw`: Withdraw" — per key: two keys of one account answer one uid, each its perm."""
+    [config] = sim.get(ACCOUNT_CONFIG, account=account)[1]["data"]
+    assert (config["perm"], config["label"]) == (perm, label)
+    owner = {ZANE["key"]: "448190362870112281", ZANE_TRADE["key"]: "448190362870112281",
+             ZELDA["key"]: "448190362870112282", ZELDA_WITHDRAW["key"]: "448190362870112282",
+             ZELDA_ALL["key"]: "448190362870112282"}.get(account["key"], "448190362870112256")
+    assert config["uid"] == owner
+
+
+def test_account_config_names_the_whitelisted_ips_and_needs_read(sim):
+    world = sim.server.sim.world
+    nina = world.accounts[NINA["key"]]
+    assert nina.ip_whitelist and "127.0.0.1" not in nina.ip_whitelist
+    assert sim.get(ACCOUNT_CONFIG, account=NINA)[1]["code"] == "50110"
+    # "Permission: Read": mike's key has only trade.
+    assert sim.get(ACCOUNT_CONFIG, account=MIKE) == (200, {"code": "50120", "msg": okxsim.ERRORS["50120"][1], "data": []})
+
+
+@pytest.mark.parametrize("change, code", [
+    (dict(secret="00000000000000000000000000000000"), "50113"),
+    (dict(passphrase="not-the-passphrase"), "50105"),
+    (dict(account=dict(ZANE_TRADE, key="00000000-0000-4000-8000-000000000000")), "50111"),
+    (dict(omit=["OK-ACCESS-SIGN"]), "50106"),
+])
+def test_account_config_refuses_bad_credentials_like_every_private_read(sim, change, code):
+    status, body = sim.get(ACCOUNT_CONFIG, **dict(dict(account=ZANE_TRADE), **change))
+    assert (status, body["code"]) == (401, code) and "data" not in body
+
+
+def test_account_config_of_an_expired_key_answers_50119(sim):
+    assert sim.request("/sim/keys", "POST", {"apiKey": ZANE["key"]})[0] == 200
+    assert sim.get(ACCOUNT_CONFIG, account=ZANE) == (200, {"code": "50119", "msg": "API key doesn't exist", "data": []})
+    assert sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] == "0", "the account's other key still works"
+
+
+def test_account_config_allows_5_per_2_seconds_per_user(sim):
+    """"Rate Limit: 5 requests per 2 seconds", "Rate limit rule: User ID": the keys of one account share it."""
+    codes = [sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] for _ in range(5)]
+    status, body = sim.get(ACCOUNT_CONFIG, account=ZANE)
+    assert codes == ["0"] * 5 and (status, body["code"]) == (429, "50011")
+    assert sim.get(ACCOUNT_CONFIG, account=ZELDA)[1]["code"] == "0", "another user has their own window"
+
+
+@pytest.mark.parametrize("account, order", [
+    (ZANE_TRADE, "/api/v5/trade/order?ordId=2981000111222333441&instId=BTC-USDT-SWAP"),
+    (ZELDA_WITHDRAW, "/api/v5/trade/order?ordId=2982000111222333442&instId=BTC-USDT-SWAP"),
+    (ZELDA_ALL, "/api/v5/trade/order?ordId=2982000111222333442&instId=BTC-USDT-SWAP"),
+])
+def test_keys_that_can_trade_or_withdraw_read_too(sim, account, order):
+    status, body = sim.get(order, account=account)
+    assert (status, body["code"], len(body["data"])) == (200, "0", 1)
+
+
+def test_scenario_listing_shows_each_keys_perm(sim):
+    accounts = {a["name"]: a for a in sim.request("/sim/scenarios")[1]["accounts"]}
+    assert {k["name"]: k["perm"] for k in accounts["zelda"]["keys"]} == {
+        "zelda": "read_only", "zelda-withdraw": "read_only,withdraw", "zelda-all": "read_only,trade,withdraw"}
+    assert accounts["alice"]["keys"][0]["perm"] == "read_only" and accounts["mike"]["keys"][0]["perm"] == "trade"
+
+
+def test_scenario_permissions_are_okx_words(tmp_path):
+    for permissions in (["read"], ["read_only", "read_only"], [], "read_only"):
+        (tmp_path / "bad.json").write_text(json.dumps({"accounts": [
+            {"uid": "1", "apiKey": "k", "secretKey": "s", "passphrase": "p", "permissions": permissions}]}))
+        with pytest.raises(okx_scenarios.ScenarioError, match="permissions"):
+            okx_scenarios.World.load(str(tmp_path), 0)
+
+
 # The scenario files: consistent with OKX's definitions and with their stated verdicts.
 
 @pytest.fixture(scope="module")
@@ -374,7 +484,8 @@ def test_the_required_scenarios_exist(world):
             "position-still-open", "order-of-another-account", "liquidation-order-claimed", "claim-too-old",
             "inverse-btc-usd-swap-liquidation", "eth-usd-swap-liquidation", "adl-fully-closed", "posid-reused-first",
             "posid-reused-second", "partial-liquidation-then-manual-close", "position-visible-later", "us-key",
-            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced"} <= names
+            "underscore-instid", "order-only-in-archive", "credential-in-answer", "key-expired-and-replaced", "trade-key",
+            "withdraw-key"} <= names
     for scenario in world.scenarios:
         expect = scenario["expect"]
         assert {"liquidated", "reason", "loss", "currency"} <= set(expect), scenario["name"]
