@@ -11,7 +11,7 @@ import Wire
 ///
 /// - `POST /api/keys/challenge` `{wallet, apiKey, region, action?}` → `{message, nonce, expiresAt}`
 /// - `POST /api/keys` `{wallet, apiKey, secretKey, passphrase, region, nonce, signature}` → `{wallet, apiKey, region, resumedClaims}`
-/// - `DELETE /api/keys` `{wallet, nonce, signature}` (a challenge asked with `action: "remove"`)
+/// - `DELETE /api/keys` `{wallet, apiKey, nonce, signature}` (a challenge asked with `action: "remove"`)
 /// - `GET /api/claims/{wallet}/{orderId}` → the claim's public status (`TraderClaimStatus`)
 /// - `POST /api/claims/{wallet}/{orderId}/challenge` → a challenge for the claim's evidence
 /// - `POST /api/claims/{wallet}/{orderId}/evidence` `{nonce, signature}` → the evidence bundle

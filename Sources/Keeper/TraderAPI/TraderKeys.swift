@@ -83,7 +83,7 @@ public struct TraderKeys: Sendable {
     /// Removes the wallet's key named by the signed challenge; its claims then wait in `needs_key`.
     public func remove(_ request: TraderRequests.Signed) throws(TraderAPIError) {
         let challenge = try redeem(nonce: request.nonce, signature: request.signature, wallet: request.wallet, action: .remove,
-                                   apiKey: nil, region: nil)
+                                   apiKey: request.apiKey ?? "", region: nil)
         let vault: KeyVault
         do { vault = try self.vault() } catch {
             log.error("trader key: vault unavailable", ["error": "\(error.message)"])
@@ -169,14 +169,14 @@ public struct TraderKeys: Sendable {
         } catch let error as TraderAPIError {
             throw error
         } catch {
-            log.error("trader api: cannot \(what)", ["error": "\(error)"])
+            log.error("trader api: database error", ["doing": "\(what)", "error": "\(error)"])
             throw .unavailable("the keeper cannot \(what) now")
         }
     }
 
     private func read<T>(_ what: String, _ body: (Database) throws -> T) throws(TraderAPIError) -> T {
         do { return try body(try Database(path: databasePath)) } catch {
-            log.error("trader api: cannot \(what)", ["error": "\(error)"])
+            log.error("trader api: database error", ["doing": "\(what)", "error": "\(error)"])
             throw .unavailable("the keeper cannot \(what) now")
         }
     }

@@ -23,9 +23,11 @@ public enum TraderRequests {
         public var description: String { "Registration(\(wallet), \(credentials))" }
     }
 
-    /// A signed challenge: `DELETE /api/keys` (`{wallet, nonce, signature}`) and the evidence request (`{nonce, signature}`).
+    /// A signed challenge: `DELETE /api/keys` (`{wallet, apiKey, nonce, signature}`: the API key named in the
+    /// message, which the keeper keeps only as a hash) and the evidence request (`{nonce, signature}`).
     public struct Signed: Sendable, Equatable {
         public let wallet: Address
+        public var apiKey: String? = nil
         public let nonce: String
         public let signature: String
     }
@@ -59,9 +61,10 @@ public enum TraderRequests {
     static func removal(_ body: [UInt8]) throws(TraderAPIError) -> Signed {
         var reader = try fields(body)
         let wallet = try self.wallet(&reader)
+        let apiKey = try self.apiKey(&reader)
         let nonce = try self.nonce(&reader), signature = try self.signature(&reader)
         try finish(reader)
-        return Signed(wallet: wallet, nonce: nonce, signature: signature)
+        return Signed(wallet: wallet, apiKey: apiKey, nonce: nonce, signature: signature)
     }
 
     static func evidence(_ body: [UInt8], wallet: Address) throws(TraderAPIError) -> Signed {
@@ -147,8 +150,8 @@ public enum TraderRequests {
 
     private static func nonce(_ reader: inout JSONFieldReader) throws(TraderAPIError) -> String {
         let nonce = try required(&reader, "nonce")
-        guard nonce.utf8.count == 32, nonce.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
-            throw TraderAPIError(401, "NONCE_UNKNOWN", "nonce is not one the keeper issues (32 lowercase hex digits)",
+        guard (8...64).contains(nonce.utf8.count), nonce.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+            throw TraderAPIError(401, "NONCE_UNKNOWN", "nonce is not an EIP-4361 nonce (8–64 letters and digits)",
                                  hint: "send the nonce of the challenge you signed")
         }
         return nonce
