@@ -12,7 +12,7 @@ import Testing
         #expect(KeeperSchema.migrator.migrations.map(\.id) == [
             "001_events_claims_blocks_cursor", "002_evidence", "003_vault_keys", "004_txs", "005_claim_pipeline_audit_log",
             "006_alerts_outbox", "007_control", "008_open_mismatches", "009_claim_position", "010_vault_key_region", "011_claim_decisions",
-            "012_tx_items", "013_claims_by_request", "014_operators",
+            "012_tx_items", "013_claims_by_request", "014_operators", "015_trader_challenges",
         ])
         let database = try Database(path: ":memory:")
         _ = try IndexStore(keeperDatabase: database)

@@ -319,7 +319,7 @@ def test_after_delete_a_claim_waits_for_a_key_and_resumes_when_one_is_registered
     assert stack.register(trader).status_code == 200
     challenge = stack.challenge(trader, action="remove")
     assert "remove" in challenge["message"].split("\n")[3]
-    removal = {"wallet": trader.account.address, "nonce": challenge["nonce"], "signature": sign(trader.account, challenge["message"])}
+    removal = {"wallet": trader.account.address, "apiKey": trader.key["apiKey"], "nonce": challenge["nonce"], "signature": sign(trader.account, challenge["message"])}
     error_of(stack.call("POST", "/api/keys", {**trader.credentials(), **removal}), 401, "CHALLENGE_MISMATCH")  # a remove challenge registers nothing
     answer = stack.call("DELETE", "/api/keys", removal)
     assert answer.status_code == 200, answer.text
