@@ -17,7 +17,7 @@ extension KeeperError {
     public init(_ error: HTTPServerError) {
         switch error.code {
         case .badAddress: self.init(.config, "http.listen: \(error.message)")
-        case .weakSecret: self.init(.config, error.message)
+        case .weakSecret, .badTLS: self.init(.config, error.message)
         case .unavailable: self.init(.unavailable, error.message)
         case .alreadyStarted: self.init(.software, error.message)
         }
