@@ -11,6 +11,26 @@ extension HTTPServer {
     }
 }
 
+extension HTTPServer {
+    /// The public listener's options from `http.publicListen` (nil when it is not set): TLS from
+    /// `http.tlsCertFile`/`http.tlsKeyFile`, the per-client rate limit, CORS for `http.publicOrigins`.
+    /// A non-loopback address without TLS is refused: secrets cross this listener.
+    public static func publicOptions(for config: HTTPConfig, log: Logger = .discarding) throws(KeeperError) -> Options? {
+        guard let text = config.publicListen else { return nil }
+        let address: HTTPListenAddress
+        do { address = try HTTPListenAddress(parsing: text) } catch { throw KeeperError(.config, "http.publicListen: \(error.message)") }
+        var tls: TLSIdentity?
+        if let certificate = config.tlsCertFile, let key = config.tlsKeyFile {
+            do { tls = try TLSIdentity(certificateFile: certificate, keyFile: key) } catch { throw KeeperError(error) }
+        }
+        guard tls != nil || address.isLoopback else {
+            throw KeeperError(.config, "http.publicListen \(address) is not loopback and would serve traders' keys over plain HTTP: set http.tlsCertFile and http.tlsKeyFile, or bind 127.0.0.1 behind a TLS-terminating proxy")
+        }
+        return Options(listen: address, log: log, tls: tls, rateLimitPerMinute: config.publicRateLimitPerMinute,
+                       cors: HTTPCORSPolicy(allowedOrigins: config.publicOrigins), name: "public")
+    }
+}
+
 extension KeeperError {
     /// The server's error as the keeper reports it: a bad address is the configuration's
     /// (`http.listen`, exit 78), a refused socket or bind is unavailable (exit 69).
