@@ -169,7 +169,7 @@ public struct HTTPConfig: Sendable {
     public var publicListen: String?
     /// Browser origins (`https://app.example`) the public listener answers with CORS headers.
     public var publicOrigins: [String]
-    /// The public listener's PEM certificate chain and 0600 PEM key (both or neither).
+    /// The public listener's PEM certificate chain and 0600 PEM key (both or neither; checked when `run` starts it).
     public var tlsCertFile: String?
     public var tlsKeyFile: String?
     /// Requests per minute one client address may make on the public listener.
@@ -187,12 +187,6 @@ public struct HTTPConfig: Sendable {
         }
         tlsCertFile = try r.string("tlsCertFile")
         tlsKeyFile = try r.string("tlsKeyFile")
-        guard (tlsCertFile == nil) == (tlsKeyFile == nil) else {
-            throw KeeperError(.config, "http.tlsCertFile and http.tlsKeyFile go together: set both (the certificate chain and its 0600 key) or neither")
-        }
-        if tlsCertFile != nil, publicListen == nil {
-            throw KeeperError(.config, "http.tlsCertFile and http.tlsKeyFile serve http.publicListen: set http.publicListen, or remove them")
-        }
         publicRateLimitPerMinute = try r.integer("publicRateLimitPerMinute", default: 120, in: 1...1_000_000)
         try r.finish()
     }

@@ -14,9 +14,18 @@ extension HTTPServer {
 extension HTTPServer {
     /// The public listener's options from `http.publicListen` (nil when it is not set): TLS from
     /// `http.tlsCertFile`/`http.tlsKeyFile`, the per-client rate limit, CORS for `http.publicOrigins`.
-    /// A non-loopback address without TLS is refused: secrets cross this listener.
+    /// Refused (config, exit 78): a non-loopback address without TLS (secrets cross this listener), one
+    /// TLS file without the other, TLS files without `http.publicListen`, a certificate or key that will not load.
     public static func publicOptions(for config: HTTPConfig, log: Logger = .discarding) throws(KeeperError) -> Options? {
-        guard let text = config.publicListen else { return nil }
+        guard (config.tlsCertFile == nil) == (config.tlsKeyFile == nil) else {
+            throw KeeperError(.config, "http.tlsCertFile and http.tlsKeyFile go together: set both (the certificate chain and its 0600 key) or neither")
+        }
+        guard let text = config.publicListen else {
+            guard config.tlsCertFile == nil else {
+                throw KeeperError(.config, "http.tlsCertFile and http.tlsKeyFile serve http.publicListen: set http.publicListen, or remove them")
+            }
+            return nil
+        }
         let address: HTTPListenAddress
         do { address = try HTTPListenAddress(parsing: text) } catch { throw KeeperError(.config, "http.publicListen: \(error.message)") }
         var tls: TLSIdentity?
