@@ -24,6 +24,8 @@ enum RunCommand {
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "run") }
         try KeeperFailure.map { () throws(KeeperError) in try config.requireSigner(for: "run") }
         let log = LogOptions.logger(logFlags, config)
+        // The public listener's rule (never plain HTTP beyond the machine) and its TLS files, before anything else.
+        let publicOptions = try KeeperFailure.map { () throws(KeeperError) in try HTTPServer.publicOptions(for: config.http, log: log) }
         // A setup that cannot work stops here, one line each (StartupCheck): the node and the contract
         // before the database is opened; then the signer, the vault and the pool's asset.
         try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
@@ -35,7 +37,7 @@ enum RunCommand {
         }
         // The public listener (trader API) when http.publicListen is set: TLS or loopback, rate limit, CORS.
         let publicServer = try KeeperFailure.map { () throws(KeeperError) -> HTTPServer? in
-            guard let options = try HTTPServer.publicOptions(for: config.http, log: log) else { return nil }
+            guard let options = publicOptions else { return nil }
             return HTTPServer(router: try service.publicRouter(), options: options)
         }
         // Each server logs "http listening" itself, once.
