@@ -23,6 +23,10 @@ static inline const char *COpenSSL_MAC_PARAM_DIGEST(void) { return OSSL_MAC_PARA
 static inline int COpenSSL_SSL_CTX_set_min_tls12(SSL_CTX *ctx) {
     return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 }
+/* A server's TLS: no renegotiation (a client-driven CPU cost and an old attack surface). */
+static inline void COpenSSL_SSL_CTX_set_server_options(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
 /* Non-blocking writes retried from a buffer that may have moved (a Swift array). */
 static inline long COpenSSL_SSL_CTX_set_moving_write_buffer(SSL_CTX *ctx) {
     return SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);

@@ -20,6 +20,7 @@ public final class TLSIdentity: Sendable {
             throw HTTPServerError(.badTLS, "cannot require TLS 1.2 or later: \(Self.openSSLError())")
         }
         _ = COpenSSL_SSL_CTX_set_moving_write_buffer(context)
+        COpenSSL_SSL_CTX_set_server_options(context)
         do throws(HTTPServerError) {
             ERR_clear_error()
             guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else {
