@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Indexer", dependencies: ["Logging", "Ethereum", "Store", "Wire", "Crypto"]),
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
         .target(name: "Settlement", dependencies: ["Logging", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
-        // The HTTP/1.1 server: parser, sockets, threads, router, HMAC authentication, replay cache. No keeper types.
+        // The HTTP/1.1 server: parser, sockets, threads, router, TLS (OpenSSL), HMAC authentication, replay cache, rate limit, CORS. No keeper types.
         .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire", "COpenSSL", "PrivateFiles"]),
         // The keeper service and its commands.
         .target(name: "Keeper", dependencies: ["Logging", "HTTPServer", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
