@@ -38,8 +38,8 @@ let package = Package(
         .target(name: "Indexer", dependencies: ["Logging", "Ethereum", "Store", "Wire", "Crypto"]),
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
         .target(name: "Settlement", dependencies: ["Logging", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
-        // The HTTP/1.1 server: parser, sockets, threads, router, HMAC authentication, replay cache. No keeper types.
-        .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire"]),
+        // The HTTP/1.1 server: parser, sockets, threads, router, TLS (OpenSSL), HMAC authentication, replay cache, rate limit, CORS. No keeper types.
+        .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire", "COpenSSL", "PrivateFiles"]),
         // The keeper service and its commands.
         .target(name: "Keeper", dependencies: ["Logging", "HTTPServer", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
         .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Logging", "PrivateFiles", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "KeeperTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),
         .testTarget(name: "VaultTests", dependencies: ["Logging", "Vault", "OKX", "Keeper", "Settlement", "Store", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Logging", "Verification", "OKX", "Keeper", "Settlement", "Store", "Wire", "Crypto", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "HTTPServer", "Wire", "Crypto", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["Logging", "HTTPServer", "Wire", "Crypto", "TestSupport", "PrivateFiles"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Verification", "Ethereum", "Wire", "Store", "TestSupport"]),
     ],

@@ -14,14 +14,29 @@ struct HTTPConnection: Sendable {
     private enum Read { case more, timedOut, gone }
 
     func run() {
+        guard let transport = HTTPTransport(fd: fd, identity: options.tls) else {
+            server.log.warn("http refused", ["remote": "\(peer)", "reason": "cannot start a TLS session"])
+            return
+        }
+        // The handshake counts against the request deadline: a client that connects and stays silent,
+        // or speaks plain HTTP to a TLS port, is closed without an answer.
+        guard transport.handshake(deadline: HTTPSocket.monotonicMilliseconds() + Int64(options.requestTimeoutMs), stopping: { server.isStopping }) else {
+            server.log.debug("http refused", ["remote": "\(peer)", "reason": "no TLS handshake"])
+            transport.halfCloseAndDrain(graceMs: 0)
+            return
+        }
+        serve(transport)
+    }
+
+    private func serve(_ transport: HTTPTransport) {
         // Room for the largest head and body the limits allow, plus one read of slack.
         let capacity = options.limits.maxHeaderBytes + options.limits.maxBodyBytes + 4_096
         var buffer = [UInt8]()
         var served = 0
         while true {
             if buffer.isEmpty {
-                guard awaitRequest(&buffer, capacity: capacity) else {
-                    HTTPSocket.halfCloseAndDrain(fd, graceMs: 0)
+                guard awaitRequest(transport, &buffer, capacity: capacity) else {
+                    transport.halfCloseAndDrain(graceMs: 0)
                     return
                 }
             }
@@ -36,11 +51,11 @@ struct HTTPConnection: Sendable {
                 case .head(let head):
                     parsedHead = head
                 case .rejected(let rejection):
-                    return refuse(rejection)
+                    return refuse(transport, rejection)
                 case .incomplete:
-                    switch readMore(&buffer, capacity: capacity, deadline: deadline) {
+                    switch readMore(transport, &buffer, capacity: capacity, deadline: deadline) {
                     case .more: continue
-                    case .timedOut: return refuse(.init(408, "the request was not received in time"))
+                    case .timedOut: return refuse(transport, .init(408, "the request was not received in time"))
                     case .gone: return
                     }
                 }
@@ -48,12 +63,12 @@ struct HTTPConnection: Sendable {
             guard let head = parsedHead else { return }
             let end = head.length + head.contentLength
             if buffer.count < end, head.expectsContinue {
-                guard HTTPSocket.write(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline) else { return }
+                guard transport.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: deadline) else { return }
             }
             while buffer.count < end {
-                switch readMore(&buffer, capacity: capacity, deadline: deadline) {
+                switch readMore(transport, &buffer, capacity: capacity, deadline: deadline) {
                 case .more: continue
-                case .timedOut: return refuse(.init(408, "the request body was not received in time"))
+                case .timedOut: return refuse(transport, .init(408, "the request body was not received in time"))
                 case .gone: return
                 }
             }
@@ -65,12 +80,12 @@ struct HTTPConnection: Sendable {
             let response = respond(to: request)
             let keepAlive = request.keepAlive && served < options.maxRequestsPerConnection && !server.isStopping
             let bytes = response.serialized(keepAlive: keepAlive, omitBody: request.method == .head)
-            let written = HTTPSocket.write(fd, bytes, deadline: HTTPSocket.monotonicMilliseconds() + Int64(options.writeTimeoutMs))
+            let written = transport.write(bytes, deadline: HTTPSocket.monotonicMilliseconds() + Int64(options.writeTimeoutMs))
             let elapsed = HTTPSocket.monotonicMilliseconds() - started
             server.log.debug("http request", ["method": "\(request.method.rawValue)", "path": "\(request.path.prefix(128))", "status": .int(response.status), "ms": .int(elapsed), "remote": "\(peer)"])
             guard written else { return }
             guard keepAlive else {
-                HTTPSocket.halfCloseAndDrain(fd, graceMs: 200)
+                transport.halfCloseAndDrain(graceMs: 200)
                 return
             }
         }
@@ -78,12 +93,12 @@ struct HTTPConnection: Sendable {
 
     /// Waits for the first byte of the next request; false when the client is idle too long,
     /// leaves, or the server is stopping.
-    private func awaitRequest(_ buffer: inout [UInt8], capacity: Int) -> Bool {
+    private func awaitRequest(_ transport: HTTPTransport, _ buffer: inout [UInt8], capacity: Int) -> Bool {
         let deadline = HTTPSocket.monotonicMilliseconds() + Int64(options.idleTimeoutMs)
         while !server.isStopping {
             let left = deadline - HTTPSocket.monotonicMilliseconds()
             guard left > 0 else { return false }
-            switch HTTPSocket.read(fd, into: &buffer, maximum: min(4_096, capacity), timeoutMs: Int32(min(left, 100))) {
+            switch transport.read(into: &buffer, maximum: min(4_096, capacity), timeoutMs: Int32(min(left, 100))) {
             case .bytes: if !buffer.isEmpty { return true }
             case .timedOut: continue
             case .closed, .failed: return false
@@ -92,29 +107,40 @@ struct HTTPConnection: Sendable {
         return false
     }
 
-    private func readMore(_ buffer: inout [UInt8], capacity: Int, deadline: Int64) -> Read {
+    private func readMore(_ transport: HTTPTransport, _ buffer: inout [UInt8], capacity: Int, deadline: Int64) -> Read {
         let room = capacity - buffer.count
         guard room > 0 else { return .gone }  // cannot happen: the parser refuses first
         let left = deadline - HTTPSocket.monotonicMilliseconds()
         guard left > 0 else { return .timedOut }
-        switch HTTPSocket.read(fd, into: &buffer, maximum: min(4_096, room), timeoutMs: Int32(min(left, 1_000))) {
+        switch transport.read(into: &buffer, maximum: min(4_096, room), timeoutMs: Int32(min(left, 1_000))) {
         case .bytes, .timedOut: return .more
         case .closed, .failed: return .gone
         }
     }
 
     /// Answers a request the server will not read further, then closes.
-    private func refuse(_ rejection: HTTPRequestParser.Rejection) {
+    private func refuse(_ transport: HTTPTransport, _ rejection: HTTPRequestParser.Rejection) {
         let response = HTTPServerResponse.error(rejection.status, code: Self.code(rejection.status), rejection.reason)
-        _ = HTTPSocket.write(fd, response.serialized(keepAlive: false), deadline: HTTPSocket.monotonicMilliseconds() + 1_000)
+        _ = transport.write(response.serialized(keepAlive: false), deadline: HTTPSocket.monotonicMilliseconds() + 1_000)
         server.log.debug("http refused", ["status": .int(rejection.status), "remote": "\(peer)", "reason": "\(rejection.reason)"])
-        HTTPSocket.halfCloseAndDrain(fd, graceMs: 1_000)
+        transport.halfCloseAndDrain(graceMs: 1_000)
     }
 
     /// Runs the router in a task and waits for it on this (non-cooperative) thread. The task runs on
     /// the handlers' own executor: a cooperative pool kept busy elsewhere in the process (a service's
     /// loop; blocking work) cannot starve the server's answers, nor they the loop.
     private func respond(to request: HTTPServerRequest) -> HTTPServerResponse {
+        if let limiter = server.rateLimiter, let wait = limiter.take(HTTPRateLimiter.client(of: peer)) {
+            server.log.debug("http refused", ["status": 429, "remote": "\(peer)", "reason": "rate limit"])
+            let response = HTTPServerResponse.error(429, code: "RATE_LIMITED", "more than \(limiter.perMinute) requests a minute from this address",
+                                                    hint: "retry after \(wait) s", headers: HTTPHeaders([("Retry-After", String(wait))]))
+            return options.cors.map { $0.decorate(response, for: request) } ?? response
+        }
+        guard let cors = options.cors else { return route(request) }
+        return cors.preflight(request) ?? cors.decorate(route(request), for: request)
+    }
+
+    private func route(_ request: HTTPServerRequest) -> HTTPServerResponse {
         let slot = ResponseSlot()
         let router = server.router
         let task = Task(executorPreference: HandlerExecutor.shared) {

@@ -7,6 +7,8 @@ public struct HTTPRouter: Sendable {
     private var routes: [String: [HTTPMethod: Handler]] = [:]
     /// Routes by path prefix, for paths with no exact route; the longest prefix wins.
     private var prefixRoutes: [String: [HTTPMethod: Handler]] = [:]
+    /// The answer for a path with no route (nil: 404 `NOT_FOUND` without a hint).
+    public var notFound: Handler?
 
     public init() {}
 
@@ -33,6 +35,7 @@ public struct HTTPRouter: Sendable {
         let path = String(request.path)
         let byPrefix = prefixRoutes.filter { path.hasPrefix($0.key) && path.count > $0.key.count }.max { $0.key.count < $1.key.count }?.value
         guard let handlers = routes[path] ?? byPrefix else {
+            if let notFound { return await notFound(request) }
             return .error(404, code: "NOT_FOUND", "no such path")
         }
         if let handler = handlers[request.method] { return await handler(request) }

@@ -28,11 +28,21 @@ public final class HTTPServer: Sendable {
         public var maxRequestsPerConnection: Int
         /// One line per request (at debug) or refusal; never headers or bodies.
         public var log: Logger
+        /// Serve HTTPS with this certificate and key (nil: plain HTTP). The handshake must finish
+        /// within `requestTimeoutMs`.
+        public var tls: TLSIdentity?
+        /// Requests per minute one client address may make (nil: no limit); over it, 429 with `Retry-After`.
+        public var rateLimitPerMinute: Int?
+        /// Cross-origin access for the listed origins (nil: no CORS headers, preflights reach the router).
+        public var cors: HTTPCORSPolicy?
+        /// How logs name this listener ("operations", "public").
+        public var name: String
 
         public init(listen: HTTPListenAddress = .default, limits: HTTPRequestParser.Limits = .init(), maxConnections: Int = 64,
                     requestTimeoutMs: Int = 10_000, idleTimeoutMs: Int = 5_000, writeTimeoutMs: Int = 10_000,
                     handlerTimeoutMs: Int = 30_000, maxRequestsPerConnection: Int = 100,
-                    log: Logger = .discarding) {
+                    log: Logger = .discarding, tls: TLSIdentity? = nil, rateLimitPerMinute: Int? = nil,
+                    cors: HTTPCORSPolicy? = nil, name: String = "operations") {
             self.listen = listen
             self.limits = limits
             self.maxConnections = maxConnections
@@ -42,6 +52,10 @@ public final class HTTPServer: Sendable {
             self.handlerTimeoutMs = handlerTimeoutMs
             self.maxRequestsPerConnection = maxRequestsPerConnection
             self.log = log
+            self.tls = tls
+            self.rateLimitPerMinute = rateLimitPerMinute
+            self.cors = cors
+            self.name = name
         }
     }
 
@@ -60,11 +74,13 @@ public final class HTTPServer: Sendable {
 
     public let options: Options
     let router: HTTPRouter
+    let rateLimiter: HTTPRateLimiter?
     let state = Mutex(State())
 
     public init(router: HTTPRouter, options: Options = Options()) {
         self.router = router
         self.options = options
+        self.rateLimiter = options.rateLimitPerMinute.map { HTTPRateLimiter(perMinute: $0) }
     }
 
     /// The bound port (the system's choice when `listen` asked for port 0); 0 before `start`.
@@ -92,7 +108,8 @@ public final class HTTPServer: Sendable {
             close(fd)
             throw HTTPServerError(.unavailable, "cannot start the HTTP accept thread")
         }
-        log.info("http listening", ["address": "\(options.listen.family == .ipv6 ? "[\(options.listen.host)]" : options.listen.host):\(port)", "max_connections": .int(options.maxConnections)])
+        log.info("http listening", ["listener": "\(options.name)", "address": "\(options.listen.family == .ipv6 ? "[\(options.listen.host)]" : options.listen.host):\(port)",
+                                   "tls": .bool(options.tls != nil), "max_connections": .int(options.maxConnections)])
     }
 
     /// Graceful stop: stops accepting at once, lets requests in flight finish and idle
@@ -165,8 +182,11 @@ public final class HTTPServer: Sendable {
 
     /// Over the limit: a 503 if the socket takes it now, then close.
     private func refuse(_ fd: Int32, peer: String) {
-        let response = HTTPServerResponse.error(503, code: "BUSY", "too many connections", hint: "retry shortly")
-        HTTPSocket.writeNow(fd, response.serialized(keepAlive: false))
+        // A TLS client cannot read a plain answer: it only sees the connection close.
+        if options.tls == nil {
+            let response = HTTPServerResponse.error(503, code: "BUSY", "too many connections", hint: "retry shortly")
+            HTTPSocket.writeNow(fd, response.serialized(keepAlive: false))
+        }
         HTTPSocket.halfCloseAndDrain(fd, graceMs: 0)
         close(fd)
         log.warn("http refused", ["status": 503, "remote": "\(peer)", "reason": "connection limit"])

@@ -10,6 +10,8 @@ public struct HTTPServerError: Error, Sendable, Equatable, CustomStringConvertib
         case unavailable
         /// `start` was called on a server that had already been started.
         case alreadyStarted
+        /// The TLS certificate or key file is missing, unreadable, open to others, not PEM, or the two do not match.
+        case badTLS
     }
 
     public let code: Code

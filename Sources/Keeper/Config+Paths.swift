@@ -2,7 +2,7 @@ import Foundation
 
 extension Config {
     /// The configuration with every relative path in it (`store.path`, `evidence.dir`, `signer.keystore`,
-    /// `signer.passwordFile`, `signer.keyFile`, `vault.masterKeyFile`) read against `directory`, the
+    /// `signer.passwordFile`, `signer.keyFile`, `vault.masterKeyFile`, `http.tlsCertFile`, `http.tlsKeyFile`) read against `directory`, the
     /// configuration file's own directory: a keeper started from any working directory (systemd, cron, a
     /// shell elsewhere) finds the same files. Absolute paths are kept as written.
     func resolvingPaths(against directory: String) -> Config {
@@ -16,6 +16,8 @@ extension Config {
         config.signer.passwordFile = signer.passwordFile.map(resolve)
         config.signer.keyFile = signer.keyFile.map(resolve)
         config.vault.masterKeyFile = vault.masterKeyFile.map(resolve)
+        config.http.tlsCertFile = http.tlsCertFile.map(resolve)
+        config.http.tlsKeyFile = http.tlsKeyFile.map(resolve)
         return config
     }
 }

@@ -165,14 +165,43 @@ public struct HTTPConfig: Sendable {
     public var apiSecretEnv: String?
     /// `/readyz` answers 503 while the index is more than this many blocks behind the head.
     public var readyMaxLagBlocks: Int
+    /// The trader API's own listener (nil: not served). Never plain HTTP beyond the machine: TLS or loopback.
+    public var publicListen: String?
+    /// Browser origins (`https://app.example`) the public listener answers with CORS headers.
+    public var publicOrigins: [String]
+    /// The public listener's PEM certificate chain and 0600 PEM key (both or neither; checked when `run` starts it).
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    /// Requests per minute one client address may make on the public listener.
+    public var publicRateLimitPerMinute: Int
     init(_ r: inout ConfigReader) throws(KeeperError) {
         listen = try r.string("listen", default: "127.0.0.1:9464")
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw KeeperError(.config, "http.listen must be HOST:PORT, not \"\(listen)\"")
-        }
+        try Self.requireHostPort(listen, "http.listen")
         apiSecretEnv = try r.environmentName("apiSecretEnv")
         readyMaxLagBlocks = try r.integer("readyMaxLagBlocks", default: 50, in: 1...1_000_000)
+        publicListen = try r.string("publicListen")
+        if let publicListen { try Self.requireHostPort(publicListen, "http.publicListen") }
+        publicOrigins = try r.strings("publicOrigins")
+        for (index, origin) in publicOrigins.enumerated() where !Self.isOrigin(origin) {
+            throw KeeperError(.config, "http.publicOrigins[\(index)] must be an origin like \"https://app.example\" (scheme, host, optional port; no path, no trailing slash), not \"\(origin.prefix(80))\"")
+        }
+        tlsCertFile = try r.string("tlsCertFile")
+        tlsKeyFile = try r.string("tlsKeyFile")
+        publicRateLimitPerMinute = try r.integer("publicRateLimitPerMinute", default: 120, in: 1...1_000_000)
         try r.finish()
+    }
+
+    private static func requireHostPort(_ text: String, _ key: String) throws(KeeperError) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw KeeperError(.config, "\(key) must be HOST:PORT, not \"\(text)\"")
+        }
+    }
+
+    /// `http://` or `https://`, a host, an optional port; nothing after (a browser's `Origin` has no path).
+    static func isOrigin(_ text: String) -> Bool {
+        guard let scheme = ["https://", "http://"].first(where: { text.hasPrefix($0) }) else { return false }
+        let rest = text.dropFirst(scheme.count)
+        return !rest.isEmpty && !rest.contains { "/?#@ *".contains($0) }
     }
 }
 

@@ -39,13 +39,16 @@ public final class HTTPClient: Sendable {
         public var maximumResponseBytes: Int
         /// Idle handles kept for reuse.
         public var poolSize: Int
+        /// A PEM file of the certificates to trust for HTTPS instead of the system's (nil: the system's).
+        public var caFile: String?
 
         public init(connectTimeoutMilliseconds: Int = 3_000, totalTimeoutMilliseconds: Int = 15_000,
-                    maximumResponseBytes: Int = 64 << 20, poolSize: Int = 8) {
+                    maximumResponseBytes: Int = 64 << 20, poolSize: Int = 8, caFile: String? = nil) {
             self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
             self.totalTimeoutMilliseconds = totalTimeoutMilliseconds
             self.maximumResponseBytes = maximumResponseBytes
             self.poolSize = poolSize
+            self.caFile = caFile
         }
     }
 
@@ -121,6 +124,7 @@ private final class EasyHandle: @unchecked Sendable {
             CCurl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMilliseconds)
             CCurl_setopt_long(curl, CURLOPT_TIMEOUT_MS, options.totalTimeoutMilliseconds)
             CCurl_setopt_long(curl, CURLOPT_TCP_KEEPALIVE, 1)
+            if let caFile = options.caFile { CCurl_setopt_string(curl, CURLOPT_CAINFO, caFile) }
             CCurl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList)
             CCurl_setopt_write_callback(curl, CURLOPT_WRITEFUNCTION, { data, size, count, context in
                 guard let data, let context else { return 0 }

@@ -6,7 +6,8 @@ import Keeper
 import Logging
 
 /// `lg-keeper run`: follow, index, settle, alert and reconcile until SIGINT/SIGTERM, with the HTTP
-/// server (`/metrics`, `/healthz`, `/readyz`, `POST /api/verify`) on `http.listen`. A stop signal
+/// server (`/metrics`, `/healthz`, `/readyz`, `POST /api/verify`) on `http.listen` and the trader API
+/// on `http.publicListen` when set. A stop signal
 /// lets the current step finish (each commits whole) and exits within the deadline. Like every
 /// command it runs on `KeeperExecutors.writer` (main.swift), so the loop's SQLite writes have a thread of their own.
 enum RunCommand {
@@ -23,6 +24,8 @@ enum RunCommand {
         let config = try KeeperFailure.map { () throws(KeeperError) in try Config.load(path: arguments.value("config") ?? Config.defaultPath, command: "run") }
         try KeeperFailure.map { () throws(KeeperError) in try config.requireSigner(for: "run") }
         let log = LogOptions.logger(logFlags, config)
+        // The public listener's rule (never plain HTTP beyond the machine) and its TLS files, before anything else.
+        let publicOptions = try KeeperFailure.map { () throws(KeeperError) in try HTTPServer.publicOptions(for: config.http, log: log) }
         // A setup that cannot work stops here, one line each (StartupCheck): the node and the contract
         // before the database is opened; then the signer, the vault and the pool's asset.
         try await KeeperFailure.map { () async throws(KeeperError) in try await StartupCheck.chain(config.chain, rpc: StartupCheck.client(config.chain)) }
@@ -32,9 +35,22 @@ enum RunCommand {
         let server = try KeeperFailure.map { () throws(KeeperError) in
             HTTPServer(router: try service.router(), options: try HTTPServer.options(for: config.http, log: log))
         }
-        // The server logs "http listening" itself, once.
+        // The public listener (trader API) when http.publicListen is set: TLS or loopback, rate limit, CORS.
+        let publicServer = try KeeperFailure.map { () throws(KeeperError) -> HTTPServer? in
+            guard let options = publicOptions else { return nil }
+            return HTTPServer(router: try service.publicRouter(), options: options)
+        }
+        // Each server logs "http listening" itself, once.
         try KeeperFailure.map { () throws(KeeperError) in
             do throws(HTTPServerError) { try server.start() } catch { throw KeeperError(error) }
+        }
+        do {
+            try KeeperFailure.map { () throws(KeeperError) in
+                do throws(HTTPServerError) { try publicServer?.start() } catch { throw KeeperError(error) }
+            }
+        } catch {
+            await server.stop(grace: .seconds(1))
+            throw error
         }
         let stop = KeeperService.StopSignal()
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
@@ -58,6 +74,7 @@ enum RunCommand {
             log.error("keeper stopped on an error", ["error": .string(error.message)])
             failure = error
         }
+        await publicServer?.stop(grace: .seconds(min(deadline, 5)))
         await server.stop(grace: .seconds(min(deadline, 5)))
         if let failure { throw KeeperFailure.failure(failure) }
         return .ok

@@ -30,10 +30,10 @@ import Wire
     }
 
     func withVerifyServer(_ recorder: Recorder, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
-                          _ body: (HTTPServer) async throws -> Void) async throws {
+                          inlineCredentials: Bool = true, _ body: (HTTPServer) async throws -> Void) async throws {
         var router = HTTPRouter()
         let authenticator = APIAuthenticator(secret: secret, now: now)
-        VerifyEndpoint.register(in: &router, authenticator: authenticator) { await recorder.verify($0) }
+        VerifyEndpoint.register(in: &router, authenticator: authenticator, inlineCredentials: inlineCredentials) { await recorder.verify($0) }
         var options = HTTPServer.Options()
         options.listen = try HTTPListenAddress(parsing: "127.0.0.1:0")
         let server = HTTPServer(router: router, options: options)
@@ -171,5 +171,22 @@ import Wire
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(text.split(separator: " ").first.map(String.init) == APIAuthenticator.signature(secret: secret, timestamp: "1712345678", body: Array(body.utf8)))
+    }
+
+    /// `http.listen` not loopback (plain HTTP beyond the machine): inline keys are refused before the
+    /// verifier sees them; a vault alias still works.
+    @Test func inlineCredentialsAreRefusedWhenTheListenerIsNotLoopback() async throws {
+        let recorder = Recorder()
+        try await withVerifyServer(recorder, inlineCredentials: false) { server in
+            let inline = try await post(server, body: #"{"ordId":"1","instId":"BTC-USDT-SWAP","keyMode":"inline","apiKey":"k-1","secretKey":"s-2","passphrase":"p-3"}"#)
+            #expect(inline.status == 403)
+            let error = try JSON(parsing: inline.body)["error"]
+            #expect(error?["code"] == "INLINE_KEY_REFUSED")
+            #expect(error?["hint"]?.stringValue?.contains("keyMode \"alias\"") == true)
+            #expect(recorder.seen.withLock { $0.isEmpty })
+            let alias = try await post(server, body: #"{"ordId":"1","instId":"BTC-USDT-SWAP","keyMode":"alias","keyAlias":"main"}"#)
+            #expect(alias.status == 200)
+            #expect(recorder.seen.withLock { $0.count } == 1)
+        }
     }
 }

@@ -9,14 +9,17 @@ public enum VerifyEndpoint {
     /// The verifier: a validated request in, the seed-002 response (or an error body) out.
     public typealias Verifier = @Sendable (VerifyRequest) async -> (status: Int, body: JSON)
 
-    /// Registers `POST /api/verify` on `router`.
-    public static func register(in router: inout HTTPRouter, authenticator: APIAuthenticator, verify: @escaping Verifier) {
+    /// Registers `POST /api/verify` on `router`. `inlineCredentials` false (the listener is plain HTTP
+    /// beyond this machine) refuses requests that carry an OKX key; aliases still work.
+    public static func register(in router: inout HTTPRouter, authenticator: APIAuthenticator, inlineCredentials: Bool = true,
+                                verify: @escaping Verifier) {
         router.add(.post, path) { request in
-            await handle(request, authenticator: authenticator, verify: verify)
+            await handle(request, authenticator: authenticator, inlineCredentials: inlineCredentials, verify: verify)
         }
     }
 
-    static func handle(_ request: HTTPServerRequest, authenticator: APIAuthenticator, verify: Verifier) async -> HTTPServerResponse {
+    static func handle(_ request: HTTPServerRequest, authenticator: APIAuthenticator, inlineCredentials: Bool = true,
+                       verify: Verifier) async -> HTTPServerResponse {
         let noStore = HTTPHeaders([("Cache-Control", "no-store")])
         switch authenticator.check(timestamp: request.headers["X-Timestamp"], signature: request.headers["X-Signature"], body: request.body) {
         case .accepted:
@@ -34,6 +37,10 @@ public enum VerifyEndpoint {
         let verifyRequest: VerifyRequest
         do { verifyRequest = try VerifyRequest.parse(request.body) } catch {
             return .error(400, code: "BAD_REQUEST", error.message, hint: "the fields are listed in the README under POST /api/verify", headers: noStore)
+        }
+        if !inlineCredentials, case .inline = verifyRequest.key {
+            return .error(403, code: "INLINE_KEY_REFUSED", "inline OKX credentials are refused: http.listen is not loopback and serves plain HTTP",
+                          hint: "send keyMode \"alias\" with a key added by `lg-keeper keys add`, or bind http.listen to 127.0.0.1", headers: noStore)
         }
         let (status, body) = await verify(verifyRequest)
         let response = HTTPServerResponse.json(status, body, headers: noStore)

@@ -342,7 +342,11 @@ extension KeeperService {
         if config.console.enabled { try registerConsole(in: &router, readiness: readiness) }
         if config.http.apiSecretEnv != nil {
             let verifier = apiVerifier
-            VerifyEndpoint.register(in: &router, authenticator: APIAuthenticator(secret: try APISecret.from(config.http, environment: environment))) { request in
+            // Secrets never cross plain HTTP beyond the machine: inline keys only on a loopback http.listen.
+            let loopback: Bool
+            do { loopback = try HTTPListenAddress(parsing: config.http.listen).isLoopback } catch { throw KeeperError(error) }
+            VerifyEndpoint.register(in: &router, authenticator: APIAuthenticator(secret: try APISecret.from(config.http, environment: environment)),
+                                    inlineCredentials: loopback) { request in
                 await verifier.answer(request)
             }
         }

@@ -1,0 +1,14 @@
+import HTTPServer
+import Indexer
+
+extension KeeperService {
+    /// The routes of the public listener (`http.publicListen`): the trader API only. Nothing of the
+    /// operations surface (`/metrics`, `/readyz`, `/console/`, `/api/verify`) is served here.
+    public func publicRouter() throws(KeeperError) -> HTTPRouter {
+        var router = HTTPRouter()
+        router.notFound = { _ in
+            .error(404, code: "NOT_FOUND", "no such path on the public listener", hint: "the trader API is listed in the README under \"Public listener\"")
+        }
+        return router
+    }
+}
