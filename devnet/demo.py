@@ -272,10 +272,10 @@ class Demo:
         step("`lg-keeper run`: follow the contract's logs, verify on OKX, write verdicts, pay — live log below")
         self.keeper_log = self.work / "keeper.log"
         self.keeper_process = self.processes.start([self.keeper, "run", "--config", str(self.config)], self.keeper_log, env=self.env)
-        found = wait_for(lambda: re.search(r'msg="http listening" address=(\S+)(?![^\n]*public=true)', self.keeper_log.read_text()), 60,
+        found = wait_for(lambda: re.search(r'msg="http listening" listener=operations address=(\S+)', self.keeper_log.read_text()), 60,
                          "the keeper's HTTP server")
         self.http = f"http://{found.group(1)}"
-        found = wait_for(lambda: re.search(r'msg="http listening" address=(\S+)[^\n]*public=true', self.keeper_log.read_text()), 60,
+        found = wait_for(lambda: re.search(r'msg="http listening" listener=public address=(\S+)', self.keeper_log.read_text()), 60,
                          "the keeper's public listener")
         self.public = f"http://{found.group(1)}"
         self.shown = 0

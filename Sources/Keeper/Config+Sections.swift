@@ -174,6 +174,9 @@ public struct HTTPConfig: Sendable {
     public var tlsKeyFile: String?
     /// Requests per minute one client address may make on the public listener.
     public var publicRateLimitPerMinute: Int
+    /// The host (and port) traders reach the public listener at, as the sign-in messages name it
+    /// (EIP-4361's `domain`); nil: `publicListen` itself.
+    public var publicDomain: String?
     init(_ r: inout ConfigReader) throws(KeeperError) {
         listen = try r.string("listen", default: "127.0.0.1:9464")
         try Self.requireHostPort(listen, "http.listen")
@@ -188,6 +191,10 @@ public struct HTTPConfig: Sendable {
         tlsCertFile = try r.string("tlsCertFile")
         tlsKeyFile = try r.string("tlsKeyFile")
         publicRateLimitPerMinute = try r.integer("publicRateLimitPerMinute", default: 120, in: 1...1_000_000)
+        publicDomain = try r.string("publicDomain")
+        if let publicDomain, !Self.isDomain(publicDomain) {
+            throw KeeperError(.config, "http.publicDomain must be the host traders reach the keeper at, such as \"keeper.example\" or \"keeper.example:8443\" (no scheme, no path), not \"\(publicDomain.prefix(80))\"")
+        }
         try r.finish()
     }
 
@@ -195,6 +202,15 @@ public struct HTTPConfig: Sendable {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
             throw KeeperError(.config, "\(key) must be HOST:PORT, not \"\(text)\"")
         }
+    }
+
+    /// The domain of the trader API's sign-in messages: `host[:port]` of letters, digits, `.`, `-` (or `[IPv6]`).
+    public var signInDomain: String? { publicDomain ?? publicListen }
+
+    static func isDomain(_ text: String) -> Bool {
+        (1...253).contains(text.utf8.count) && text.utf8.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x2D || c == 0x3A || c == 0x5B || c == 0x5D
+        } && text.first != "." && text.first != "-" && text.first != ":"
     }
 
     /// `http://` or `https://`, a host, an optional port; nothing after (a browser's `Origin` has no path).

@@ -189,7 +189,7 @@ def console(tmp_path_factory) -> Iterator[Console]:
                           stdin=f"{a['apiKey']}\n{a['secretKey']}\n{a['passphrase']}\n")
             stack.lgk("console", "add-operator", OPERATOR, stdin=f"{PASSWORD}\n")
             keeper = start([str(KEEPER), "run", "--config", str(config)], stack.keeper_log, env=env)
-            address = listening(stack.keeper_log, r'msg="http listening" address=(\S+)', keeper, "the keeper's HTTP server")
+            address = listening(stack.keeper_log, r'msg="http listening" listener=operations address=(\S+)', keeper, "the keeper's HTTP server")
             stack.base = f"http://{address}/"
             stack.approved = file_claim(node, contract, *APPROVED)
             stack.rejected = file_claim(node, contract, *REJECTED)

@@ -186,8 +186,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             abi = json.loads((DEVNET_DIR.parent / "abi" / "LeverageGuard.json").read_text())
             contract = node.web3().eth.contract(address=node.deployment["contract"], abi=abi)
             keeper = start([str(KEEPER), "run", "--config", str(config)], keeper_log, env=env)
-            public = listening(keeper_log, r'msg="http listening" address=(\S+)[^\n]*public=true', keeper, "the public listener")
-            operations = listening(keeper_log, r'msg="http listening" address=(\S+)(?![^\n]*public=true)', keeper, "the operations listener")
+            public = listening(keeper_log, r'msg="http listening" listener=public address=(\S+)', keeper, "the public listener")
+            operations = listening(keeper_log, r'msg="http listening" listener=operations address=(\S+)', keeper, "the operations listener")
             yield Stack(node=node, work=work, config=config, env=env, public=f"https://{public}", operations=f"http://{operations}", ca=cert,
                         keeper_log=keeper_log, contract=contract)
         finally:

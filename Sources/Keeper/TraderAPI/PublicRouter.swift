@@ -6,8 +6,9 @@ extension KeeperService {
     /// operations surface (`/metrics`, `/readyz`, `/console/`, `/api/verify`) is served here.
     public func publicRouter() throws(KeeperError) -> HTTPRouter {
         var router = HTTPRouter()
+        if let domain = config.http.signInDomain { registerTraderAPI(in: &router, domain: domain) }
         router.notFound = { _ in
-            .error(404, code: "NOT_FOUND", "no such path on the public listener", hint: "the trader API is listed in the README under \"Public listener\"")
+            .error(404, code: "NOT_FOUND", "no such path on the public listener", hint: "the trader API is listed in the README under \"Registering a trader's OKX key\"")
         }
         return router
     }
