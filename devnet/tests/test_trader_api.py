@@ -38,7 +38,7 @@ KEEPER = Path(os.environ.get("LGK_KEEPER", DEVNET_DIR.parent / ".build" / "debug
 VAULT_KEY = "ef" * 32  # dev only, passed in the environment
 DOMAIN = "keeper.test"
 ORIGIN = "https://app.leverageguard.test"
-POLICY = {"coverageBps": 5000, "maxPayoutPerClaim": "500", "dailyLimit": "10000", "minPoolReserve": "0"}
+POLICY = {"coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "100", "minPoolReserve": "0", "reviewAbove": "1000"}
 SETTLE_S = 60
 # (devnet user, okxsim scenario) of each trader; none of them is in the vault before the tests.
 PAID = (0, "01-full-liquidation-long.json")
