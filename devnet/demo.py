@@ -361,6 +361,12 @@ class Demo:
         step("The claims as an operator lists them (`lg-keeper claims list`)")
         print(self.lgk("claims", "list", "--config", str(self.config)).stdout.rstrip())
 
+        step(f"Trader {SELF_REGISTERED} follows its own claim on the public listener (`GET /api/claims/WALLET/ORDER`)")
+        wallet = self.deployment["users"][SELF_REGISTERED]["address"].lower()
+        order = scenario(next(f for u, f in CLAIMS if u == SELF_REGISTERED))["claim"]["ordId"]
+        with urllib.request.urlopen(f"{self.public}/api/claims/{wallet}/{order}", timeout=10) as response:
+            print(json.dumps(json.load(response), indent=2))
+
         step("The evidence")
         evidence = sorted((self.work / "evidence").rglob("*.json"))
         print(f"{len(evidence)} evidence bundles under {self.work / 'evidence'} (one per verification; .root beside each)")
