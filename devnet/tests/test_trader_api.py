@@ -18,7 +18,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -93,12 +93,15 @@ class Stack:
     ca: Path
     keeper_log: Path
     contract: object
+    answers: list = field(default_factory=list)  # every answer of the public listener, headers and body
 
     def trader(self, pair: tuple[int, str]) -> Trader:
         return Trader(pair[0], pair[1], self.node.account("user", pair[0]))
 
     def call(self, method: str, path: str, body: dict | None = None, **headers) -> requests.Response:
-        return requests.request(method, self.public + path, json=body, headers=headers, verify=str(self.ca), timeout=30)
+        answer = requests.request(method, self.public + path, json=body, headers=headers, verify=str(self.ca), timeout=30)
+        self.answers.append(str(answer.headers).encode() + answer.content)
+        return answer
 
     def lgk(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([str(KEEPER), *args, "--config", str(self.config)], capture_output=True, text=True, env=self.env, timeout=60)
@@ -358,7 +361,9 @@ def test_no_secret_of_a_registered_key_is_in_logs_database_metrics_or_answers(st
         account = scenario(pair[1])["account"]
         for key in [account, *account.get("extraKeys", [])]:
             secrets += [key["secretKey"], key["passphrase"]]
-    places = {"keeper log": stack.keeper_log.read_bytes(), "metrics": requests.get(stack.operations + "/metrics", timeout=10).content}
+    assert len(stack.answers) > 30
+    places = {"keeper log": stack.keeper_log.read_bytes(), "metrics": requests.get(stack.operations + "/metrics", timeout=10).content,
+              "trader API's answers": b"\n".join(stack.answers)}
     for path in stack.work.glob("keeper.sqlite*"):
         places[path.name] = path.read_bytes()
     for path in (stack.work / "evidence").rglob("*"):
