@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 extension SignInMessage {
     /// An RFC 3339 `date-time` (https://www.rfc-editor.org/rfc/rfc3339#section-5.6) as a message
@@ -16,7 +17,7 @@ extension SignInMessage {
             let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
             let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             let secondOfDay = seconds - days * 86_400
-            let (year, month, day) = Self.civil(fromDays: days)
+            let (year, month, day) = CivilDate.civil(fromDays: days)
             precondition((0...9999).contains(year), "year \(year) has no RFC 3339 form")
             func pad(_ value: Int64, _ width: Int) -> String {
                 let digits = String(value)
@@ -46,7 +47,7 @@ extension SignInMessage {
             guard let year = number(0, 4), byte(4) == 0x2D, let month = number(5, 2), byte(7) == 0x2D, let day = number(8, 2) else {
                 throw fail("the date must be YYYY-MM-DD")
             }
-            guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else {
+            guard (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day) else {
                 throw fail("there is no day \(day) in month \(month) of \(year)")
             }
             guard byte(10) == 0x54 || byte(10) == 0x74 else { throw fail("the date and the time are joined by T") }
@@ -81,44 +82,11 @@ extension SignInMessage {
                 throw fail("the time must end with Z or an offset ±hh:mm")
             }
             guard index == bytes.count else { throw fail("it has characters after the offset") }
-            let seconds = Self.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+            let seconds = CivilDate.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
             self.text = text
             self.date = Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
         }
 
         public var description: String { text }
-
-        private static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-        private static func daysIn(month: Int64, year: Int64) -> Int64 {
-            switch month {
-            case 2: isLeap(year) ? 29 : 28
-            case 4, 6, 9, 11: 30
-            default: 31
-            }
-        }
-
-        /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-        private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            return era * 146_097 + dayOfEra - 719_468
-        }
-
-        /// The inverse of `days(year:month:day:)` (H. Hinnant's civil_from_days).
-        private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-        }
     }
 }
