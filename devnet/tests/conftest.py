@@ -232,3 +232,24 @@ def stop(process: subprocess.Popen) -> int:
         except subprocess.TimeoutExpired:
             process.kill()
     return process.wait()
+
+
+def keeper_config(node: Devnode, work: Path, okx_url: str, policy: dict, **sections: dict) -> Path:
+    """`work/keeper.json` for `lg-keeper run` against `node` and okxsim at `okx_url`: the signer's key in a 0600
+    file, one confirmation, the database and evidence in `work`, then `sections` (http, vault, console…)."""
+    key_file = work / "keeper.key"
+    key_file.write_text(node.deployment["keeper"]["privateKey"])
+    key_file.chmod(0o600)
+    config = work / "keeper.json"
+    config.write_text(json.dumps({
+        "chain": {"rpcUrls": [node.url], "chainId": node.deployment["chainId"], "contract": node.deployment["contract"],
+                  "startBlock": node.deployment["deployBlock"], "confirmations": 1, "pollIntervalMs": 200},
+        "signer": {"keyFile": str(key_file)},
+        "okx": {"baseURL": okx_url, "timeoutMs": 5000},
+        "pool": {"currency": node.deployment["assetSymbol"], "decimals": node.deployment["assetDecimals"]},
+        "policy": policy,
+        "store": {"path": str(work / "keeper.sqlite")},
+        "evidence": {"dir": str(work / "evidence")},
+        **sections,
+    }, indent=2))
+    return config

@@ -33,7 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from conftest import DEVNET_DIR, Devnode, listening, run_devnode, start, stop, transact, wait_for
+from conftest import DEVNET_DIR, Devnode, keeper_config, listening, run_devnode, start, stop, transact, wait_for
 
 sys.path.insert(0, str(DEVNET_DIR))
 from demo import base_units, scenario  # noqa: E402  (needs the path above)
@@ -160,24 +160,9 @@ def console(tmp_path_factory) -> Iterator[Console]:
         keeper = None
         try:
             okx_url = listening(okx_log, r"listening on (http://127\.0\.0\.1:\d+)", okx, "okxsim")
-            key_file = work / "keeper.key"
-            key_file.write_text(node.deployment["keeper"]["privateKey"])
-            key_file.chmod(0o600)
-            config = work / "keeper.json"
-            config.write_text(json.dumps({
-                "chain": {"rpcUrls": [node.url], "chainId": node.deployment["chainId"], "contract": node.deployment["contract"],
-                          "startBlock": node.deployment["deployBlock"], "confirmations": 1, "pollIntervalMs": 200},
-                "signer": {"keyFile": str(key_file)},
-                "okx": {"baseURL": okx_url, "timeoutMs": 5000},
-                "pool": {"currency": node.deployment["assetSymbol"], "decimals": node.deployment["assetDecimals"]},
-                "policy": POLICY,
-                "store": {"path": str(work / "keeper.sqlite")},
-                "evidence": {"dir": str(work / "evidence")},
-                "http": {"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
-                "reconcile": {"intervalSeconds": 5, "pauseOnMismatch": True},
-                "vault": {"masterKeyEnv": "LGK_VAULT_KEY"},
-                "console": {"enabled": True},
-            }, indent=2))
+            config = keeper_config(node, work, okx_url, POLICY, http={"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
+                                   reconcile={"intervalSeconds": 5, "pauseOnMismatch": True}, vault={"masterKeyEnv": "LGK_VAULT_KEY"},
+                                   console={"enabled": True})
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LGK_VAULT_KEY": VAULT_KEY, "LGK_API_SECRET": API_SECRET}
             abi = json.loads((DEVNET_DIR.parent / "abi" / "LeverageGuard.json").read_text())
             contract = node.web3().eth.contract(address=node.deployment["contract"], abi=abi)
