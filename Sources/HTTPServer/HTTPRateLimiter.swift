@@ -13,11 +13,18 @@ final class HTTPRateLimiter: Sendable {
     /// Buckets kept at most; past this, full buckets (idle clients) are dropped first.
     private let maximumClients = 10_000
     private let buckets = Mutex<[String: Bucket]>([:])
+    /// Milliseconds on a monotonic clock.
+    private let clock: @Sendable () -> Int64
 
-    init(perMinute: Int) { self.perMinute = max(1, perMinute) }
+    init(perMinute: Int, clock: @escaping @Sendable () -> Int64 = { HTTPSocket.monotonicMilliseconds() }) {
+        self.perMinute = max(1, perMinute)
+        self.clock = clock
+    }
 
     /// Takes one request from `client`'s allowance: nil when allowed, else the seconds to wait.
-    func take(_ client: String, nowMs: Int64 = HTTPSocket.monotonicMilliseconds()) -> Int? {
+    func take(_ client: String) -> Int? { take(client, nowMs: clock()) }
+
+    func take(_ client: String, nowMs: Int64) -> Int? {
         let capacity = Double(perMinute)
         let perMs = capacity / 60_000
         return buckets.withLock { buckets -> Int? in

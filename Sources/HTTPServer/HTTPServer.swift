@@ -83,6 +83,13 @@ public final class HTTPServer: Sendable {
         self.rateLimiter = options.rateLimitPerMinute.map { HTTPRateLimiter(perMinute: $0) }
     }
 
+    /// A server whose rate limiter reads `rateLimitClock` (milliseconds) instead of the monotonic clock.
+    init(router: HTTPRouter, options: Options, rateLimitClock: @escaping @Sendable () -> Int64) {
+        self.router = router
+        self.options = options
+        self.rateLimiter = options.rateLimitPerMinute.map { HTTPRateLimiter(perMinute: $0, clock: rateLimitClock) }
+    }
+
     /// The bound port (the system's choice when `listen` asked for port 0); 0 before `start`.
     public var port: Int { state.withLock { $0.port } }
 

@@ -107,10 +107,10 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 
 /// Starts a server on an ephemeral loopback port for one test and stops it afterwards.
 func withServer<T>(_ router: HTTPRouter = TestRoutes.router(), options: HTTPServer.Options = HTTPServer.Options(),
-                   _ body: (HTTPServer) async throws -> T) async throws -> T {
+                   rateLimitClock: (@Sendable () -> Int64)? = nil, _ body: (HTTPServer) async throws -> T) async throws -> T {
     var options = options
     options.listen = try HTTPListenAddress(parsing: "127.0.0.1:0")
-    let server = HTTPServer(router: router, options: options)
+    let server = rateLimitClock.map { HTTPServer(router: router, options: options, rateLimitClock: $0) } ?? HTTPServer(router: router, options: options)
     try server.start()
     do {
         let result = try await body(server)

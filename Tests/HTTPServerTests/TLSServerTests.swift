@@ -87,9 +87,10 @@ import Wire
         let port = server.port
         // Closed by the server once the handshake deadline passes.
         let started = Date()
-        let silent = try await offPool { () throws -> [UInt8] in try RawClient(port: port).readAll(timeout: 8) }
+        let silent = try await offPool { () throws -> [UInt8] in try RawClient(port: port).readAll(timeout: 60) }
         #expect(silent.isEmpty)
-        #expect(Date().timeIntervalSince(started) < 4)
+        // Closed by the server (1 s deadline), not by the client giving up after 60 s; generous for a loaded machine.
+        #expect(Date().timeIntervalSince(started) < 30)
         // Another silent client, then stop: it does not wait for the client's deadline.
         let held = try RawClient(port: port)
         try await Task.sleep(for: .milliseconds(200))
