@@ -74,7 +74,7 @@ let package = Package(
 // path, -sanitize=fuzzer): without libFuzzer they would not link, so the ordinary build never sees them.
 if Context.environment["LGK_FUZZ"] == "1" {
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
-    for name in ["rlp", "abi", "json", "jsonrpc", "okx", "http"] {
+    for name in ["rlp", "abi", "json", "jsonrpc", "okx", "http", "siwe"] {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzTargets", "CLibFuzzer"], path: "Fuzz/fuzz-\(name)"))
         package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
     }

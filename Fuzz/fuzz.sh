@@ -2,11 +2,11 @@
 # `make fuzz`: builds each fuzz target with libFuzzer and AddressSanitizer in its own scratch path
 # (.build-fuzz, so the ordinary build is untouched), runs each for FUZZ_SECONDS, prints one line per
 # target and exits non-zero when any target crashed, hung, ran out of memory or broke an invariant.
-#   FUZZ_SECONDS=60 FUZZ_TARGETS="rlp abi json jsonrpc okx http" Fuzz/fuzz.sh
+#   FUZZ_SECONDS=60 FUZZ_TARGETS="rlp abi json jsonrpc okx http siwe" Fuzz/fuzz.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-rlp abi json jsonrpc okx http}
+TARGETS=${FUZZ_TARGETS:-rlp abi json jsonrpc okx http siwe}
 SCRATCH=.build-fuzz
 export SWIFT_BACKTRACE=enable=no   # libFuzzer reports the crash; Swift's backtracer would hold the pipe open
 # No leak detection, per input (-detect_leaks=0) or at exit: LeakSanitizer cannot follow Swift's

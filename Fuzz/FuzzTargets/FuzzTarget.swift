@@ -15,6 +15,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case okx
     /// `HTTPRequestParser`, the HTTP server's request parser (module HTTPServer).
     case http
+    /// `SignInMessage(parsing:)` (EIP-4361) and `personal_sign` signatures: what a trader sends to register a key.
+    case siwe
 
     /// Runs one input through the target; true when the decoder returned a value (rather than
     /// throwing its error), so that the seeds can be shown to reach the decoders' success paths.
@@ -27,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .jsonrpc: try JSONRPCFuzz.run(input)
         case .okx: try OKXFuzz.run(input)
         case .http: try HTTPRequestFuzz.run(input)
+        case .siwe: try SignInFuzz.run(input)
         }
     }
 
