@@ -34,16 +34,27 @@ extension OKXCredentials {
         try self.init(validating: lines[0], secretKey: lines[1], passphrase: lines[2])
     }
 
-    /// The plaintext that is sealed: canonical JSON of the three members.
+    /// The plaintext that is sealed: canonical JSON of the three members, and the OKX user ID when known
+    /// (OKX limits private reads per user: the client's limiter keys on it).
     var sealedForm: [UInt8] {
-        JSON.object(["apiKey": .string(apiKey), "secretKey": .string(secretKey), "passphrase": .string(passphrase)]).serialized()
+        var members: [String: JSON] = ["apiKey": .string(apiKey), "secretKey": .string(secretKey), "passphrase": .string(passphrase)]
+        if let uid { members["uid"] = .string(uid) }
+        return JSON.object(members).serialized()
     }
 
     init(sealedForm bytes: [UInt8]) throws(VaultError) {
         guard let json = try? JSON(parsing: bytes), let parts = Self.parts(of: json) else {
             throw VaultError(.tampered, "a vault row decrypted to something that is not credentials")
         }
+        let uid = json["uid"]?.stringValue
+        if let uid, !Self.isUID(uid) { throw VaultError(.tampered, "a vault row decrypted to a uid that is not OKX's (decimal digits)") }
         try self.init(validating: parts.apiKey, secretKey: parts.secretKey, passphrase: parts.passphrase)
+        self = OKXCredentials(apiKey: apiKey, secretKey: secretKey, passphrase: passphrase, uid: uid, region: region)
+    }
+
+    /// An OKX user ID: 1–32 decimal digits.
+    public static func isUID(_ text: String) -> Bool {
+        (1...32).contains(text.utf8.count) && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 
     private static func parts(of json: JSON) -> (apiKey: String, secretKey: String, passphrase: String)? {

@@ -23,6 +23,20 @@ import Vault
 
     static func randomKey() throws -> VaultMasterKey { try VaultMasterKey(bytes: try SecureRandom.bytes(32)) }
 
+    @Test func theOKXUserIDIsSealedWithTheKeyAndSurvivesARekey() throws {
+        let database = try Self.migratedDatabase()
+        let vault = KeyVault(database: database, masterKey: try Self.randomKey())
+        let base = try Self.credentials()
+        let withUID = OKXCredentials(apiKey: base.apiKey, secretKey: base.secretKey, passphrase: base.passphrase, uid: "448190362870112256")
+        try vault.add(wallet: Self.wallet, alias: "with-uid", credentials: withUID)
+        try vault.add(wallet: "0x" + String(repeating: "b", count: 40), alias: "without-uid", credentials: base)
+        #expect(try vault.credentials(alias: "with-uid").credentials.uid == "448190362870112256")
+        #expect(try vault.credentials(alias: "without-uid").credentials.uid == nil)
+        let newKey = try Self.randomKey()
+        try vault.rekey(to: newKey)
+        #expect(try KeyVault(database: database, masterKey: newKey).credentials(alias: "with-uid").credentials == withUID)
+    }
+
     @Test func roundTripAndListWithoutSecrets() throws {
         let vault = KeyVault(database: try Self.migratedDatabase(), masterKey: try Self.randomKey())
         let stored = try Self.credentials()

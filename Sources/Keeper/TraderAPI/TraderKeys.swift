@@ -68,8 +68,11 @@ public struct TraderKeys: Sendable {
             throw .unavailable("the key vault cannot be opened now")
         }
         let wallet = request.wallet.description.lowercased(), alias = Self.alias(of: request.wallet)
+        // OKX limits private reads per user ID: the key is kept with its account's uid, which the limiter keys on.
+        let stored = OKXCredentials(apiKey: credentials.apiKey, secretKey: credentials.secretKey, passphrase: credentials.passphrase,
+                                    uid: OKXCredentials.isUID(config.uid) ? config.uid : nil, region: credentials.region)
         let resumed: Int = try write("store the key") { db in
-            let replaced = try vault.replaceKeys(of: wallet, with: credentials, alias: alias, in: db)
+            let replaced = try vault.replaceKeys(of: wallet, with: stored, alias: alias, in: db)
             try AuditLog.append(db, kind: "keys.registered", subject: wallet, detail: [
                 "by": "wallet", "alias": .string(alias), "region": .string(credentials.region.rawValue),
                 "key": .string(credentials.fingerprint), "replaced": JSON(replaced), "nonce": .string(challenge.nonce)])
