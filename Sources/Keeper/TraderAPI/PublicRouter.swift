@@ -6,7 +6,13 @@ extension KeeperService {
     /// operations surface (`/metrics`, `/readyz`, `/console/`, `/api/verify`) is served here.
     public func publicRouter() throws(KeeperError) -> HTTPRouter {
         var router = HTTPRouter()
-        if let domain = config.http.signInDomain { registerTraderAPI(in: &router, domain: domain) }
+        if let domain = config.http.signInDomain {
+            if config.http.publicDomain == nil {
+                log.warn("http.publicDomain is not set: the sign-in messages traders sign name the listen address; set it to the host traders reach",
+                         ["domain": "\(domain)"])
+            }
+            registerTraderAPI(in: &router, domain: domain)
+        }
         router.notFound = { _ in
             .error(404, code: "NOT_FOUND", "no such path on the public listener", hint: "the trader API is listed in the README under \"Registering a trader's OKX key\"")
         }
