@@ -27,7 +27,9 @@ let package = Package(
         // Files only their owner may read: 0600 files in 0700 directories, secrets read through the opened descriptor.
         .target(name: "PrivateFiles"),
         // SQLite connection, statements, transactions, migrations.
-        .target(name: "Store", dependencies: ["CSQLite", "PrivateFiles"]),
+        // Naming the threads the keeper starts itself (the HTTP server's, the executors').
+        .target(name: "Threads"),
+        .target(name: "Store", dependencies: ["CSQLite", "PrivateFiles", "Threads"]),
         // OKX v5 REST: signing, rate limits, error mapping.
         .target(name: "OKX", dependencies: ["Crypto", "Wire"]),
         // Liquidation verdict, payout and evidence (canonical JSON, Merkle root). Knows nothing of the chain.
@@ -39,7 +41,7 @@ let package = Package(
         // Claims, payout policy, the transaction manager and signer, the audit log and alert outbox: the chain's writing side.
         .target(name: "Settlement", dependencies: ["Logging", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault"]),
         // The HTTP/1.1 server: parser, sockets, threads, router, TLS (OpenSSL), HMAC authentication, replay cache, rate limit, CORS. No keeper types.
-        .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire", "COpenSSL", "PrivateFiles"]),
+        .target(name: "HTTPServer", dependencies: ["Logging", "Crypto", "Wire", "COpenSSL", "PrivateFiles", "Threads"]),
         // The keeper service and its commands.
         .target(name: "Keeper", dependencies: ["Logging", "HTTPServer", "Settlement", "Indexer", "Ethereum", "Store", "OKX", "Wire", "Crypto", "Verification", "Vault", "PrivateFiles"]),
         .executableTarget(name: "lg-keeper", dependencies: ["CMalloc", "Logging", "PrivateFiles", "HTTPServer", "Keeper", "Settlement", "Indexer", "OKX", "Vault", "Verification", "Store", "Ethereum", "Wire", "Crypto"]),
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles", "Threads"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "IndexerTests", dependencies: ["Logging", "Indexer", "Store", "Ethereum", "Wire"]),
         .testTarget(name: "KeeperTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),

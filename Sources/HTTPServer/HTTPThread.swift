@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Threads
 
 /// Detached POSIX threads with a chosen stack size, for the server's blocking socket loops
 /// (kept off Swift's cooperative pool, which must never block).
@@ -23,7 +24,7 @@ enum HTTPThread {
         var thread = pthread_t()
         let result = pthread_create(&thread, &attributes, { context in
             let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            HTTPThread.nameCurrentThread("lgk-http")  // not the name of the thread that started it
+            ThreadName.set("lgk-http")  // not the name of the thread that started it
             body.run()
             return nil
         }, context)
@@ -32,19 +33,5 @@ enum HTTPThread {
             return false
         }
         return true
-    }
-
-    /// Names the calling thread. Linux keeps 15 bytes (Glibc's module lacks `pthread_setname_np`:
-    /// the name goes where it writes it).
-    fileprivate static func nameCurrentThread(_ name: String) {
-#if canImport(Darwin)
-        _ = pthread_setname_np(name)
-#else
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-#endif
     }
 }

@@ -26,7 +26,10 @@ public struct OKXCredentials: Sendable, Equatable {
     }
 
     /// The first 8 bytes of SHA-256(apiKey) in hex: identifies a key without revealing it.
-    public var fingerprint: String { Hex.encode(SHA256.hash(Array(apiKey.utf8)).prefix(8)) }
+    public var fingerprint: String { String(Self.hash(apiKey: apiKey).prefix(16)) }
+
+    /// SHA-256 of an API key, hex: what is kept where the key itself must not be (the trader API's challenges).
+    public static func hash(apiKey: String) -> String { Hex.encode(SHA256.hash(Array(apiKey.utf8))) }
 
     /// True when every part is non-empty and free of control characters, so that it can be sent
     /// in an HTTP header without ending the header early.

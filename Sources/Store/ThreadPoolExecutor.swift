@@ -1,4 +1,5 @@
 import Foundation
+import Threads
 
 /// A `TaskExecutor` (SE-0417) over threads of its own. Code run under
 /// `withTaskExecutorPreference(executor)` — with the nonisolated async functions it calls and the
@@ -30,7 +31,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             let threadName = count == 1 ? name : "\(name)-\(index)"
             // Weak, so that the Thread objects do not keep the executor once its threads have ended.
             let thread = Thread { [weak self] in
-                Self.nameCurrentThread(threadName)
+                ThreadName.set(threadName)
                 self?.work()
             }
             thread.stackSize = 1 << 20
@@ -45,32 +46,6 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     public var isCurrent: Bool {
         let current = Thread.current
         return threads.contains { $0 === current }
-    }
-
-    /// The calling thread's name as the system knows it (`top -H`, `gdb`, `/proc/<pid>/task/*/comm`).
-    public static var currentThreadName: String {
-#if canImport(Darwin)
-        var buffer = [CChar](repeating: 0, count: 64)
-        _ = pthread_getname_np(pthread_self(), &buffer, buffer.count)
-        return String(cString: buffer)
-#else
-        let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
-        return text.hasSuffix("\n") ? String(text.dropLast()) : text
-#endif
-    }
-
-    /// Names the calling thread; a thread started without a name has its creator's on Linux. Linux
-    /// keeps 15 bytes (Glibc's module lacks `pthread_setname_np`: the name goes where it writes it).
-    public static func nameCurrentThread(_ name: String) {
-#if canImport(Darwin)
-        _ = pthread_setname_np(name)
-#else
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-#endif
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

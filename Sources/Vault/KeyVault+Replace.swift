@@ -1,4 +1,3 @@
-import Crypto
 import OKX
 import Store
 
@@ -26,7 +25,7 @@ extension KeyVault {
         for row in try db.fetchAll("SELECT rowid, alias, sealed, key_check, region FROM vault_keys WHERE wallet = ?", [wallet]) {
             let alias: String = try row.get(1)
             let credentials = try Self.open(try row.get(2), keyCheck: try row.get(3), wallet: wallet, alias: alias, key: key)
-            guard Hex.encode(SHA256.hash(Array(credentials.apiKey.utf8))) == apiKeyHash else { continue }
+            guard OKXCredentials.hash(apiKey: credentials.apiKey) == apiKeyHash else { continue }
             removed += try db.execute("DELETE FROM vault_keys WHERE rowid = ?", [try row.get(0, as: Int64.self)])
         }
         return removed

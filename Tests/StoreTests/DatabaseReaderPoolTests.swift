@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Threads
 @testable import Store
 
 /// Readers beside a writer (WAL): they see committed data only, one snapshot per read, and never
@@ -61,7 +62,7 @@ import Testing
     @Test func manyReadsShareAFewConnections() async throws {
         let pool = DatabaseReaderPool(path: path, maximumReaders: 2)
         let reads = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            for _ in 0..<16 { group.addTask(executorPreference: nil) { try await pool.read { db in (try Self.count(db), ThreadPoolExecutor.currentThreadName) } } }
+            for _ in 0..<16 { group.addTask(executorPreference: nil) { try await pool.read { db in (try Self.count(db), ThreadName.current) } } }
             return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
         }
         #expect(reads.map(\.0) == Array(repeating: 1, count: 16))

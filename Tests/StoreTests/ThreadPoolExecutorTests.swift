@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import Testing
+import Threads
 @testable import Store
 
 /// Where code runs under `withTaskExecutorPreference`: on the executor's own threads, through
@@ -15,7 +16,7 @@ import Testing
         func increment() -> Int { value += 1; return value }
     }
 
-    static func threadName() -> String? { ThreadPoolExecutor.currentThreadName }
+    static func threadName() -> String? { ThreadName.current }
 
     /// A nonisolated async function: it runs wherever the task's executor preference says.
     static func onWriter() async -> Bool { writer.isCurrent }
@@ -128,7 +129,7 @@ import Testing
     @Test func shutdownFinishesTheQueuedWorkAndEndsTheThreads() async throws {
         try #require(FileManager.default.fileExists(atPath: "/proc/self/task"), "Linux only")
         let executor = ThreadPoolExecutor(name: "lgk-test-stop", threads: 3)
-        #expect(await executor.run { ThreadPoolExecutor.currentThreadName.hasPrefix("lgk-test-stop-") })
+        #expect(await executor.run { ThreadName.current.hasPrefix("lgk-test-stop-") })
         #expect(Self.threadNames().filter { $0.hasPrefix("lgk-test-stop-") }.count == 3)
         let finished = Atomic<Int>(0)
         for _ in 0..<6 { executor.execute { usleep(10_000); finished.add(1, ordering: .sequentiallyConsistent) } }

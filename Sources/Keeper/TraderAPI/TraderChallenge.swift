@@ -34,16 +34,13 @@ public struct TraderChallenge: Sendable, Equatable {
     public let expiresAt: Int64
     public let usedAt: Int64?
 
-    /// SHA-256 of the API key, hex: what the table keeps of it.
-    static func hash(apiKey: String) -> String { Hex.encode(SHA256.hash(Array(apiKey.utf8))) }
-
     /// A new challenge issued at `now` (rounded down to the second) with a fresh 128-bit nonce.
     static func issue(wallet: Address, action: Action, apiKey: String?, region: OKXRegion?, orderID: UInt256?,
                       now: Int64) throws(TraderAPIError) -> TraderChallenge {
         let random: [UInt8]
         do { random = try SecureRandom.bytes(16) } catch { throw .unavailable("no randomness for a nonce") }
         let issued = now - now % 1_000
-        return TraderChallenge(nonce: Hex.encode(random), wallet: wallet, action: action, apiKeyHash: apiKey.map(hash(apiKey:)),
+        return TraderChallenge(nonce: Hex.encode(random), wallet: wallet, action: action, apiKeyHash: apiKey.map(OKXCredentials.hash(apiKey:)),
                                region: region, orderID: orderID, issuedAt: issued, expiresAt: issued + lifetimeMilliseconds, usedAt: nil)
     }
 

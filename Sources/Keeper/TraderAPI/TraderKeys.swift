@@ -125,7 +125,7 @@ public struct TraderKeys: Sendable {
             throw TraderAPIError(401, "NONCE_EXPIRED", "this challenge expired at \(TraderSignIn.timestamp(challenge.expiresAt).text)",
                                  hint: TraderRequests.newChallengeHint(action) + " and sign it within 10 minutes")
         }
-        let sameKey = apiKey.map { TraderChallenge.hash(apiKey: $0) == challenge.apiKeyHash } ?? true
+        let sameKey = apiKey.map { OKXCredentials.hash(apiKey: $0) == challenge.apiKeyHash } ?? true
         guard challenge.action == action, challenge.wallet == wallet, sameKey, region == nil || region == challenge.region,
               orderID == nil || orderID == challenge.orderID else {
             throw TraderAPIError(401, "CHALLENGE_MISMATCH", "this challenge was issued for another wallet, action, apiKey, region or order",
