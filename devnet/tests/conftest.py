@@ -253,3 +253,30 @@ def keeper_config(node: Devnode, work: Path, okx_url: str, policy: dict, **secti
         **sections,
     }, indent=2))
     return config
+
+
+@contextlib.contextmanager
+def running_okxsim(work: Path) -> Iterator[str]:
+    """okxsim on a free port (its log in `work`); yields its URL, stops it at the end."""
+    log = work / "okxsim.log"
+    process = start([sys.executable, str(DEVNET_DIR / "okxsim.py"), "--port", "0"], log)
+    try:
+        yield listening(log, r"listening on (http://127\.0\.0\.1:\d+)", process, "okxsim")
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def running_keeper(keeper: Path, config: Path, log: Path, env: dict) -> Iterator[subprocess.Popen]:
+    """`lg-keeper run --config CONFIG` (its output in `log`); at the end SIGTERM, which it must answer with exit 0."""
+    process = start([str(keeper), "run", "--config", str(config)], log, env=env)
+    try:
+        yield process
+    finally:
+        code = stop(process)
+        assert code == 0, f"lg-keeper run exited {code} on SIGTERM: {log.read_text(errors='replace')[-3000:]}"
+
+
+def leverage_guard(node: Devnode):
+    """The deployed LeverageGuard contract, through web3 and the ABI the keeper is built against."""
+    return node.web3().eth.contract(address=node.deployment["contract"], abi=json.loads(ABI_PATH.read_text()))

@@ -33,7 +33,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from conftest import DEVNET_DIR, Devnode, keeper_config, listening, run_devnode, start, stop, transact, wait_for
+from conftest import (DEVNET_DIR, Devnode, keeper_config, leverage_guard, listening, run_devnode, running_keeper, running_okxsim,
+                      transact, wait_for)
 
 sys.path.insert(0, str(DEVNET_DIR))
 from demo import base_units, scenario  # noqa: E402  (needs the path above)
@@ -154,26 +155,20 @@ def file_claim(node: Devnode, contract, user: int, file: str) -> Claim:
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[Console]:
     work = tmp_path_factory.mktemp("console")
-    with run_devnode(work, "--pool-token", "--block-time", "0.5") as node:
-        okx_log = work / "okxsim.log"
-        okx = start([sys.executable, str(DEVNET_DIR / "okxsim.py"), "--port", "0"], okx_log)
-        keeper = None
-        try:
-            okx_url = listening(okx_log, r"listening on (http://127\.0\.0\.1:\d+)", okx, "okxsim")
-            config = keeper_config(node, work, okx_url, POLICY, http={"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
-                                   reconcile={"intervalSeconds": 5, "pauseOnMismatch": True}, vault={"masterKeyEnv": "LGK_VAULT_KEY"},
-                                   console={"enabled": True})
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LGK_VAULT_KEY": VAULT_KEY, "LGK_API_SECRET": API_SECRET}
-            abi = json.loads((DEVNET_DIR.parent / "abi" / "LeverageGuard.json").read_text())
-            contract = node.web3().eth.contract(address=node.deployment["contract"], abi=abi)
-            stack = Console(node=node, work=work, config=config, env=env, base="", keeper_log=work / "keeper.log", okx_url=okx_url,
-                            contract=contract, approved=None, rejected=None)  # type: ignore[arg-type]
-            for user, file in (APPROVED, REJECTED):
-                a = scenario(file)["account"]
-                stack.lgk("keys", "add", "--wallet", node.deployment["users"][user]["address"], "--alias", alias_of(user, file),
-                          stdin=f"{a['apiKey']}\n{a['secretKey']}\n{a['passphrase']}\n")
-            stack.lgk("console", "add-operator", OPERATOR, stdin=f"{PASSWORD}\n")
-            keeper = start([str(KEEPER), "run", "--config", str(config)], stack.keeper_log, env=env)
+    with run_devnode(work, "--pool-token", "--block-time", "0.5") as node, running_okxsim(work) as okx_url:
+        config = keeper_config(node, work, okx_url, POLICY, http={"listen": "127.0.0.1:0", "apiSecretEnv": "LGK_API_SECRET"},
+                               reconcile={"intervalSeconds": 5, "pauseOnMismatch": True}, vault={"masterKeyEnv": "LGK_VAULT_KEY"},
+                               console={"enabled": True})
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LGK_VAULT_KEY": VAULT_KEY, "LGK_API_SECRET": API_SECRET}
+        contract = leverage_guard(node)
+        stack = Console(node=node, work=work, config=config, env=env, base="", keeper_log=work / "keeper.log", okx_url=okx_url,
+                        contract=contract, approved=None, rejected=None)  # type: ignore[arg-type]
+        for user, file in (APPROVED, REJECTED):
+            a = scenario(file)["account"]
+            stack.lgk("keys", "add", "--wallet", node.deployment["users"][user]["address"], "--alias", alias_of(user, file),
+                      stdin=f"{a['apiKey']}\n{a['secretKey']}\n{a['passphrase']}\n")
+        stack.lgk("console", "add-operator", OPERATOR, stdin=f"{PASSWORD}\n")
+        with running_keeper(KEEPER, config, stack.keeper_log, env) as keeper:
             address = listening(stack.keeper_log, r'msg="http listening" listener=operations address=(\S+)', keeper, "the keeper's HTTP server")
             stack.base = f"http://{address}/"
             stack.approved = file_claim(node, contract, *APPROVED)
@@ -181,11 +176,6 @@ def console(tmp_path_factory) -> Iterator[Console]:
             wait_for(lambda: stack.state(stack.approved) == "held_review" and stack.state(stack.rejected) == "held_review", SETTLE_S,
                      lambda: f"both claims held for review (reviewAbove {POLICY['reviewAbove']}); the keeper's claims: {stack.claims()}")
             yield stack
-        finally:
-            if keeper is not None:
-                code = stop(keeper)
-                assert code == 0, f"lg-keeper run exited {code} on SIGTERM: {stack.keeper_log.read_text(errors='replace')[-3000:]}"
-            stop(okx)
 
 
 # -- the browser ------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ current requesting API key or Access token: read_only: Read, trade: Trade, withd
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
@@ -29,7 +28,8 @@ import requests
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from conftest import DEVNET_DIR, Devnode, keeper_config, listening, run_devnode, start, stop, transact, wait_for
+from conftest import (DEVNET_DIR, Devnode, keeper_config, leverage_guard, listening, run_devnode, running_keeper, running_okxsim,
+                      transact, wait_for)
 
 sys.path.insert(0, str(DEVNET_DIR))
 from demo import base_units, scenario  # noqa: E402  (needs the path above)
@@ -160,30 +160,18 @@ def make_certificate(work: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("trader")
-    with run_devnode(work, "--pool-token", "--block-time", "0.5") as node:
-        okx_log = work / "okxsim.log"
-        okx = start([sys.executable, str(DEVNET_DIR / "okxsim.py"), "--port", "0"], okx_log)
-        keeper = None
-        keeper_log = work / "keeper.log"
-        try:
-            okx_url = listening(okx_log, r"listening on (http://127\.0\.0\.1:\d+)", okx, "okxsim")
-            cert, tls_key = make_certificate(work)
-            config = keeper_config(node, work, okx_url, POLICY, vault={"masterKeyEnv": "LGK_VAULT_KEY"}, http={
-                "listen": "127.0.0.1:0", "publicListen": "127.0.0.1:0", "publicDomain": DOMAIN, "publicOrigins": [ORIGIN],
-                "tlsCertFile": str(cert), "tlsKeyFile": str(tls_key), "publicRateLimitPerMinute": 1000})
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LGK_VAULT_KEY": VAULT_KEY}
-            abi = json.loads((DEVNET_DIR.parent / "abi" / "LeverageGuard.json").read_text())
-            contract = node.web3().eth.contract(address=node.deployment["contract"], abi=abi)
-            keeper = start([str(KEEPER), "run", "--config", str(config)], keeper_log, env=env)
+    keeper_log = work / "keeper.log"
+    with run_devnode(work, "--pool-token", "--block-time", "0.5") as node, running_okxsim(work) as okx_url:
+        cert, tls_key = make_certificate(work)
+        config = keeper_config(node, work, okx_url, POLICY, vault={"masterKeyEnv": "LGK_VAULT_KEY"}, http={
+            "listen": "127.0.0.1:0", "publicListen": "127.0.0.1:0", "publicDomain": DOMAIN, "publicOrigins": [ORIGIN],
+            "tlsCertFile": str(cert), "tlsKeyFile": str(tls_key), "publicRateLimitPerMinute": 1000})
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LGK_VAULT_KEY": VAULT_KEY}
+        with running_keeper(KEEPER, config, keeper_log, env) as keeper:
             public = listening(keeper_log, r'msg="http listening" listener=public address=(\S+)', keeper, "the public listener")
             operations = listening(keeper_log, r'msg="http listening" listener=operations address=(\S+)', keeper, "the operations listener")
             yield Stack(node=node, work=work, config=config, env=env, public=f"https://{public}", operations=f"http://{operations}", ca=cert,
-                        keeper_log=keeper_log, contract=contract)
-        finally:
-            if keeper is not None:
-                code = stop(keeper)
-                assert code == 0, f"lg-keeper run exited {code} on SIGTERM: {keeper_log.read_text(errors='replace')[-3000:]}"
-            stop(okx)
+                        keeper_log=keeper_log, contract=leverage_guard(node))
 
 
 def test_the_public_listener_serves_none_of_the_operations_surface(stack):
