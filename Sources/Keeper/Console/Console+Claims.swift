@@ -80,7 +80,7 @@ extension Console {
                                                    "<p>A claim's address is /console/claims/USER/ORDER (a 0x address and a decimal order id).</p>"))
         }
         if parts.count == 2 {
-            guard visit.request.method != .post else { return Self.html(405, "") }
+            guard visit.request.method != .post else { return notAllowed(visit, allow: "GET, HEAD") }
             return await claimPage(visit, user: user, order: order)
         }
         let decision: Claim.Review

@@ -80,36 +80,36 @@ public struct Console: Sendable {
                 return Self.redirect("/console/login", cookies: [Self.cookie(ConsoleSessions.cookieName, "", maxAge: 0)])
             }
         }
-        router.add(.get, "/console/") { request in await authenticated(request) { _ in Self.redirect("/console/claims") } }
-        router.add(.get, "/console/claims") { request in await authenticated(request) { visit in await claimsPage(visit) } }
-        router.add(.get, prefix: "/console/claims/") { request in await authenticated(request) { visit in await claimRoute(visit) } }
-        router.add(.post, prefix: "/console/claims/") { request in await authenticated(request) { visit in await claimRoute(visit) } }
-        router.add(.get, prefix: "/console/evidence/") { request in await authenticated(request) { visit in await evidenceFile(visit) } }
-        router.add(.get, "/console/payouts") { request in await authenticated(request) { visit in await payoutsPage(visit) } }
-        router.add(.get, "/console/health") { request in await authenticated(request) { visit in await healthPage(visit) } }
-        router.add(.post, "/console/health/resume") { request in await authenticated(request) { visit in await resume(visit) } }
-        router.add(.get, "/console/verify") { request in await authenticated(request) { visit in verifyForm(visit) } }
-        router.add(.post, "/console/verify") { request in await authenticated(request) { visit in await verifyPage(visit) } }
-        // A POST to a page that only shows: the session first (403 without one, as for every console
-        // POST), then 405 — never a 405 that answers before the session is asked for.
-        for path in ["/console/", "/console/claims", "/console/payouts", "/console/health"] {
-            router.add(.post, path) { request in
-                await authenticated(request) { visit in
-                    var response = Self.html(405, ConsoleHTML.page("Not allowed", operatorName: visit.name, csrf: visit.csrf,
-                                                                   "<p>This page only shows; nothing is sent to it.</p>"))
-                    response.headers.set("Allow", "GET, HEAD")
-                    return response
-                }
-            }
-        }
-        // Any other console path: the login first, then 404.
+        // Every other console path, whatever the method: the session first (a GET without one goes to the
+        // login, a POST is refused), then the console's own dispatch — so no 404 or 405 answers before it.
         for method in [HTTPMethod.get, .post] {
-            router.add(method, prefix: "/console/") { request in
-                await authenticated(request) { visit in
-                    Self.html(404, ConsoleHTML.page("Not found", operatorName: visit.name, csrf: visit.csrf, "<p>No such console page.</p>"))
-                }
-            }
+            router.add(method, "/console/") { request in await authenticated(request) { visit in await page(visit) } }
+            router.add(method, prefix: "/console/") { request in await authenticated(request) { visit in await page(visit) } }
         }
+    }
+
+    /// The page a logged-in operator asked for (HEAD as GET): 405 for a method the path does not take, 404 for no such path.
+    func page(_ visit: Visit) async -> HTTPServerResponse {
+        let path = String(visit.request.path)
+        let post = visit.request.method == .post
+        switch path {
+        case "/console/": return post ? notAllowed(visit, allow: "GET, HEAD") : Self.redirect("/console/claims")
+        case "/console/claims": return post ? notAllowed(visit, allow: "GET, HEAD") : await claimsPage(visit)
+        case "/console/payouts": return post ? notAllowed(visit, allow: "GET, HEAD") : await payoutsPage(visit)
+        case "/console/health": return post ? notAllowed(visit, allow: "GET, HEAD") : await healthPage(visit)
+        case "/console/health/resume": return post ? await resume(visit) : notAllowed(visit, allow: "POST")
+        case "/console/verify": return post ? await verifyPage(visit) : verifyForm(visit)
+        case _ where path.hasPrefix("/console/claims/"): return await claimRoute(visit)
+        case _ where path.hasPrefix("/console/evidence/"): return post ? notAllowed(visit, allow: "GET, HEAD") : await evidenceFile(visit)
+        default: return Self.html(404, ConsoleHTML.page("Not found", operatorName: visit.name, csrf: visit.csrf, "<p>No such console page.</p>"))
+        }
+    }
+
+    func notAllowed(_ visit: Visit, allow: String) -> HTTPServerResponse {
+        var response = Self.html(405, ConsoleHTML.page("Not allowed", operatorName: visit.name, csrf: visit.csrf,
+                                                       allow == "POST" ? "<p>This address only takes a form.</p>" : "<p>This page only shows; nothing is sent to it.</p>"))
+        response.headers.set("Allow", allow)
+        return response
     }
 
     // MARK: Sessions
