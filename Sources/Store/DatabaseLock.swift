@@ -36,7 +36,12 @@ public final class DatabaseLock: @unchecked Sendable {
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    deinit { close(descriptor) }  // closing the descriptor releases the flock
+    /// Unlocks before closing: a child another thread of this process is spawning holds a copy of
+    /// the descriptor until it execs, and closing ours alone would leave the lock held meanwhile.
+    deinit {
+        _ = flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 
     private static func readPID(_ fd: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)

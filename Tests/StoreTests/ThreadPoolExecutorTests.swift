@@ -130,6 +130,8 @@ import Threads
         try #require(FileManager.default.fileExists(atPath: "/proc/self/task"), "Linux only")
         let executor = ThreadPoolExecutor(name: "lgk-test-stop", threads: 3)
         #expect(await executor.run { ThreadName.current.hasPrefix("lgk-test-stop-") })
+        // Each thread names itself once it runs; on a loaded machine the last may start later.
+        for _ in 0..<1_000 where Self.threadNames().filter({ $0.hasPrefix("lgk-test-stop-") }).count < 3 { usleep(10_000) }
         #expect(Self.threadNames().filter { $0.hasPrefix("lgk-test-stop-") }.count == 3)
         let finished = Atomic<Int>(0)
         for _ in 0..<6 { executor.execute { usleep(10_000); finished.add(1, ordering: .sequentiallyConsistent) } }
