@@ -26,6 +26,13 @@ public struct OKXAccountConfig: Sendable, Equatable {
     /// trade or withdraw, or whose `perm` names a word this client does not know, is not read-only.
     public var isReadOnly: Bool { permissions == [.readOnly] }
 
+    /// What the key may do beyond reading, in words ("trade and withdraw"); nil for a read-only key.
+    public var powersBeyondReading: String? {
+        guard !isReadOnly else { return nil }
+        let words = permissions.filter { $0 != .readOnly }.map(\.word).sorted()
+        return words.isEmpty ? "do more than read" : words.joined(separator: " and ")
+    }
+
     /// True for a sub-account's key (`uid` differs from `mainUid`).
     public var isSubAccount: Bool { !mainUid.isEmpty && uid != mainUid }
 

@@ -11,12 +11,13 @@ import Wire
 enum KeysCommand {
     static let command = Command(
         name: "keys",
-        usage: "keys add --wallet 0x… --alias NAME [--region www|us|eea] | list | remove --wallet 0x…|--alias NAME | rekey  [--config FILE | --db FILE]",
-        summary: "the encrypted OKX key vault (credentials on stdin; master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE)",
+        usage: "keys add --wallet 0x… --alias NAME [--region www|us|eea] [--unchecked] | list | remove --wallet 0x…|--alias NAME | rekey  [--config FILE | --db FILE]",
+        summary: "the encrypted OKX key vault (credentials on stdin; master key from LGK_VAULT_KEY or LGK_VAULT_KEY_FILE; "
+            + "`add` stores only a key OKX says is read-only)",
         run: run)
 
     static func run(_ words: [String]) async throws -> ExitCode {
-        let arguments = try Arguments(words, valued: ["wallet", "alias", "region", "db", "config"], flags: [])
+        let arguments = try Arguments(words, valued: ["wallet", "alias", "region", "db", "config"], flags: ["unchecked"])
         guard arguments.positionals.count == 1, let action = arguments.positionals.first else {
             throw UsageError("say `keys add`, `keys list`, `keys remove` or `keys rekey`")
         }
@@ -27,15 +28,26 @@ enum KeysCommand {
             let wallet = try checkedWallet(try arguments.required("wallet")), alias = try arguments.required("alias")
             let region = try region(arguments)
             let key = try masterKey(environment)
-            let credentials = try readCredentials().inRegion(region)
+            var credentials = try readCredentials().inRegion(region)
+            let okx = try await readOnlyCheck(credentials, arguments)
+            if let okx, OKXCredentials.isUID(okx.uid) {
+                // OKX limits private reads per user ID: the key is kept with its account's uid, which the limiter keys on.
+                credentials = OKXCredentials(apiKey: credentials.apiKey, secretKey: credentials.secretKey, passphrase: credentials.passphrase,
+                                             uid: okx.uid, region: region)
+            }
             guard let database = try DatabaseOption.open(path, create: true) else { throw CommandFailure(.config, "cannot open \(path)") }
             let vault = KeyVault(database: database, masterKey: key)
-            // The wallet's claims waiting in needs_key are resumed in the same transaction.
+            let normalized = try perform { try KeyVault.normalizedWallet(wallet) }
+            // The audit row and the wallet's claims waiting in needs_key resumed, in the same transaction.
             let resumed = try perform { try database.transaction { db in
                 try vault.add(wallet: wallet, alias: alias, credentials: credentials)
-                return try ClaimLedger.resumeNeedingKey(wallet: try KeyVault.normalizedWallet(wallet), in: db)
+                try AuditLog.append(db, kind: "keys.added", subject: normalized, detail: [
+                    "by": "operator", "alias": .string(alias), "region": .string(region.rawValue), "key": .string(credentials.fingerprint),
+                    "perm": okx.map { .string($0.perm) } ?? "unchecked"])
+                return try ClaimLedger.resumeNeedingKey(wallet: normalized, in: db)
             } }
-            print("stored        \(TerminalText.escaped(alias)) for \(try perform { try KeyVault.normalizedWallet(wallet) }) region \(region) (AES-256-GCM, \(path))\(resumed > 0 ? "; \(resumed) claim(s) waiting for a key resumed" : "")")
+            if okx == nil { print("unchecked     OKX was not asked what the key may do (--unchecked)") }
+            print("stored        \(TerminalText.escaped(alias)) for \(normalized) region \(region) (AES-256-GCM, \(path))\(resumed > 0 ? "; \(resumed) claim(s) waiting for a key resumed" : "")")
         case "list":
             try noOptions(arguments, except: [], action)
             guard let vault = try open(path, create: false, key: nil) else { print("no keys (no database at \(path))"); return .ok }
@@ -91,10 +103,38 @@ enum KeysCommand {
         return region
     }
 
+    /// Asks OKX what the key may do (`GET /api/v5/account/config`, on the hosts of `--config`): a key
+    /// that can trade or withdraw is never stored, nor one OKX refuses or cannot be asked about —
+    /// unless `--unchecked` says to store it without asking (nil then).
+    static func readOnlyCheck(_ credentials: OKXCredentials, _ arguments: Arguments) async throws -> OKXAccountConfig? {
+        guard !arguments.flag("unchecked") else { return nil }
+        guard let config = try DatabaseOption.config(arguments) else {
+            throw UsageError("keys add asks OKX whether the key is read-only: give --config FILE (it names OKX's hosts), "
+                + "or --unchecked to store the key without asking")
+        }
+        let answer: OKXAccountConfig
+        do { answer = try await config.okx.client(credentials, simulated: config.okx.simulated).accountConfig() } catch {
+            switch error.code {
+            case .authError, .notFound, .remote4xx:
+                throw CommandFailure(.badData, "OKX refused the key (code \(error.okxCode ?? "none"): \(error.msg)), so it was not stored: "
+                    + "check the apiKey, secretKey, passphrase and --region, or add it with --unchecked to store it as it is")
+            case .rateLimit, .remote5xx, .timeout:
+                throw CommandFailure(.unavailable, "OKX could not be asked whether the key is read-only (\(error.okxCode ?? error.msg)), "
+                    + "so it was not stored: try again, or add it with --unchecked")
+            }
+        }
+        if let powers = answer.powersBeyondReading {
+            throw CommandFailure(.badData, "OKX says this key can \(powers) (perm \(answer.perm)), so it was not stored: "
+                + "create an OKX API key with the Read permission only and add that one")
+        }
+        return answer
+    }
+
     static func noOptions(_ arguments: Arguments, except: Set<String>, _ action: String) throws {
         for name in ["wallet", "alias", "region"] where !except.contains(name) && arguments.value(name) != nil {
             throw UsageError("--\(name) does not apply to `keys \(action)`")
         }
+        if arguments.flag("unchecked") { throw UsageError("--unchecked does not apply to `keys \(action)`") }
     }
 
     static func masterKey(_ environment: [String: String], prefix: String = VaultMasterKey.environmentVariable) throws -> VaultMasterKey {

@@ -177,7 +177,7 @@ import Wire
 
         // The trader registers a new key: the claim is looked at on the very next pass.
         let creds = f.scenario.credentials
-        let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", wallet, "--alias", "user0-renewed", "--db", f.harness.databasePath],
+        let added = try KeeperBinary.runWithInput(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "user0-renewed", "--db", f.harness.databasePath],
                                                   input: "\(creds.apiKey)\n\(creds.secretKey)\n\(creds.passphrase)\n", environment: f.harness.environment)
         #expect(added.status == 0 && added.stdout.contains("1 claim(s) waiting for a key resumed"), "\(added.stdout) \(added.stderr)")
         #expect(try f.claim().nextAttemptAt == 0)

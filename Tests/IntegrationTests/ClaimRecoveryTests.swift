@@ -67,7 +67,7 @@ import Wire
                 try database.fetchOne("SELECT count(*) FROM sqlite_master WHERE name = 'claims'", as: Int.self) == 1
             }, "the keeper never created its tables")
             try #require(try await harness.waitForClaims(seconds: 60) { $0.first?.state == .needsKey })
-            let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", harness.devnet.deployment.users[0].address, "--alias", "user0",
+            let added = try KeeperBinary.runWithInput(["keys", "add", "--unchecked", "--wallet", harness.devnet.deployment.users[0].address, "--alias", "user0",
                                                        "--db", harness.databasePath],
                                                       input: "\(s.credentials.apiKey)\n\(s.credentials.secretKey)\n\(s.credentials.passphrase)\n",
                                                       environment: harness.environment)

@@ -19,7 +19,7 @@ import Wire
 
     /// `lg-keeper keys add` for `user` with `key`, in the key's own region.
     static func addKey(_ harness: SettlementHarness, user: Int, _ key: OKXCredentials, alias: String) throws {
-        let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", harness.devnet.deployment.users[user].address, "--alias", alias,
+        let added = try KeeperBinary.runWithInput(["keys", "add", "--unchecked", "--wallet", harness.devnet.deployment.users[user].address, "--alias", alias,
                                                    "--region", key.region.rawValue, "--db", harness.databasePath],
                                                   input: "\(key.apiKey)\n\(key.secretKey)\n\(key.passphrase)\n", environment: harness.environment)
         guard added.status == 0 else { throw ScenarioError(description: "keys add exited \(added.status): \(added.stderr)") }

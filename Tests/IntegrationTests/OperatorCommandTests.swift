@@ -82,7 +82,7 @@ import TestSupport
         let wallet = "0x" + String(repeating: "ab", count: 20)
         let master = ["LGK_VAULT_KEY": String(repeating: "5a", count: 32)]
 
-        let added = try Self.run(in: elsewhere, ["keys", "add", "--wallet", wallet, "--alias", "alice", "--config", "../etc/keeper.json"],
+        let added = try Self.run(in: elsewhere, ["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "alice", "--config", "../etc/keeper.json"],
                                  input: "api-key-1\nSECRET-1\nPassphrase-1\n", environment: master)
         #expect(added.status == 0, "\(added.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(configDirectory)/var/keeper.sqlite"), "store.path is read against etc/")

@@ -105,7 +105,7 @@ final class SettlementHarness: @unchecked Sendable {
     /// `lg-keeper keys add` for devnet user `user` with the OKX account of `scenario`.
     func addKey(user: Int, scenario s: OKXScenario) throws {
         secrets += [s.credentials.secretKey, s.credentials.passphrase]
-        let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", devnet.deployment.users[user].address, "--alias", "user\(user)", "--db", databasePath],
+        let added = try KeeperBinary.runWithInput(["keys", "add", "--unchecked", "--wallet", devnet.deployment.users[user].address, "--alias", "user\(user)", "--db", databasePath],
                                                   input: "\(s.credentials.apiKey)\n\(s.credentials.secretKey)\n\(s.credentials.passphrase)\n", environment: environment)
         guard added.status == 0 else { throw ScenarioError(description: "keys add exited \(added.status): \(added.stderr)") }
     }

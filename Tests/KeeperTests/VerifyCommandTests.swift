@@ -98,7 +98,7 @@ import Wire
         try masterKey.write(toFile: keyFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
         let credentials = "\(bob.credentials.apiKey)\n\(bob.credentials.secretKey)\n\(bob.credentials.passphrase)\n"
-        let added = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "bob", "--db", scratch.database],
+        let added = try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "bob", "--db", scratch.database],
                                  environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: credentials)
         #expect(added.status == 0, "\(added.stderr)")
 
@@ -144,7 +144,7 @@ import Wire
         let carol = try scenario("carol")
         let wallet = "0x" + String(repeating: "ca", count: 20)
         let masterKey = String(repeating: "17", count: 32)
-        #expect(try Self.run(["keys", "add", "--wallet", wallet, "--alias", "carol", "--db", scratch.database], environment: ["LGK_VAULT_KEY": masterKey],
+        #expect(try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "carol", "--db", scratch.database], environment: ["LGK_VAULT_KEY": masterKey],
                              stdin: "\(carol.credentials.apiKey)\n\(carol.credentials.secretKey)\n\(carol.credentials.passphrase)\n").status == 0)
         let verified = try Self.run(["verify", "--ord-id", carol.ordId, "--inst-id", carol.instId, "--wallet", wallet, "--okx-url", sim.baseURL,
                                      "--db", scratch.database, "--evidence-dir", scratch.evidence], environment: ["LGK_VAULT_KEY": masterKey])

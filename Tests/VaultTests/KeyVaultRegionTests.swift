@@ -52,16 +52,16 @@ import Vault
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = "\(directory)/keeper.sqlite", master = String(repeating: "5a", count: 32)
         let wallet = "0x" + String(repeating: "cd", count: 20)
-        let added = try KeysCommandTests.run(["keys", "add", "--wallet", wallet, "--alias", "us-main", "--region", "us", "--db", db],
+        let added = try KeysCommandTests.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "us-main", "--region", "us", "--db", db],
                                              environment: ["LGK_VAULT_KEY": master], stdin: "key-us-1\nSECRETUS1\nPassUS1\n")
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("region us"))
-        let plain = try KeysCommandTests.run(["keys", "add", "--wallet", wallet, "--alias", "www-main", "--db", db],
+        let plain = try KeysCommandTests.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "www-main", "--db", db],
                                              environment: ["LGK_VAULT_KEY": master], stdin: "key-www-1\nSECRETWWW1\nPassWWW1\n")
         #expect(plain.status == 0)
         let listed = try KeysCommandTests.run(["keys", "list", "--db", db], environment: [:])
         #expect(listed.stdout.contains("us-main  region us") && listed.stdout.contains("www-main  region www"))
-        let wrong = try KeysCommandTests.run(["keys", "add", "--wallet", wallet, "--alias", "cn", "--region", "cn", "--db", db],
+        let wrong = try KeysCommandTests.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "cn", "--region", "cn", "--db", db],
                                              environment: ["LGK_VAULT_KEY": master], stdin: "a\nb\nc\n")
         #expect(wrong.status == 64 && wrong.stderr.contains("www, us or eea"))
     }

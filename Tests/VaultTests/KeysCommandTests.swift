@@ -23,15 +23,15 @@ import TestSupport
         let wallet = "0x" + String(repeating: "ab", count: 20)
         var outputs = [KeeperBinary.Result]()
 
-        let added = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "main", "--db", db],
+        let added = try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "main", "--db", db],
                                  environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "\(apiKey)\n\(secretKey)\n\(passphrase)\n")
         outputs.append(added)
         #expect(added.status == 0, "\(added.stderr)")
-        let json = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "second", "--db", db], environment: ["LGK_VAULT_KEY": masterHex],
+        let json = try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "second", "--db", db], environment: ["LGK_VAULT_KEY": masterHex],
                                 stdin: #"{"apiKey":"\#(apiKey)2","secretKey":"\#(secretKey)2","passphrase":"\#(passphrase)2"}"#)
         outputs.append(json)
         #expect(json.status == 0, "\(json.stderr)")
-        let duplicate = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "main", "--db", db],
+        let duplicate = try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "main", "--db", db],
                                      environment: ["LGK_VAULT_KEY": masterHex], stdin: "a\nb\nc\n")
         #expect(duplicate.status == 65)
 
@@ -41,7 +41,7 @@ import TestSupport
         #expect(listed.stdout.contains("main") && listed.stdout.contains("second") && listed.stdout.contains(wallet))
 
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keyFile)
-        let insecure = try Self.run(["keys", "add", "--wallet", wallet, "--alias", "third", "--db", db],
+        let insecure = try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "third", "--db", db],
                                     environment: ["LGK_VAULT_KEY_FILE": keyFile], stdin: "a\nb\nc\n")
         #expect(insecure.status == 78)
         #expect(insecure.stderr.contains("open to group or others"))
@@ -58,7 +58,7 @@ import TestSupport
         let removed = try Self.run(["keys", "remove", "--alias", "second", "--db", db], environment: [:])
         #expect(removed.status == 0)
         #expect(try Self.run(["keys", "remove", "--alias", "second", "--db", db], environment: [:]).status == 1)
-        #expect(try Self.run(["keys", "add", "--wallet", wallet, "--alias", "x", "--db", db, "--secret", "s"], environment: [:]).status == 64)
+        #expect(try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "x", "--db", db, "--secret", "s"], environment: [:]).status == 64)
 
         for output in outputs {
             for secret in [apiKey, secretKey, passphrase] {
@@ -80,7 +80,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = "\(directory)/keeper.sqlite", environment = ["LGK_VAULT_KEY": String(repeating: "5a", count: 32)]
         func add(_ wallet: String, alias: String = "main") throws -> KeeperBinary.Result {
-            try Self.run(["keys", "add", "--wallet", wallet, "--alias", alias, "--db", db], environment: environment, stdin: "k\ns\np\n")
+            try Self.run(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", alias, "--db", db], environment: environment, stdin: "k\ns\np\n")
         }
         let zero = try add("0x" + String(repeating: "0", count: 40))
         #expect(zero.status == 65 && zero.stderr.contains("zero address"), "\(zero.stderr)")

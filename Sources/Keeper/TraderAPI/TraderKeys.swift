@@ -55,11 +55,10 @@ public struct TraderKeys: Sendable {
                                                    "key": "\(credentials.fingerprint)"])
             throw Self.refusal(error)
         }
-        guard config.isReadOnly else {
-            let powers = config.permissions.filter { $0 != .readOnly }.map(\.word).sorted().joined(separator: " and ")
+        if let powers = config.powersBeyondReading {
             log.warn("trader key refused: not read-only", ["wallet": "\(request.wallet.description.lowercased())", "perm": "\(config.perm)",
                                                            "key": "\(credentials.fingerprint)"])
-            throw TraderAPIError(422, "KEY_NOT_READ_ONLY", "OKX says this key can \(powers.isEmpty ? "do more than read" : powers): it was not stored",
+            throw TraderAPIError(422, "KEY_NOT_READ_ONLY", "OKX says this key can \(powers): it was not stored",
                                  hint: "create an OKX API key with the Read permission only (no Trade, no Withdraw) and register that one")
         }
         let vault: KeyVault
