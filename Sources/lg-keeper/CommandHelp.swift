@@ -155,13 +155,15 @@ struct CommandHelp {
 
         "keys": CommandHelp(
             summary: "the encrypted OKX key vault: add, list, remove, rekey traders' read-only keys",
-            usage: ["keys add --wallet 0x… --alias NAME [--region www|us|eea]   (credentials on stdin)",
+            usage: ["keys add --wallet 0x… --alias NAME [--region www|us|eea] [--unchecked]   (credentials on stdin)",
                     "keys list", "keys remove --wallet 0x… | --alias NAME", "keys rekey",
                     "(each with [--config FILE | --db FILE])"],
             description: [
                 "add reads a trader's read-only OKX key from stdin (apiKey, secretKey and passphrase on three lines, "
-                    + "or a JSON object), seals it with AES-256-GCM under the vault master key and stores it in the "
-                    + "keeper's database; claims of the wallet waiting in needs_key resume. list shows wallets and "
+                    + "or a JSON object), asks OKX what the key may do (account/config, on the hosts of --config) and, "
+                    + "when it can only read, seals it with AES-256-GCM under the vault master key and stores it in the "
+                    + "keeper's database; claims of the wallet waiting in needs_key resume. A key that can trade or "
+                    + "withdraw is never stored; --unchecked stores a key without asking OKX. list shows wallets and "
                     + "aliases, never a secret. rekey seals every key again under a new master key.",
                 "The master key comes from LGK_VAULT_KEY (64 hex digits or base64 of 32 bytes) or the 0600 file "
                     + "LGK_VAULT_KEY_FILE; rekey's new one from LGK_VAULT_NEW_KEY or LGK_VAULT_NEW_KEY_FILE.",
@@ -169,12 +171,14 @@ struct CommandHelp {
             options: [("--wallet 0x…", "the trader's wallet (the claimant on-chain)"),
                       ("--alias NAME", "a name for the key"),
                       ("--region www|us|eea", "add: the OKX site the key was made on (default www)"),
+                      ("--unchecked", "add: store the key without asking OKX whether it is read-only (audited as unchecked)"),
                       ("--db FILE", "the database (default store.path of --config, else var/keeper.sqlite)"),
                       configOption],
             exits: [(.ok, "done"), (.problemFound, "no matching key, no database, or a wrong master key"),
-                    (.badData, "the credentials or wallet are malformed, or the wallet or alias exists"),
+                    (.badData, "the credentials or wallet are malformed, the alias exists, or OKX refused the key or says it can trade or withdraw"),
+                    (.unavailable, "add: OKX could not be asked whether the key is read-only"),
                     (.config, "no master key, or a key file readable by others"), usageError],
-            examples: ["keys add --wallet 0xAbC…123 --alias alice < alice-okx.txt",
+            examples: ["keys add --wallet 0xAbC…123 --alias alice --config keeper.json < alice-okx.txt",
                        "keys list --config /etc/lg-keeper/keeper.json",
                        "keys remove --alias alice"]),
 
