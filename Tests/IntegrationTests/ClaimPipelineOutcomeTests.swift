@@ -23,6 +23,7 @@ import Wire
 
         func key(for claim: Claim) -> ClaimVerifier.KeyLookup { lookup.withLock { $0 } }
         func keyAlias(for claim: Claim) throws(KeeperError) -> String { "user0" }
+        func removeKey(of claim: Claim, apiKeyHash: String, in db: Database) throws -> Int { 0 }
         func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt {
             asked.withLock { $0 += 1 }
             let step = script.withLock { $0.isEmpty ? nil : $0.removeFirst() }

@@ -79,6 +79,54 @@ import Wire
         #expect(try harness.database().fetchOne("SELECT count(*) FROM audit_log WHERE kind = 'claims.key_added'", as: Int.self) == 1)
     }
 
+    /// A key that can trade, stored unchecked (or given more powers on OKX after it was registered):
+    /// the keeper asks OKX what the key may do before using it, removes it from the vault (audited),
+    /// and the claim waits in `needs_key` with `key_invalid` saying why; the trader's read-only key,
+    /// which `keys add` checks with OKX, resumes the claim and it is paid. Scenario 26: one account,
+    /// `zane-trade` (perm "read_only,trade") and `zane` (perm "read_only").
+    @Test(.timeLimit(.minutes(3))) func aHeldKeyThatCanTradeIsRemovedAndTheClaimWaitsForAReadOnlyOne() async throws {
+        let s = try SettlementHarness.scenario("26-trade-key.json")
+        let trade = try #require(try OKXScenario.accounts()["zane-trade"])
+        let harness = try SettlementHarness()
+        defer { harness.stop() }
+        let wallet = harness.devnet.deployment.users[0].address.lowercased()
+        let unchecked = try KeeperBinary.runWithInput(["keys", "add", "--unchecked", "--wallet", wallet, "--alias", "zane-trade", "--db", harness.databasePath],
+                                                      input: "\(trade.apiKey)\n\(trade.secretKey)\n\(trade.passphrase)\n", environment: harness.environment)
+        #expect(unchecked.status == 0, "\(unchecked.stderr)")
+        try harness.requestClaim(user: 0, scenario: s)
+        _ = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.first?.state == .needsKey })
+        }
+        let database = try harness.database()
+        let waiting = try #require(try harness.claim(user: 0, s))
+        #expect(waiting.reason?.hasPrefix("OKX says the key 'zane-trade' of \(wallet) can trade (perm read_only,trade): it was removed from the vault; "
+            + "the trader registers a read-only key") == true, "\(waiting.reason ?? "")")
+        #expect(try database.fetchOne("SELECT count(*) FROM vault_keys", as: Int.self) == 0, "the key is no longer held")
+        let removal = try database.fetchAll("SELECT subject, detail FROM audit_log WHERE kind = 'keys.removed'")
+        #expect(try removal.count == 1 && removal.first?.get("subject", as: String.self) == wallet)
+        let detail = try JSON(parsing: Array(try #require(removal.first).get("detail", as: String.self).utf8))
+        #expect(detail["by"]?.stringValue == "keeper" && detail["perm"]?.stringValue == "read_only,trade" && detail["alias"]?.stringValue == "zane-trade")
+        let alerts = try database.fetchAll("SELECT body FROM alerts WHERE kind = 'key_invalid'").map { try $0.get("body", as: String.self) }
+        #expect(alerts.count == 1 && alerts.first?.contains("can trade") == true, "\(alerts)")
+        #expect(try database.fetchOne("SELECT count(*) FROM txs", as: Int.self) == 0, "no verdict from a key the keeper will not hold")
+
+        // The trader's read-only key, checked with OKX by `keys add` (okxsim through the configuration), resumes the claim.
+        let added = try KeeperBinary.runWithInput(["keys", "add", "--wallet", wallet, "--alias", "zane", "--config", harness.configPath],
+                                                  input: "\(s.credentials.apiKey)\n\(s.credentials.secretKey)\n\(s.credentials.passphrase)\n",
+                                                  environment: harness.environment)
+        #expect(added.status == 0 && added.stdout.contains("1 claim(s) waiting for a key resumed"), "\(added.stdout) \(added.stderr)")
+        let run = try await whileKeeperRuns(harness) {
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.first?.state == .paid })
+        }
+        let paid = try #require(try harness.claim(user: 0, s))
+        #expect(try paid.amount == harness.expectedAmount(s))
+        #expect(try AuditLog.verify(database).broken == nil)
+        #expect(try harness.filesContainingSecrets([trade.secretKey, trade.passphrase]).isEmpty)
+        for secret in [trade.secretKey, trade.passphrase, s.credentials.secretKey, s.credentials.passphrase] {
+            #expect(!run.stderr.contains(secret) && !unchecked.stdout.contains(secret) && !added.stdout.contains(secret))
+        }
+    }
+
     /// The keeper's verifyPayout waits in the pool when another transaction signed with the keeper's
     /// key takes its nonce: the job is dropped, which is not the claim's fault. The verdict is issued
     /// again at a new nonce, and the claim is paid.

@@ -93,6 +93,13 @@ final class ScriptedVerifier: ClaimVerifying {
 
     func keyAlias(for claim: Claim) throws(KeeperError) -> String { "test" }
 
+    /// The pipeline's removals of a key OKX says can trade: (order, API key hash).
+    let removed = Mutex<[(UInt256, String)]>([])
+    func removeKey(of claim: Claim, apiKeyHash: String, in db: Database) throws -> Int {
+        removed.withLock { $0.append((claim.orderID, apiKeyHash)) }
+        return 1
+    }
+
     func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt {
         let verdict = state.withLock { state -> ClaimVerdict? in
             state.calls.append(claim.orderID)

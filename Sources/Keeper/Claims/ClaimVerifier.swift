@@ -13,16 +13,19 @@ public struct ClaimVerifier: Sendable {
     let verifier: LiquidationVerifier
     let okx: OKXConfig
     let observer: (@Sendable (OKXRequestRecord) -> Void)?
+    let readOnlyChecks: ReadOnlyKeyChecks
 
     /// - Parameters:
-    ///   - vault: opens the vault (a fresh connection per call is fine; it only reads).
+    ///   - vault: opens the vault (a fresh connection per call; it reads, and `removeKey` writes in the caller's transaction).
     ///   - observer: told about every OKX request, for metrics.
+    ///   - readOnlyChecks: when each key was last found read-only on OKX.
     public init(vault: @escaping @Sendable () throws(VaultError) -> KeyVault, verifier: LiquidationVerifier, okx: OKXConfig,
-                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) {
+                observer: (@Sendable (OKXRequestRecord) -> Void)? = nil, readOnlyChecks: ReadOnlyKeyChecks = ReadOnlyKeyChecks()) {
         self.vault = vault
         self.verifier = verifier
         self.okx = okx
         self.observer = observer
+        self.readOnlyChecks = readOnlyChecks
     }
 
     /// The user's key as the vault holds it.
@@ -41,6 +44,8 @@ public struct ClaimVerifier: Sendable {
     /// - Parameter claimedPositions: position lifecycles other claims already cover (`position-already-claimed`).
     public func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String> = []) async throws(KeeperError) -> VerificationAttempt {
         let client = okx.client(credentials, simulated: okx.simulated, observer: observer, publicCache: .shared)
+        // The keeper holds no key that can trade or withdraw: OKX is asked what the key may do before it is used.
+        if let instead = await readOnlyChecks.check(credentials, on: client) { return instead }
         var request = VerificationRequest(ordId: claim.orderID.description, instId: claim.instID, wallet: claim.user.description,
                                           principal: try PoolUnits.decimal(claim.principal),
                                           requestId: claim.subject, simulated: okx.simulated)
@@ -65,5 +70,9 @@ extension ClaimVerifier: ClaimVerifying {
         do { return try vault().credentials(wallet: claim.user.description).alias } catch {
             throw KeeperError(.unavailable, "the vault cannot be read: \(error.message)")
         }
+    }
+
+    public func removeKey(of claim: Claim, apiKeyHash: String, in db: Database) throws -> Int {
+        try vault().removeKeys(of: claim.user.description, apiKeyHash: apiKeyHash, in: db)
     }
 }

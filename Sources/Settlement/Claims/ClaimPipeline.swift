@@ -15,6 +15,9 @@ public protocol ClaimVerifying: Sendable {
     /// The alias the vault holds the claim's key under, for the operator.
     func keyAlias(for claim: Claim) throws(KeeperError) -> String
     func verify(_ claim: Claim, credentials: OKXCredentials, claimedPositions: Set<String>) async throws(KeeperError) -> VerificationAttempt
+    /// Removes the claim's wallet's key whose API key hashes to `apiKeyHash` from the vault, in the
+    /// caller's transaction; how many rows went.
+    func removeKey(of claim: Claim, apiKeyHash: String, in db: Database) throws -> Int
 }
 
 /// Drives confirmed claims through the state machine of DESIGN.md §6, one pass at a time:
@@ -342,6 +345,8 @@ extension ClaimPipeline {
             return try retryLater(claim, why: why, now: now)
         case .keyInvalid(let why):
             return try parkForKey(claim, why: why, now: now)
+        case .keyNotReadOnly(let powers):
+            return try discardKey(claim, powers, now: now)
         case .undecided(let why):
             return try undecided(claim, why: why, now: now)
         case .verdict(let verdict):
@@ -410,6 +415,32 @@ extension ClaimPipeline {
                                       dedupeKey: "key_invalid:\(wallet):\(alias)")
             }
         }
+        return true
+    }
+
+    /// OKX says the trader's key can trade or withdraw, and the keeper never holds such a key. In one
+    /// transaction: the key leaves the vault (audited `keys.removed`, by the keeper), the claim waits
+    /// in `needs_key` for a read-only key, and `key_invalid` says why.
+    private func discardKey(_ claim: Claim, _ key: KeyPowers, now: Int64) throws(KeeperError) -> Bool {
+        let wallet = claim.user.description.lowercased()
+        let alias = keyAlias(of: claim)
+        let why = "OKX says the key '\(alias)' of \(wallet) can \(key.powers) (perm \(key.perm)): it was removed from the vault"
+        let reason = "\(why); the trader registers a read-only key (POST /api/keys), or `lg-keeper keys add --wallet \(wallet) --alias NAME`"
+        try IndexStore.wrap {
+            try ledger.database.transaction { db in
+                let removed = try verifier.removeKey(of: claim, apiKeyHash: key.apiKeyHash, in: db)
+                if removed > 0 {
+                    try AuditLog.append(db, kind: "keys.removed", subject: wallet, detail: [
+                        "by": "keeper", "alias": .string(alias), "removed": JSON(removed), "perm": .string(key.perm), "claim": .string(claim.subject)])
+                }
+                try ClaimLedger.transition(claim, to: .needsKey, .init(reason: .some(reason), nextAttemptAt: now + settings.recheckMilliseconds),
+                                           why: "the trader's OKX key can do more than read", in: db)
+                try AlertOutbox.raise(db, .keyInvalid, "\(why); claim \(claim.subject) waits for a read-only key",
+                                      detail: ["wallet": .string(wallet), "alias": .string(alias), "claim": .string(claim.subject)],
+                                      dedupeKey: "key_invalid:\(wallet):\(alias)")
+            }
+        }
+        log.warn("trader key removed: not read-only", ["claim": "\(claim.subject)", "alias": "\(alias)", "perm": "\(key.perm)"])
         return true
     }
 

@@ -31,6 +31,9 @@ public enum VerificationAttempt: Sendable, Equatable {
     case undecided(String)
     /// The trader's key is expired, revoked, wrong or lacks Read: park in `needs_key` until a new key.
     case keyInvalid(String)
+    /// OKX says the trader's key can do more than read: it leaves the vault, and the claim waits in
+    /// `needs_key` for a read-only key.
+    case keyNotReadOnly(KeyPowers)
     /// Rate limit, 5xx, timeout, 50102 still failing: try again later.
     case transient(String)
     /// Order not found or not the key's own: retrying cannot help.
@@ -44,4 +47,20 @@ public enum ClaimKeyLookup: Sendable {
     case missing
     /// The vault cannot be opened now (master key, database): try again later.
     case unreadable(String)
+}
+
+/// What OKX says a held key may do beyond reading (`account/config`'s `perm`), and which key it is.
+public struct KeyPowers: Sendable, Equatable {
+    /// SHA-256 of the API key (`OKXCredentials.hash(apiKey:)`): the vault row to remove.
+    public let apiKeyHash: String
+    /// "trade", "withdraw", "trade and withdraw"…
+    public let powers: String
+    /// `perm` as OKX sent it.
+    public let perm: String
+
+    public init(apiKeyHash: String, powers: String, perm: String) {
+        self.apiKeyHash = apiKeyHash
+        self.powers = powers
+        self.perm = perm
+    }
 }
