@@ -74,3 +74,18 @@ import TestSupport
         #expect(await checks.check(zane, on: try Self.client(zane, asked: asked)) == nil, "neither answer was kept: asked again")
     }
 }
+
+extension ReadOnlyKeyChecksTests {
+    @Test func claimsOfOneKeyVerifiedAtOnceShareOneQuestion() async throws {
+        let asked = Asked(), checks = ReadOnlyKeyChecks()
+        let zelda = try Self.key("zelda"), client = try Self.client(zelda, asked: asked)
+        let answers = await withTaskGroup(of: VerificationAttempt?.self) { group in
+            for _ in 0..<8 { group.addTask { await checks.check(zelda, on: client) } }
+            var answers = [VerificationAttempt?]()
+            for await answer in group { answers.append(answer) }
+            return answers
+        }
+        #expect(answers.count == 8 && answers.allSatisfy { $0 == nil })
+        #expect(asked.value == 1, "one account/config request for eight claims of one key")
+    }
+}
