@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Store
 
@@ -56,27 +57,42 @@ import Testing
                 try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["seed \(index / 2)", [UInt8](repeating: 7, count: 200)])
             }
         }
+        // The writer commits until the copies are done, and each copy waits for new commits first: a
+        // fixed writing time could end before the copies start when a loaded machine pauses this task.
+        final class Progress: Sendable {
+            let pairs = Atomic<Int>(0)
+            let done = Atomic<Bool>(false)
+        }
+        let progress = Progress()
         let writing = Task.detached { () throws -> Int in
             let writer = try Database(path: file)
             var pairs = 0
-            let deadline = Date().addingTimeInterval(1.5)
-            while Date() < deadline {
+            while !progress.done.load(ordering: .sequentiallyConsistent) {
                 try writer.transaction { db in
                     try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 1, count: 200)])
                     try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 2, count: 200)])
                 }
                 pairs += 1
+                progress.pairs.store(pairs, ordering: .sequentiallyConsistent)
             }
             return pairs
         }
-        try await Task.sleep(for: .milliseconds(200))
+        defer { progress.done.store(true, ordering: .sequentiallyConsistent) }  // also when a copy throws
+        func committed(beyond count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while progress.pairs.load(ordering: .sequentiallyConsistent) < count + 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
         var copies = 0
         for index in 0..<3 {
+            try await committed(beyond: progress.pairs.load(ordering: .sequentiallyConsistent))
             let reader = try Database(path: file, mode: .reader)
             try reader.backup(to: path("busy-\(index).sqlite"))
             copies += 1
-            try await Task.sleep(for: .milliseconds(150))
         }
+        try await committed(beyond: progress.pairs.load(ordering: .sequentiallyConsistent))
+        progress.done.store(true, ordering: .sequentiallyConsistent)
         let pairs = try await writing.value
         #expect(pairs > 10, "the writer committed throughout")
         #expect(copies == 3)
