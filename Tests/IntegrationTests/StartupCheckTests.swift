@@ -122,7 +122,7 @@ import Wire
         // A hung node puts the endpoint into error messages, /readyz and an alert.
         harness.devnet.suspend()
         let database = try harness.database()
-        let alerted = try await harness.waitUntil(seconds: 20) { try database.fetchOne("SELECT count(*) FROM alerts WHERE kind = 'rpc_down'", as: Int.self) == 1 }
+        let alerted = try await harness.waitUntil(seconds: 60) { try database.fetchOne("SELECT count(*) FROM alerts WHERE kind = 'rpc_down'", as: Int.self) == 1 }
         let http = HTTPClient()
         let readyz = try await http.send(HTTPRequest(method: .get, url: "\(base)/readyz"))
         harness.devnet.resume()
