@@ -165,7 +165,9 @@ class Simulator:
         self.default_skew_ms = clock_skew_ms
         self.skew_ms = clock_skew_ms
         self.skew_until = None  # monotonic seconds after which skew_ms falls back to the default
-        self.started = time.monotonic()
+        # The clock of windows, skew periods and delays; a test may put one that stands still in its place.
+        self.monotonic = time.monotonic
+        self.started = self.monotonic()
         self.region_urls = {}
         self.limits = SlidingWindow()
         self.lock = threading.Lock()
@@ -192,25 +194,25 @@ class Simulator:
 
     def current_skew_ms(self):
         with self.lock:
-            if self.skew_until is not None and time.monotonic() >= self.skew_until:
+            if self.skew_until is not None and self.monotonic() >= self.skew_until:
                 self.skew_ms, self.skew_until = self.default_skew_ms, None
             return self.skew_ms
 
     def set_skew(self, skew_ms, for_ms=None):
         with self.lock:
             self.skew_ms = skew_ms
-            self.skew_until = None if for_ms is None else time.monotonic() + for_ms / 1000
+            self.skew_until = None if for_ms is None else self.monotonic() + for_ms / 1000
 
     def elapsed_ms(self):
         """Milliseconds since start or the last reset: the clock of `visibleAfterMs` and key expiry."""
-        return int((time.monotonic() - self.started) * 1000)
+        return int((self.monotonic() - self.started) * 1000)
 
     def reset(self):
         with self.lock:
             self.faults.clear()
             self.hits.clear()
             self.skew_ms, self.skew_until = self.default_skew_ms, None
-            self.started = time.monotonic()
+            self.started = self.monotonic()
             for key in self.world.keys.values():
                 key.expired = False
         self.limits.reset()
@@ -446,7 +448,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def route(self):
-        arrival_ms = time.monotonic() * 1000
+        arrival_ms = self.sim.monotonic() * 1000
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         url = urlsplit(self.path)
@@ -487,7 +489,7 @@ class Handler(BaseHTTPRequestHandler):
                 account, key = self.sim.authenticate(headers, self.command, self.path, body, self.client_address[0],
                                                      self.region)
             window = self.sim.rate_key(route, url.path, account, params, self.client_address[0])
-            if not self.sim.limits.allow(window, route.limit, int(time.monotonic() * 1000)):
+            if not self.sim.limits.allow(window, route.limit, int(self.sim.monotonic() * 1000)):
                 limited = OKXFailure("50011", with_data=False)
                 return limited.status, envelope(limited.code, limited.message, with_data=False), "application/json", "limited"
             data = route.handler(account, params, key) if route.with_key else route.handler(account, params)

@@ -45,7 +45,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads until the server closes or `timeout` passes; returns what arrived (a reset ends it too).
-    func readAll(timeout: Double = 5) -> [UInt8] {
+    func readAll(timeout: Double = 30) -> [UInt8] {
         var out = [UInt8]()
         let deadline = Date().addingTimeInterval(timeout)
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -61,7 +61,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads until `marker` has arrived (or the connection ends or `timeout` passes).
-    func read(until marker: String, timeout: Double = 5) -> String {
+    func read(until marker: String, timeout: Double = 30) -> String {
         var out = [UInt8]()
         let needle = Array(marker.utf8)
         let deadline = Date().addingTimeInterval(timeout)
@@ -90,7 +90,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// One request on a fresh connection; the whole answer as text.
-    static func exchange(port: Int, _ request: String, timeout: Double = 5) throws -> String {
+    static func exchange(port: Int, _ request: String, timeout: Double = 30) throws -> String {
         let client = try RawClient(port: port)
         try client.send(request)
         return String(decoding: client.readAll(timeout: timeout), as: UTF8.self)

@@ -43,7 +43,7 @@ import Wire
         func identity() throws -> TLSIdentity { try TLSIdentity(certificateFile: cert, keyFile: key) }
     }
 
-    func tlsOptions(_ files: Files, requestTimeoutMs: Int = 10_000) throws -> HTTPServer.Options {
+    func tlsOptions(_ files: Files, requestTimeoutMs: Int = 60_000) throws -> HTTPServer.Options {
         var options = HTTPServer.Options(requestTimeoutMs: requestTimeoutMs)
         options.tls = try files.identity()
         return options
@@ -52,7 +52,7 @@ import Wire
     @Test func servesHTTPSVerifiedAgainstItsCertificate() async throws {
         let files = try Files()
         try await withServer(options: try tlsOptions(files)) { server in
-            let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 10_000, caFile: files.cert))
+            let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 60_000, caFile: files.cert))
             let ok = try await client.send(HTTPRequest(method: .get, url: "https://127.0.0.1:\(server.port)/ok"))
             #expect(ok.status == 200)
             #expect(ok.body == Array("ok".utf8))
@@ -62,7 +62,7 @@ import Wire
             #expect(echo.status == 200)
             #expect(echo.body.count == body.count && echo.body == body, "the echoed body differs")
             // Without the certificate as CA the client refuses the server: verification is on.
-            let untrusting = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 5_000))
+            let untrusting = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 60_000))
             await #expect(throws: HTTPError.self) { try await untrusting.send(HTTPRequest(method: .get, url: "https://127.0.0.1:\(server.port)/ok")) }
         }
     }

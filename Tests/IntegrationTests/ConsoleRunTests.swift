@@ -47,7 +47,7 @@ import Wire
             #expect(claim.review == .approved && claim.reviewBy == "olivia" && claim.reviewNote == "fills checked")
             // The index catches up with PayoutVerified within a few rounds.
             var page = try client.request("GET", "/console/claims/\(key)", cookie: cookie)
-            for _ in 0..<50 where !page.body.contains("data-match=\"true\"") {
+            for _ in 0..<300 where !page.body.contains("data-match=\"true\"") {  // up to a minute, for a loaded machine
                 try await Task.sleep(for: .milliseconds(200))
                 page = try client.request("GET", "/console/claims/\(key)", cookie: cookie)
             }

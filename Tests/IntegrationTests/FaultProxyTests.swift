@@ -25,7 +25,7 @@ import Wire
     static let fixture = Result { try Fixture() }
 
     static let faults: [(String, String)] = [
-        ("timeout", #"{"fault":"timeout","every":4,"limit":2,"delay":2}"#),
+        ("timeout", #"{"fault":"timeout","every":4,"limit":2,"delay":60}"#),
         ("http429", #"{"fault":"http429","every":2,"limit":6}"#),
         ("http5xx", #"{"fault":"http5xx","every":2,"limit":6,"status":502}"#),
         ("drop", #"{"fault":"drop","every":2,"limit":6}"#),
@@ -47,8 +47,10 @@ import Wire
         let fixture = try Self.fixture.get()
         let settings = try #require(Self.faults.first { $0.0 == kind }?.1)
         _ = try await admin(fixture, #"{"fault":"none"}"#)
+        // Held requests (60 s) far beyond the timeout, answered ones (milliseconds, seconds on a loaded
+        // machine) far below it.
         let follower = try await fixture.harness.follower(rpcURL: fixture.proxy.baseURL, confirmations: 0, maxBlockRange: 8,
-                                                          requestTimeoutMs: 700)
+                                                          requestTimeoutMs: 6_000)
         _ = try await admin(fixture, settings)
         // A round may give up after its bounded retries; the next one resumes from the cursor.
         var rows = [EventRow]()

@@ -122,7 +122,7 @@ import Wire
 
     /// The server's address, from the keeper's `http listening` log line (it listens on port 0).
     static func listeningAddress(_ keeper: KeeperBinary.Running) async throws -> String {
-        for _ in 0..<100 {
+        for _ in 0..<600 {  // up to a minute: a loaded machine starts the keeper slowly
             let log = keeper.stderr
             if let line = log.split(separator: "\n").first(where: { $0.contains("msg=\"http listening\"") }),
                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })?.dropFirst("address=".count) {

@@ -88,7 +88,7 @@ import Wire
             #expect(alerts.count == 1)
             #expect(alerts.first?["message"]?.stringValue?.contains(waiting.subject) == true)
             // Delivered to the webhook, signed with the secret.
-            let delivered = try await harness.waitUntil(seconds: 20) {
+            let delivered = try await harness.waitUntil(seconds: 60) {
                 try Self.received(receiver).contains { $0["verified"] == .bool(true) && $0["body"]?["kind"]?.stringValue == "pool_shortfall" }
             }
             #expect(delivered, "the webhook received no signed pool_shortfall alert")

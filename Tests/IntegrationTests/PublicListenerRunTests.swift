@@ -26,7 +26,7 @@ import Wire
 
     /// The address of the listener whose "http listening" line names `listener`.
     static func address(_ keeper: KeeperBinary.Running, listener: String) async throws -> (address: String, line: String) {
-        for _ in 0..<100 {
+        for _ in 0..<600 {  // up to a minute: a loaded machine starts the keeper slowly
             if let line = keeper.stderr.split(separator: "\n").first(where: { $0.contains("msg=\"http listening\"") && $0.contains("listener=\(listener) ") }),
                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })?.dropFirst("address=".count) {
                 return (String(address), String(line))
@@ -60,7 +60,7 @@ import Wire
             let publicListener = try await Self.address(keeper, listener: "public")
             #expect(publicListener.line.contains("tls=true"), "\(publicListener.line)")
             #expect(operations.line.contains("tls=false"), "\(operations.line)")
-            let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 10_000, caFile: cert))
+            let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 60_000, caFile: cert))
             let publicBase = "https://\(publicListener.address)"
             let operationsBase = "http://\(operations.address)"
             for (method, path) in [(HTTPRequest.Method.get, "/metrics"), (.get, "/readyz"), (.get, "/healthz"), (.get, "/console/"),

@@ -17,7 +17,7 @@ import TestSupport
     }
 
     func receipt(_ hash: Hash) async throws -> TransactionReceipt {
-        for _ in 0..<200 {
+        for _ in 0..<1_200 {  // up to a minute, for a loaded machine
             if let receipt = try await rpc.transactionReceipt(hash) { return receipt }
             try await Task.sleep(for: .milliseconds(50))
         }

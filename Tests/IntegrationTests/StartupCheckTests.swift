@@ -95,7 +95,7 @@ import Wire
         var chain = try #require(harness.configDocument["chain"]?.objectValue)
         chain["rpcUrls"] = nil
         chain["rpcUrlsEnv"] = "LGK_TEST_RPC_URLS"
-        chain["requestTimeoutMs"] = 500
+        chain["requestTimeoutMs"] = 5_000  // answers expected within it, seconds on a loaded machine; the hung node still alerts
         let path = try harness.writeConfig("env.json", ["chain": .object(chain)])
         let node = harness.devnet.rpcURL.hasSuffix("/") ? String(harness.devnet.rpcURL.dropLast()) : harness.devnet.rpcURL
         let keyed = node.replacingOccurrences(of: "http://", with: "http://user:\(key)@") + "/v3/\(key)?apikey=\(key)"
@@ -122,7 +122,7 @@ import Wire
         // A hung node puts the endpoint into error messages, /readyz and an alert.
         harness.devnet.suspend()
         let database = try harness.database()
-        let alerted = try await harness.waitUntil(seconds: 20) { try database.fetchOne("SELECT count(*) FROM alerts WHERE kind = 'rpc_down'", as: Int.self) == 1 }
+        let alerted = try await harness.waitUntil(seconds: 60) { try database.fetchOne("SELECT count(*) FROM alerts WHERE kind = 'rpc_down'", as: Int.self) == 1 }
         let http = HTTPClient()
         let readyz = try await http.send(HTTPRequest(method: .get, url: "\(base)/readyz"))
         harness.devnet.resume()

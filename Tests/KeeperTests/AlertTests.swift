@@ -102,7 +102,7 @@ import Wire
         _ = try await HTTPClient().send(HTTPRequest(method: .post, url: receiver.baseURL + "/down/1"))
         let lines = LogLines()
         var delivery = AlertDelivery(databasePath: fixture.database.path,
-                                     webhook: .init(url: receiver.baseURL + "/hook", secret: Array(secret.utf8), timeoutMilliseconds: 2_000),
+                                     webhook: .init(url: receiver.baseURL + "/hook", secret: Array(secret.utf8), timeoutMilliseconds: 30_000),
                                      metrics: nil, log: lines.logger)
         delivery.interval = .milliseconds(20)
         let stop = KeeperService.StopSignal()
@@ -119,7 +119,7 @@ import Wire
         #expect(try AlertOutbox.pending(fixture.database) == 0)
     }
 
-    static func eventually(seconds: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+    static func eventually(seconds: Double = 30, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }

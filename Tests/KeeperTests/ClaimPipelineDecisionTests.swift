@@ -251,7 +251,7 @@ import Testing
     // MARK: concurrency
 
     @Test func verificationsRunAtMostMaxConcurrentAtOnceAndAllAreDecided() async throws {
-        let h = try PipelineHarness(maxConcurrentVerifications: 2, verifierDelay: .milliseconds(30))
+        let h = try PipelineHarness(maxConcurrentVerifications: 2, verifierDelay: .milliseconds(30), verifierOverlap: 2)
         let claims = try (1...5).map { try h.request($0, trader: 0xa0 + $0) }
         for order in 1...5 { h.verifier.pays(order, 10 * UInt64(order)) }
         var rounds = 0

@@ -64,8 +64,14 @@ final class ScriptedVerifier: ClaimVerifying {
     private let state = Mutex(State())
     /// How long one verification takes (so that concurrent ones overlap).
     let delay: Duration
+    /// Verifications wait (up to 30 s) until this many have run at once: overlap by synchronisation, not
+    /// by a delay a loaded machine can outlast before the next one starts.
+    let overlap: Int
 
-    init(delay: Duration = .milliseconds(1)) { self.delay = delay }
+    init(delay: Duration = .milliseconds(1), overlap: Int = 1) {
+        self.delay = delay
+        self.overlap = overlap
+    }
 
     static func root(_ byte: UInt8) -> Hash { Hash(unchecked: [UInt8](repeating: byte, count: 32)) }
 
@@ -107,6 +113,8 @@ final class ScriptedVerifier: ClaimVerifying {
             state.mostAtOnce = max(state.mostAtOnce, state.running)
             return state.verdicts[claim.orderID]
         }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while mostAtOnce < overlap, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
         try? await Task.sleep(for: delay)
         state.withLock { $0.running -= 1 }
         guard let verdict else { return .permanent("order \(claim.orderID) not found") }
@@ -264,9 +272,9 @@ struct PipelineHarness {
 
     static let contract = try! Address(hex: "0x0000000000000000000000000000000000000001")
 
-    init(maxConcurrentVerifications: Int = 32, verifierDelay: Duration = .milliseconds(1)) throws {
+    init(maxConcurrentVerifications: Int = 32, verifierDelay: Duration = .milliseconds(1), verifierOverlap: Int = 1) throws {
         fixture = try ClaimFixture()
-        verifier = ScriptedVerifier(delay: verifierDelay)
+        verifier = ScriptedVerifier(delay: verifierDelay, overlap: verifierOverlap)
         transactions = ScriptedTransactions(database: fixture.database)
         var settings = ClaimPipeline.Settings(chainID: 1337, contract: Self.contract,
                                               policy: PayoutPolicy(maxPayoutPerClaim: UInt256(1_000_000_000), dailyLimit: UInt256(1_000_000_000_000),

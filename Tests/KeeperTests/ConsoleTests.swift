@@ -51,11 +51,12 @@ import Wire
         try server.start()
     }
 
+    /// Stops the server without waiting for it: a deinit runs on one of the cooperative pool's threads (two
+    /// on a two-core machine), and blocking it until a task on that same pool has run hung the whole run
+    /// once the other thread was blocked too.
     deinit {
         let server = server
-        let done = DispatchSemaphore(value: 0)
-        Task { await server.stop(grace: .seconds(1)); done.signal() }
-        done.wait()
+        Task { await server.stop(grace: .seconds(1)) }
     }
 
     func request(_ method: String, _ path: String, cookie: String? = nil, form: [String: String]? = nil,

@@ -33,7 +33,7 @@ enum OKXSim {
     static func client(_ credentials: OKXCredentials, baseURL: String, simulated: Bool = false, maximumAttempts: Int = 4,
                        limiter: OKXRateLimiter = OKXRateLimiter()) -> OKXClient {
         OKXClient(credentials: credentials,
-                  configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: 5_000,
+                  configuration: .init(baseURL: baseURL, simulated: simulated, requestTimeoutMilliseconds: 30_000,
                                        retry: OKXRetryPolicy(maximumAttempts: maximumAttempts, baseDelayMilliseconds: 1, maximumDelayMilliseconds: 5)),
                   rateLimiter: limiter)
     }

@@ -9,7 +9,7 @@ import Wire
 @Suite(.serialized) struct VerifyEndpointTests {
     static let secretText = "endpoint-test-secret-0123456789"
     let secret = try! APISecret(Array(secretText.utf8))
-    let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 10_000))
+    let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 60_000))
 
     /// Records what the verifier saw and answers with a seed-002-shaped body.
     final class Recorder: Sendable {

@@ -60,7 +60,9 @@ import Testing
     }
 
     @Test func timeoutsAreRetriedThenReportedAsTimeout() async throws {
-        try await sim.fault("timeout", endpoint: OKXEndpoint.order.path, count: 10, latencyMs: 1_500)
+        // The simulator drops the connection after its latency: far beyond the client's 300 ms, so a
+        // starved client that notices its timeout late still sees a timeout, not the drop.
+        try await sim.fault("timeout", endpoint: OKXEndpoint.order.path, count: 10, latencyMs: 60_000)
         let client = sim.client(alice, retry: OKXRetryPolicy(maximumAttempts: 2, baseDelayMilliseconds: 1, maximumDelayMilliseconds: 2),
                                 timeoutMilliseconds: 300)
         let error = try await expectFailure { try await self.order(client) }
@@ -69,8 +71,10 @@ import Testing
     }
 
     @Test func aTimeoutThenAnAnswerSucceeds() async throws {
-        try await sim.fault("timeout", endpoint: OKXEndpoint.order.path, count: 1, latencyMs: 1_000)
-        let response = try await order(sim.client(alice, timeoutMilliseconds: 300))
+        // The answer after the timeout must come within the client's timeout on a loaded machine too;
+        // the timed-out attempt is held far longer than that.
+        try await sim.fault("timeout", endpoint: OKXEndpoint.order.path, count: 1, latencyMs: 60_000)
+        let response = try await order(sim.client(alice, timeoutMilliseconds: 3_000))
         #expect(response.items.count == 1 && response.attempts == 2)
     }
 
@@ -112,7 +116,8 @@ import Testing
         // positions-history: 10 requests per 2 s per user. 15 concurrent reads must all succeed,
         // the simulator (which counts arrivals) must never see more than 10 in a 2-second window.
         let ken = try OKXSimulator.credentials("ken")
-        let client = sim.client(ken, retry: .none, limiter: OKXRateLimiter(safetyMargin: .milliseconds(100)))
+        // The margin covers the time between a slot and the request's arrival, seconds on a starved machine.
+        let client = sim.client(ken, retry: .none, limiter: OKXRateLimiter(safetyMargin: .seconds(2)))
         let query = OKXPositionsHistoryQuery(instrumentID: "BTC-USDT-SWAP", pageSize: 1, maximumPages: 1)
         let waited = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<15 { group.addTask { try await client.positionsHistory(query).waitedMs } }

@@ -28,7 +28,7 @@ final class OKXSimulator: Sendable {
     /// listener unless `baseURL` names another region's.
     func client(_ credentials: OKXCredentials, retry: OKXRetryPolicy = OKXRetryPolicy(maximumAttempts: 4, baseDelayMilliseconds: 1,
                                                                                         maximumDelayMilliseconds: 5),
-                simulated: Bool = false, timeoutMilliseconds: Int = 5_000, limiter: OKXRateLimiter? = nil, baseURL: String? = nil,
+                simulated: Bool = false, timeoutMilliseconds: Int = 30_000, limiter: OKXRateLimiter? = nil, baseURL: String? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() }, clockOffset: OKXClockOffset = OKXClockOffset(),
                 observer: (@Sendable (OKXRequestRecord) -> Void)? = nil) -> OKXClient {
         OKXClient(credentials: credentials,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Store
 
@@ -56,28 +57,52 @@ import Testing
                 try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["seed \(index / 2)", [UInt8](repeating: 7, count: 200)])
             }
         }
-        let writing = Task.detached { () throws -> Int in
-            let writer = try Database(path: file)
-            var pairs = 0
-            let deadline = Date().addingTimeInterval(1.5)
-            while Date() < deadline {
-                try writer.transaction { db in
-                    try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 1, count: 200)])
-                    try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 2, count: 200)])
-                }
-                pairs += 1
-            }
-            return pairs
+        // The writer commits until the copies are done, and each copy waits for new commits first: a
+        // fixed writing time could end before the copies start when a loaded machine pauses this task.
+        // It runs on a thread of its own: a loop on the cooperative pool (two threads on two cores) could
+        // hold the very thread this test needs to tell it to stop.
+        final class Progress: Sendable {
+            let pairs = Atomic<Int>(0)
+            let done = Atomic<Bool>(false)
+            let outcome = Mutex<Result<Int, any Error>?>(nil)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        let progress = Progress()
+        Thread {
+            let stopAt = ContinuousClock.now + .seconds(300)  // never a runaway loop, whatever happens to the test
+            progress.outcome.withLock { $0 = Result { () throws -> Int in
+                let writer = try Database(path: file)
+                var pairs = 0
+                while !progress.done.load(ordering: .sequentiallyConsistent), ContinuousClock.now < stopAt {
+                    try writer.transaction { db in
+                        try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 1, count: 200)])
+                        try db.execute("INSERT INTO t (name, data) VALUES (?, ?)", ["pair \(pairs)", [UInt8](repeating: 2, count: 200)])
+                    }
+                    pairs += 1
+                    progress.pairs.store(pairs, ordering: .sequentiallyConsistent)
+                }
+                return pairs
+            } }
+        }.start()
+        defer { progress.done.store(true, ordering: .sequentiallyConsistent) }  // also when a copy throws
+        func committed(beyond count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while progress.pairs.load(ordering: .sequentiallyConsistent) < count + 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
         var copies = 0
         for index in 0..<3 {
+            try await committed(beyond: progress.pairs.load(ordering: .sequentiallyConsistent))
             let reader = try Database(path: file, mode: .reader)
             try reader.backup(to: path("busy-\(index).sqlite"))
             copies += 1
-            try await Task.sleep(for: .milliseconds(150))
         }
-        let pairs = try await writing.value
+        try await committed(beyond: progress.pairs.load(ordering: .sequentiallyConsistent))
+        progress.done.store(true, ordering: .sequentiallyConsistent)
+        let writerStopped = ContinuousClock.now + .seconds(60)
+        while progress.outcome.withLock({ $0 == nil }), ContinuousClock.now < writerStopped { try await Task.sleep(for: .milliseconds(10)) }
+        let writing = try #require(progress.outcome.withLock { $0 }, "the writer did not stop")
+        let pairs = try writing.get()
         #expect(pairs > 10, "the writer committed throughout")
         #expect(copies == 3)
         for index in 0..<3 {

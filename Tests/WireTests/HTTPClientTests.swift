@@ -5,7 +5,8 @@ import TestSupport
 
 @Suite(.serialized) final class HTTPClientTests {
     let server: ServerProcess
-    let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 2_000, totalTimeoutMilliseconds: 2_000,
+    /// Far more time than the fixture's answers take on a loaded machine.
+    let client = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 60_000,
                                             maximumResponseBytes: 1 << 20))
 
     init() throws { server = try ServerProcess(script: "httpfixture.py", arguments: ["--port", "0"]) }
@@ -33,18 +34,22 @@ import TestSupport
     }
 
     @Test func totalTimeoutIsTyped() async throws {
+        // A 1 s timeout and an answer after 60 s: a starved client that notices its timeout late still times out.
+        let impatient = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 1_000))
         let error = await #expect(throws: HTTPError.self) {
-            _ = try await self.client.send(HTTPRequest(method: .get, url: self.server.baseURL + "/slow/4000"))
+            _ = try await impatient.send(HTTPRequest(method: .get, url: self.server.baseURL + "/slow/60000"))
         }
         #expect(error?.code == .timeout)
         #expect(error?.mayHaveReachedServer == true)
     }
 
     @Test func refusedConnectionIsTypedAndSafeToRetry() async throws {
-        let port = try freeClosedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let error = await #expect(throws: HTTPError.self) {
             _ = try await self.client.send(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/", body: [1]))
         }
+        withExtendedLifetime(refusing) {}
         #expect(error?.code == .connectFailed)
         #expect(error?.mayHaveReachedServer == false)
     }
@@ -72,10 +77,12 @@ import TestSupport
     }
 
     @Test func errorsNeverCarryTheURLPathOrCredentials() async throws {
-        let port = try freeClosedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let error = await #expect(throws: HTTPError.self) {
             _ = try await self.client.send(HTTPRequest(method: .get, url: "http://user:secret@127.0.0.1:\(port)/v3/APIKEY123"))
         }
+        withExtendedLifetime(refusing) {}
         #expect(error?.message.contains("APIKEY123") == false)
         #expect(error?.message.contains("secret") == false)
         #expect(error?.message.contains("127.0.0.1:\(port)") == true)
@@ -89,18 +96,31 @@ import TestSupport
     }
 }
 
-/// A loopback port that nothing listens on: bind, read the port, close.
-func freeClosedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+/// A loopback port bound but never listening, so connections to it are refused; held until released,
+/// so that a server a parallel test starts cannot be given the same port meanwhile (a closed probe
+/// port could be).
+final class RefusingPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HTTPError(.transport, "cannot open a probe socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            close(fd)
+            throw HTTPError(.transport, "cannot bind a probe socket")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
-    guard bound else { throw HTTPError(.transport, "cannot bind a probe socket") }
-    return Int(UInt16(bigEndian: address.sin_port))
+
+    deinit { close(fd) }
 }

@@ -195,7 +195,7 @@ def transact(w3: Web3, account, call, *, value: int = 0, legacy: bool = False, w
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     if not wait:
         return tx_hash
-    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.05)
+    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.05)
 
 
 # -- processes a test starts (the keeper, okxsim) -------------------------------------------------

@@ -52,8 +52,8 @@ REJECTED = (1, "02-full-liquidation-short.json")
 # The verifier's scenarios: one liquidated, one closed by hand.
 VERIFIED = ["01-full-liquidation-long.json", "05-manual-close-loss.json"]
 POLICY = {"coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "100", "minPoolReserve": "0", "reviewAbove": "1"}
-SETTLE_S = 45
-PAGE_S = 15
+SETTLE_S = 120
+PAGE_S = 60
 
 pytestmark = pytest.mark.skipif(not KEEPER.is_file(), reason=f"no keeper binary at {KEEPER} (swift build)")
 

@@ -158,7 +158,7 @@ def test_eip1559_request_claim_is_mined_and_its_log_is_returned(devnode, w3, gua
     user = devnode.account("user", 0)
     raw = sign_request_claim(devnode, guard, user, 1001, nonce=w3.eth.get_transaction_count(user.address))
     tx_hash = w3.eth.send_raw_transaction(raw)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
     assert receipt["status"] == 1 and receipt["type"] == 2
     assert receipt["from"] == user.address and receipt["to"] == guard.address
     tx = w3.eth.get_transaction(tx_hash)
@@ -190,7 +190,7 @@ def test_eip1559_request_claim_is_mined_and_its_log_is_returned(devnode, w3, gua
 def test_legacy_transaction_is_mined(devnode, w3, guard):
     user = devnode.account("user", 1)
     raw = sign_request_claim(devnode, guard, user, 2002, nonce=0, legacy=True, fee_cap=5 * 10**9)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw), timeout=10)
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw), timeout=60)
     assert receipt["status"] == 1 and receipt["type"] == 0
     assert receipt["effectiveGasPrice"] == 5 * 10**9
     tx = devnode.result("eth_getTransactionByHash", receipt["transactionHash"].to_0x_hex())
@@ -342,7 +342,7 @@ def test_batch_requests(devnode):
 
 
 def test_http_surface(devnode):
-    assert requests.get(devnode.url, timeout=5).status_code == 405
+    assert requests.get(devnode.url, timeout=30).status_code == 405
     notification = devnode.post({"jsonrpc": "2.0", "method": "eth_chainId"})
     assert notification.status_code == 200 and notification.content == b""
 

@@ -53,8 +53,14 @@ def okx_timestamp(ms=None):
 class Sim:
     """A simulator served from a thread of this process, and a small client for it."""
 
-    def __init__(self, **options):
+    def __init__(self, still_clock=False, **options):
         self.server = okxsim.make_server(**options)
+        if still_clock:
+            # Windows, skew periods and delays on a clock that moves only by `advance`, from the simulator's
+            # start: a loaded machine's pauses cannot run them out between a test's requests.
+            simulator = self.server.sim
+            self.now = simulator.started
+            simulator.monotonic = lambda: self.now
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -86,6 +92,9 @@ class Sim:
     def fault(self, **spec):
         assert self.request("/sim/faults", "POST", spec)[0] == 200
 
+    def advance(self, seconds):
+        self.now += seconds
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
@@ -95,6 +104,15 @@ class Sim:
 @pytest.fixture(scope="module")
 def sim():
     server = Sim()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def still_sim():
+    """A simulator of the test's own whose clock stands still (see Sim): its 2-second rate windows hold
+    however long a loaded machine takes over a test's requests."""
+    server = Sim(still_clock=True)
     yield server
     server.close()
 
@@ -220,7 +238,8 @@ def test_unknown_paths_and_methods(sim):
 
 # Rate limits: per user (or IP) and endpoint, 2-second windows.
 
-def test_positions_history_allows_10_per_2_seconds_per_user(sim):
+def test_positions_history_allows_10_per_2_seconds_per_user(still_sim):
+    sim = still_sim
     path = "/api/v5/account/positions-history?instType=SWAP"
     codes = [sim.get(path)[1]["code"] for _ in range(10)]
     status, body = sim.get(path)
@@ -230,7 +249,8 @@ def test_positions_history_allows_10_per_2_seconds_per_user(sim):
     assert (hits["count"], hits["ok"], hits["limited"]) == (11, 10, 1)
 
 
-def test_trade_order_limit_is_per_user_and_instrument(sim):
+def test_trade_order_limit_is_per_user_and_instrument(still_sim):
+    sim = still_sim
     for _ in range(60):
         assert sim.get(ALICE_ORDER)[1]["code"] == "0"
     assert sim.get(ALICE_ORDER)[1]["code"] == "50011"
@@ -238,13 +258,15 @@ def test_trade_order_limit_is_per_user_and_instrument(sim):
     assert sim.get(other_instrument)[1]["code"] == "51603"
 
 
-def test_rate_window_slides(sim):
+def test_rate_window_slides(still_sim):
     path = "/api/v5/trade/fills-history?instType=SWAP"
     for _ in range(10):
-        sim.get(path)
-    assert sim.get(path)[1]["code"] == "50011"
-    time.sleep(2.05)
-    assert sim.get(path)[1]["code"] == "0"
+        assert still_sim.get(path)[1]["code"] == "0"
+    assert still_sim.get(path)[1]["code"] == "50011"
+    still_sim.advance(1.95)
+    assert still_sim.get(path)[1]["code"] == "50011", "still within the 2 s window"
+    still_sim.advance(0.1)
+    assert still_sim.get(path)[1]["code"] == "0"
 
 
 # Paging.
@@ -337,7 +359,8 @@ def test_reset_clears_faults_hits_and_limits(sim):
     assert sim.request("/sim/hits")[1]["total"] == 1
 
 
-def test_max_in_window_counts_arrivals(sim):
+def test_max_in_window_counts_arrivals(still_sim):
+    sim = still_sim
     for _ in range(4):
         sim.request("/api/v5/public/time")
     endpoint = sim.request("/sim/hits")[1]["endpoints"]["/api/v5/public/time"]
@@ -430,8 +453,9 @@ def test_account_config_of_an_expired_key_answers_50119(sim):
     assert sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] == "0", "the account's other key still works"
 
 
-def test_account_config_allows_5_per_2_seconds_per_user(sim):
+def test_account_config_allows_5_per_2_seconds_per_user(still_sim):
     """"Rate Limit: 5 requests per 2 seconds", "Rate limit rule: User ID": the keys of one account share it."""
+    sim = still_sim
     codes = [sim.get(ACCOUNT_CONFIG, account=ZANE_TRADE)[1]["code"] for _ in range(5)]
     status, body = sim.get(ACCOUNT_CONFIG, account=ZANE)
     assert codes == ["0"] * 5 and (status, body["code"]) == (429, "50011")
@@ -754,13 +778,15 @@ def test_an_expired_key_answers_50119_and_its_replacement_works(sim):
 
 
 def test_the_clock_can_be_skewed_for_a_while():
-    local = Sim()
+    local = Sim(still_clock=True)
     try:
         local.request("/sim/clock", "POST", {"skewMs": 45_000, "forMs": 400})
         assert local.get(ALICE_ORDER)[1]["code"] == "50102"
         ts = int(local.request("/api/v5/public/time")[1]["data"][0]["ts"])
         assert abs(ts - (time.time() * 1000 + 45_000)) < 5_000, "public/time shows the skewed clock"
-        time.sleep(0.5)
+        local.advance(0.39)
+        assert local.get(ALICE_ORDER)[1]["code"] == "50102", "skewed until forMs has passed"
+        local.advance(0.02)
         assert local.get(ALICE_ORDER)[1]["code"] == "0", "the skew ends after forMs"
     finally:
         local.close()
@@ -772,11 +798,13 @@ def test_a_record_becomes_visible_only_after_its_delay(tmp_path):
         "accounts": [{"uid": "9", "apiKey": "k", "secretKey": "s", "passphrase": "p", "positionsHistory": [
             {"instId": "BTC-USDT-SWAP", "mgnMode": "cross", "type": "2", "posId": "1", "cTime": "now-1h", "uTime": "now-1m",
              "realizedPnl": "0", "visibleAfterMs": 600}]}]}))
-    local = Sim(scenarios=str(tmp_path))
+    local = Sim(still_clock=True, scenarios=str(tmp_path))
     try:
         key = dict(key="k", secret="s", passphrase="p")
         assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == []
-        time.sleep(0.7)
+        local.advance(0.59)
+        assert local.get("/api/v5/account/positions-history", account=key)[1]["data"] == []
+        local.advance(0.02)
         [record] = local.get("/api/v5/account/positions-history", account=key)[1]["data"]
         assert "visibleAfterMs" not in record and "_meta" not in record
         local.request("/sim/reset", "POST", {})

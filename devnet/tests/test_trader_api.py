@@ -39,7 +39,7 @@ VAULT_KEY = "ef" * 32  # dev only, passed in the environment
 DOMAIN = "keeper.test"
 ORIGIN = "https://app.leverageguard.test"
 POLICY = {"coverageBps": 5000, "maxPayoutPerClaim": "50", "dailyLimit": "100", "minPoolReserve": "0", "reviewAbove": "1000"}
-SETTLE_S = 60
+SETTLE_S = 120
 # (devnet user, okxsim scenario) of each trader; none of them is in the vault before the tests.
 PAID = (0, "01-full-liquidation-long.json")
 REMOVED = (1, "02-full-liquidation-short.json")
