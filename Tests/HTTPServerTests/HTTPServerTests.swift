@@ -234,16 +234,33 @@ import Wire
         }
     }
 
+    /// The server a route may look at once it exists.
+    final class ServerHolder: Sendable {
+        let server = Mutex<HTTPServer?>(nil)
+        let handling = Mutex(false)
+        var isStopping: Bool { server.withLock { $0?.isStopping ?? false } }
+    }
+
     @Test func gracefulStopFinishesRequestsInFlight() async throws {
         var options = HTTPServer.Options()
         options.listen = try HTTPListenAddress(parsing: "127.0.0.1:0")
-        let server = HTTPServer(router: TestRoutes.router(), options: options)
+        // The handler is still running when the stop begins, however late a loaded machine runs either:
+        // it answers only once the server is stopping (a timed sleep could end before the stop was called).
+        let holder = ServerHolder()
+        var router = TestRoutes.router()
+        router.add(.get, "/until-stop") { _ in
+            holder.handling.withLock { $0 = true }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !holder.isStopping, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            return .text(200, "slept")
+        }
+        let server = HTTPServer(router: router, options: options)
+        holder.server.withLock { $0 = server }
         try server.start()
         let port = server.port
-        let inFlight = Task { try await offPool { try RawClient.exchange(port: port, "GET /slow?ms=400 HTTP/1.1\r\nHost: a\r\n\r\n") } }
-        try await eventually { server.activeConnections == 1 }
-        try await Task.sleep(for: .milliseconds(100))
-        // A grace far beyond the 400 ms handler, however late a loaded machine runs it; stop returns when it ends.
+        let inFlight = Task { try await offPool { try RawClient.exchange(port: port, "GET /until-stop HTTP/1.1\r\nHost: a\r\n\r\n") } }
+        try await eventually { holder.handling.withLock { $0 } }
+        // A grace far beyond the handler's answer; stop returns when it ends.
         await server.stop(grace: .seconds(60))
         let answer = try await inFlight.value
         #expect(RawClient.status(answer) == 200)
