@@ -262,6 +262,14 @@ class Demo:
             self.lgk("keys", "add", "--wallet", wallet, "--alias", f"trader{user}-{a['name']}", "--config", str(self.config),
                      stdin=f"{a['apiKey']}\n{a['secretKey']}\n{a['passphrase']}\n")
         print(self.lgk("keys", "list", "--config", str(self.config)).stdout.rstrip())
+        # `keys add` asks OKX what a key may do: one that can trade (scenario 26's zane-trade) is never held.
+        trade = next(k for a in json.loads((HERE / "scenarios" / "26-trade-key.json").read_text())["accounts"]
+                     for k in a.get("extraKeys", []) if "trade" in k["permissions"])
+        refused = self.lgk("keys", "add", "--wallet", self.deployment["users"][SELF_REGISTERED]["address"], "--alias", "trade-enabled",
+                           "--config", str(self.config), stdin=f"{trade['apiKey']}\n{trade['secretKey']}\n{trade['passphrase']}\n", check=False)
+        if refused.returncode != 65:
+            raise SystemExit(f"demo: a key that can trade was not refused (exit {refused.returncode}): {refused.stderr.strip()}")
+        print(f"a key that can trade is refused (exit 65): {refused.stderr.strip()}")
         # The operator console's login: a generated password, on stdin as an operator would pipe it.
         self.operator, self.operator_password = "demo-operator", secrets.token_urlsafe(12)
         print(self.lgk("console", "add-operator", self.operator, "--by", "demo", "--config", str(self.config),
