@@ -19,7 +19,7 @@ let package = Package(
         // Hashes, MACs, ciphers and KDFs over OpenSSL, plus Keccak-256 (which OpenSSL 3.0 lacks).
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         // What crosses the wire: an HTTP client over libcurl and a typed JSON value.
-        .target(name: "Wire", dependencies: ["CCurl"]),
+        .target(name: "Wire", dependencies: ["CCurl", "Threads"]),
         // Log lines: a Logger value with a level, logfmt or JSON, every value escaped (Foundation only).
         .target(name: "Logging"),
         // Chain primitives: UInt256, Address, ABI, RLP, secp256k1, transactions, keystore, JSON-RPC.
@@ -27,7 +27,7 @@ let package = Package(
         // Files only their owner may read: 0600 files in 0700 directories, secrets read through the opened descriptor.
         .target(name: "PrivateFiles"),
         // SQLite connection, statements, transactions, migrations.
-        // Naming the threads the keeper starts itself (the HTTP server's, the executors').
+        // Naming the threads the keeper starts itself (the HTTP server's, the executors', libcurl's).
         .target(name: "Threads"),
         .target(name: "Store", dependencies: ["CSQLite", "PrivateFiles", "Threads"]),
         // OKX v5 REST: signing, rate limits, error mapping.

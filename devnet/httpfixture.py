@@ -14,6 +14,8 @@ prints `httpfixture listening on http://127.0.0.1:PORT` once ready. Paths:
   /rpc/flaky/N/K   answers HTTP 503 (Retry-After: 0) to the first N requests for key K, then as /rpc/ok
   /rpc/limited/N/K answers JSON-RPC -32005 to the first N requests for key K, then as /rpc/ok
   /hits/K          how many requests key K has seen
+  /gate/N/K/MS     holds each request for key K until N are held at once, then answers them all 200;
+                   after MS milliseconds without N, answers 504 saying how many were ever held at once
 """
 import argparse
 import json
@@ -36,12 +38,36 @@ def hit(key):
         return HITS[key]
 
 
+GATES = {}
+GATES_CHANGED = threading.Condition()
+
+
+def pass_gate(key, wanted, seconds):
+    """Waits until `wanted` requests for `key` wait here at once (or `seconds` pass): (opened, most held)."""
+    with GATES_CHANGED:
+        gate = GATES.setdefault(key, {"held": 0, "most": 0, "open": False})
+        gate["held"] += 1
+        gate["most"] = max(gate["most"], gate["held"])
+        if gate["held"] >= wanted:
+            gate["open"] = True
+            GATES_CHANGED.notify_all()
+        GATES_CHANGED.wait_for(lambda: gate["open"], timeout=seconds)
+        gate["held"] -= 1
+        return gate["open"], gate["most"]
+
+
 def rpc_answer(body, make):
     """Answers a single or batch JSON-RPC request, each call through make(call)."""
     request = json.loads(body)
     if isinstance(request, list):
         return [dict(jsonrpc="2.0", id=call["id"], **make(call)) for call in request]
     return dict(jsonrpc="2.0", id=request["id"], **make(request))
+
+
+class Server(ThreadingHTTPServer):
+    # Many clients connect at once in the /gate test: a full accept queue drops their SYNs, and a
+    # dropped SYN is retried only after a second or more.
+    request_queue_size = 512
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -86,6 +112,13 @@ class Handler(BaseHTTPRequestHandler):
             with HITS_LOCK:
                 count = HITS.get(parts[1], 0)
             self._answer(200, str(count).encode())
+        elif parts[0] == "gate":
+            wanted = int(parts[1])
+            opened, most = pass_gate(parts[2], wanted, int(parts[3]) / 1000)
+            if opened:
+                self._answer(200, b"open")
+            else:
+                self._answer(504, f"only {most} of {wanted} requests were held at once".encode())
         elif parts[0] == "conn":
             self._answer(200, str(self.client_address[1]).encode())
         else:
@@ -118,7 +151,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = Server(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     stop_with_parent()
     print(f"httpfixture listening on http://127.0.0.1:{server.server_address[1]}", flush=True)

@@ -2,7 +2,7 @@
 #define LGK_CCURL_SHIM_H
 #include <curl/curl.h>
 
-/* curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call:
+/* curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are variadic, which Swift cannot call:
    one typed wrapper per argument type. */
 
 typedef size_t (*CCurl_write_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
@@ -24,6 +24,9 @@ static inline CURLcode CCurl_setopt_off_t(CURL *handle, CURLoption option, curl_
 }
 static inline CURLcode CCurl_setopt_write_callback(CURL *handle, CURLoption option, CCurl_write_callback value) {
     return curl_easy_setopt(handle, option, value);
+}
+static inline CURLMcode CCurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
 }
 static inline CURLcode CCurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// The system's name of a thread (`top -H`, `gdb`, `/proc/<pid>/task/*/comm`), for the threads the
-/// keeper starts itself: the HTTP server's and the executors' (Store). Linux keeps 15 bytes, and a
-/// thread started without a name has its creator's.
+/// keeper starts itself: the HTTP server's, the executors' (Store) and libcurl's (Wire). Linux keeps
+/// 15 bytes, and a thread started without a name has its creator's.
 public enum ThreadName {
     /// Names the calling thread (Glibc's module lacks `pthread_setname_np`: the name goes where it writes it).
     public static func set(_ name: String) {

@@ -70,6 +70,67 @@ import TestSupport
         #expect(small.body.count == 1000)
     }
 
+    @Test func manyTransfersRunSideBySide() async throws {
+        // The gate answers none of these until all are open at once. A client that ran each transfer on
+        // a thread of its own never had more than ~46 in flight (BENCHMARKS.md): it would get 504s.
+        let count = 200
+        let patient = HTTPClient(options: .init(connectTimeoutMilliseconds: 60_000, totalTimeoutMilliseconds: 300_000))
+        let url = server.baseURL + "/gate/\(count)/\(UUID().uuidString)/120000"
+        let answers = try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
+            for _ in 0..<count {
+                group.addTask { try await patient.send(HTTPRequest(method: .get, url: url)) }
+            }
+            return try await group.reduce(into: [HTTPResponse]()) { $0.append($1) }
+        }
+        #expect(answers.count == count)
+        let refused = answers.filter { $0.status != 200 }.count
+        let reason = answers.first { $0.status != 200 }.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+        #expect(refused == 0, "the fixture's gate: \(reason)")
+    }
+
+    @Test func timeoutsArePerTransfer() async throws {
+        // Side by side on the one libcurl thread: a 1 s deadline ends its own transfer, not the other's.
+        let impatient = HTTPClient(options: .init(connectTimeoutMilliseconds: 10_000, totalTimeoutMilliseconds: 1_000))
+        let (client, url) = (client, server.baseURL)
+        async let slow = client.send(HTTPRequest(method: .get, url: url + "/slow/3000"))
+        let error = await #expect(throws: HTTPError.self) {
+            _ = try await impatient.send(HTTPRequest(method: .get, url: url + "/slow/60000"))
+        }
+        #expect(error?.code == .timeout)
+        let answer = try await slow
+        #expect(answer.status == 200)
+        #expect(String(decoding: answer.body, as: UTF8.self) == "slow")
+    }
+
+    @Test func oversizedAnswerFailsOnlyItsOwnTransfer() async throws {
+        let (client, url) = (client, server.baseURL)
+        let small = Task { try await client.send(HTTPRequest(method: .get, url: url + "/big/1000")) }
+        let big = Task { try await client.send(HTTPRequest(method: .get, url: url + "/big/\(2 << 20)")) }
+        let error = await #expect(throws: HTTPError.self) { _ = try await big.value }
+        #expect(error?.code == .responseTooLarge)
+        #expect(try await small.value.body.count == 1000)
+    }
+
+    @Test func sendBlockingRunsOnTheCallersThread() throws {
+        let response = try client.sendBlocking(HTTPRequest(method: .post, url: server.baseURL + "/echo", body: Array("hi".utf8)))
+        #expect(response.status == 200)
+        #expect(try JSON(parsing: response.body)["body"]?.stringValue == "hi")
+        let error = #expect(throws: HTTPError.self) {
+            _ = try self.client.sendBlocking(HTTPRequest(method: .get, url: self.server.baseURL + "/big/\(2 << 20)"))
+        }
+        #expect(error?.code == .responseTooLarge)
+    }
+
+    @Test func manyClientsShareOneLibcurlThread() async throws {
+        for _ in 0..<20 {
+            let response = try await HTTPClient().send(HTTPRequest(method: .get, url: server.baseURL + "/status/200"))
+            #expect(response.status == 200)
+        }
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.filter { $0 == "lgk-curl\n" }.count == 1, "threads: \(names.sorted())")
+    }
+
     @Test func connectionsAreReused() async throws {
         let first = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
         let second = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
