@@ -4,19 +4,21 @@ import Foundation
 /// One libcurl easy handle. Used by one transfer at a time (the client's pool hands it out exclusively).
 final class EasyHandle: @unchecked Sendable {
     let curl: UnsafeMutableRawPointer
+    /// Its client's connections; held so that the share outlives every handle attached to it.
+    let connections: ConnectionCache
 
-    init?() {
+    init?(connections: ConnectionCache) {
         guard let curl = curl_easy_init() else { return nil }
         self.curl = curl
+        self.connections = connections
     }
 
     deinit { curl_easy_cleanup(curl) }
 }
 
-/// One request set up on an easy handle, for either path (`curl_easy_perform` on the caller's thread or
-/// the multi driver's thread). It owns what libcurl reads and writes while the transfer runs — the body,
-/// the header list, the response sink — so they live as long as this value, which both paths keep
-/// until libcurl has reported the transfer done.
+/// One request set up on an easy handle for the multi driver. It owns what libcurl reads and writes
+/// while the transfer runs — the body, the header list, the response sink — so they live as long as
+/// this value, which the driver keeps until libcurl has reported the transfer done.
 ///
 /// Unchecked `Sendable`: it is set up by the submitting thread, then used only by the thread that runs
 /// the transfer (the driver receives it through a mutex), never by two threads at once.
@@ -50,6 +52,7 @@ final class CurlTransfer: @unchecked Sendable {
         let curl = handle.curl
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         curl_easy_reset(curl)
+        CCurl_setopt_pointer(curl, CURLOPT_SHARE, handle.connections.share)
         CCurl_setopt_string(curl, CURLOPT_URL, request.url)
         CCurl_setopt_string(curl, CURLOPT_PROTOCOLS_STR, "http,https")
         CCurl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)

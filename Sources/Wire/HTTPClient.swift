@@ -1,4 +1,5 @@
 import CCurl
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -25,10 +26,9 @@ public struct HTTPResponse: Sendable {
     public let body: [UInt8]
 }
 
-/// An HTTP/1.1 client over libcurl, never blocking Swift's cooperative thread pool: `send` hands the
-/// transfer to the process's one `curl_multi` thread (`CurlMultiDriver`), where any number run side by
-/// side and idle connections are kept alive for reuse; `sendBlocking` runs it on the caller's thread.
-/// Easy handles are pooled, and keep their own idle connections for `sendBlocking`.
+/// An HTTP/1.1 client over libcurl, never blocking Swift's cooperative thread pool: transfers run on
+/// the process's one `curl_multi` thread (`CurlMultiDriver`), any number side by side. Easy handles
+/// are pooled, and each client keeps its own idle connections alive for reuse (`ConnectionCache`).
 public final class HTTPClient: Sendable {
     public struct Options: Sendable {
         /// Time allowed to establish the TCP (and TLS) connection.
@@ -54,6 +54,8 @@ public final class HTTPClient: Sendable {
 
     public let options: Options
     private let idleHandles = Mutex<[EasyHandle]>([])
+    /// Nil only if libcurl could not create the share (out of memory); every request then fails.
+    private let connections = ConnectionCache()
 
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -62,31 +64,54 @@ public final class HTTPClient: Sendable {
         self.options = options
     }
 
-    /// Performs the request without blocking the caller's executor: the process's libcurl thread runs it.
+    /// Performs the request without blocking the caller's executor.
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
-        guard let driver = CurlMultiDriver.shared else { throw HTTPError(.transport, "libcurl could not create a multi handle") }
-        let transfer = CurlTransfer(request, options: options, on: try checkOutHandle())
+        let transfer = try prepare(request)
         let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
-            driver.start(transfer) { code in
-                let outcome = transfer.outcome(code)
-                self.checkIn(transfer.handle)
-                continuation.resume(returning: outcome)
-            }
+            start(transfer) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
-    /// Performs the request on the calling thread.
+    /// Performs the request and waits for it on the calling thread, which must not be Swift's
+    /// cooperative pool. The transfer itself runs on the driver's thread like any other: a client's
+    /// connections may be used by one thread only (see `ConnectionCache`).
     public func sendBlocking(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
-        let transfer = CurlTransfer(request, options: options, on: try checkOutHandle())
-        defer { checkIn(transfer.handle) }
-        return try transfer.outcome(curl_easy_perform(transfer.handle.curl)).get()
+        let transfer = try prepare(request)
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<HTTPResponse, HTTPError>>(.failure(HTTPError(.transport, "the transfer never ended")))
+        start(transfer) { result in
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        finished.wait()
+        return try outcome.withLock { $0 }.get()
     }
 
-    private func checkOutHandle() throws(HTTPError) -> EasyHandle {
-        if let handle = idleHandles.withLock({ $0.popLast() }) { return handle }
-        guard let handle = EasyHandle() else { throw HTTPError(.transport, "libcurl could not create a handle") }
-        return handle
+    private func prepare(_ request: HTTPRequest) throws(HTTPError) -> CurlTransfer {
+        guard let connections else { throw HTTPError(.transport, "libcurl could not create a connection cache") }
+        let handle: EasyHandle
+        if let idle = idleHandles.withLock({ $0.popLast() }) {
+            handle = idle
+        } else if let new = EasyHandle(connections: connections) {
+            handle = new
+        } else {
+            throw HTTPError(.transport, "libcurl could not create a handle")
+        }
+        return CurlTransfer(request, options: options, on: handle)
+    }
+
+    /// Hands `transfer` to the driver; `completion` runs on the driver's thread once its handle is free.
+    private func start(_ transfer: CurlTransfer, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void) {
+        guard let driver = CurlMultiDriver.shared else {
+            checkIn(transfer.handle)
+            return completion(.failure(HTTPError(.transport, "libcurl could not create a multi handle")))
+        }
+        driver.start(transfer) { code in
+            let outcome = transfer.outcome(code)
+            self.checkIn(transfer.handle)
+            completion(outcome)
+        }
     }
 
     private func checkIn(_ handle: EasyHandle) {

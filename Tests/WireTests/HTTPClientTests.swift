@@ -137,6 +137,16 @@ import TestSupport
         #expect(first.body == second.body, "the same client port means the same kept-alive connection")
     }
 
+    @Test func eachClientKeepsItsOwnConnections() async throws {
+        // One libcurl thread serves every client, but a new client does not pick up another's idle
+        // connection: the OKX retry tests count a dropped connection as one failed attempt.
+        let first = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
+        let other = try await HTTPClient().send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
+        let again = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/conn"))
+        #expect(first.body != other.body)
+        #expect(first.body == again.body)
+    }
+
     @Test func errorsNeverCarryTheURLPathOrCredentials() async throws {
         let refusing = try RefusingPort()
         let port = refusing.port
