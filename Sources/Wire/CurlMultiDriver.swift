@@ -8,9 +8,8 @@ import Threads
 /// libdispatch did not add threads for transfers waiting on the network: BENCHMARKS.md, the cascade).
 ///
 /// One driver serves the process: its thread starts with the first transfer and lives as long as the
-/// process, so the many short-lived clients (tests create hundreds) cost no thread each. Connections
-/// left idle by a transfer stay in the multi handle's cache for the next one to the same host, from any
-/// client: libcurl reuses a connection only when host, port and TLS settings (the CA file) match.
+/// process, so the many short-lived clients (tests create hundreds) cost no thread each. Idle
+/// connections are not the multi handle's but each client's own (`ConnectionCache`).
 ///
 /// Unchecked `Sendable`: `multi` is used by the driver's thread alone, except `curl_multi_wakeup`,
 /// which libcurl allows from any thread; the submissions are guarded by a mutex.

@@ -111,7 +111,7 @@ import TestSupport
         #expect(try await small.value.body.count == 1000)
     }
 
-    @Test func sendBlockingRunsOnTheCallersThread() throws {
+    @Test func sendBlockingWaitsForTheAnswer() throws {
         let response = try client.sendBlocking(HTTPRequest(method: .post, url: server.baseURL + "/echo", body: Array("hi".utf8)))
         #expect(response.status == 200)
         #expect(try JSON(parsing: response.body)["body"]?.stringValue == "hi")
