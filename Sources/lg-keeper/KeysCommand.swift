@@ -114,14 +114,12 @@ enum KeysCommand {
         }
         let answer: OKXAccountConfig
         do { answer = try await config.okx.client(credentials, simulated: config.okx.simulated).accountConfig() } catch {
-            switch error.code {
-            case .authError, .notFound, .remote4xx:
-                throw CommandFailure(.badData, "OKX refused the key (code \(error.okxCode ?? "none"): \(error.msg)), so it was not stored: "
-                    + "check the apiKey, secretKey, passphrase and --region, or add it with --unchecked to store it as it is")
-            case .rateLimit, .remote5xx, .timeout:
+            guard !error.isRetryable else {
                 throw CommandFailure(.unavailable, "OKX could not be asked whether the key is read-only (\(error.okxCode ?? error.msg)), "
                     + "so it was not stored: try again, or add it with --unchecked")
             }
+            throw CommandFailure(.badData, "OKX refused the key (code \(error.okxCode ?? "none"): \(error.msg)), so it was not stored: "
+                + "check the apiKey, secretKey, passphrase and --region, or add it with --unchecked to store it as it is")
         }
         if let powers = answer.powersBeyondReading {
             throw CommandFailure(.badData, "OKX says this key can \(powers) (perm \(answer.perm)), so it was not stored: "

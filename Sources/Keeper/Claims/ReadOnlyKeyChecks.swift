@@ -53,12 +53,18 @@ public final class ReadOnlyKeyChecks: Sendable {
         return answer
     }
 
+    /// Records that OKX has just said this key can only read (the trader API asked it before storing
+    /// the key), so that its first claim does not ask again.
+    public func noteReadOnly(_ credentials: OKXCredentials) {
+        let hash = OKXCredentials.hash(apiKey: credentials.apiKey), now = clock()
+        entries.withLock { $0[hash] = .readOnly(at: now) }
+    }
+
     private static func ask(_ client: OKXClient, apiKeyHash: String) async -> VerificationAttempt? {
         let config: OKXAccountConfig
         do { config = try await client.accountConfig() } catch {
             return error.isKeyProblem ? .keyInvalid(error.description) : .transient("cannot ask OKX whether the key is read-only: \(error)")
         }
-        guard let powers = config.powersBeyondReading else { return nil }
-        return .keyNotReadOnly(KeyPowers(apiKeyHash: apiKeyHash, powers: powers, perm: config.perm))
+        return config.isReadOnly ? nil : .keyNotReadOnly(KeyPowers(apiKeyHash: apiKeyHash, config: config))
     }
 }

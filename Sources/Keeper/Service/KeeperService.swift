@@ -39,6 +39,8 @@ public final class KeeperService {
     let clock: @Sendable () -> Int64
     /// What every OKX client of the service reports its requests to (metrics, the clock-skew monitor).
     let okxObserver: @Sendable (OKXRequestRecord) -> Void
+    /// When OKX last said each held key can only read: asked by the verifier, told by the trader API.
+    let readOnlyChecks: ReadOnlyKeyChecks
     let log: Logger
     private var lastReconcile: Date = .distantPast
     private var lastBalanceCheck: Date = .distantPast
@@ -69,6 +71,7 @@ public final class KeeperService {
         self.config = config
         self.log = log
         self.clock = clock
+        readOnlyChecks = ReadOnlyKeyChecks(clock: clock)
         readers = DatabaseReaderPool(path: config.store.path)
         metrics = MetricsRegistry()
         KeeperMetrics.declare(metrics)
@@ -113,7 +116,8 @@ public final class KeeperService {
         settings.poolDecimals = config.pool.decimals
         settings.poolCurrency = config.pool.currency
         pipeline = ClaimPipeline(settings: settings, ledger: ClaimLedger(database: database), reader: reader, transactions: transactions,
-                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver), archive: archive,
+                                 verifier: ClaimVerifier(vault: openVault, verifier: verifier, okx: config.okx, observer: okxObserver,
+                                                         readOnlyChecks: readOnlyChecks), archive: archive,
                                  clock: clock, workerExecutor: KeeperExecutors.blockingIO, log: log)
         reconciler = Reconciler(database: database, reader: reader, chainID: config.chain.chainId, confirmations: UInt64(config.chain.confirmations),
                                 pauseOnMismatch: config.reconcile.pauseOnMismatch, signer: signer.address, metrics: metrics)

@@ -408,11 +408,9 @@ extension ClaimPipeline {
         let reason = "OKX refused the key '\(alias)' of \(wallet) (\(why)): register a new one with `lg-keeper keys add --wallet \(wallet) --alias NAME`"
         try IndexStore.wrap {
             try ledger.database.transaction { db in
-                try ClaimLedger.transition(claim, to: .needsKey, .init(reason: .some(reason), nextAttemptAt: now + settings.keyRecheckMilliseconds),
-                                           why: "the trader's OKX key was refused", in: db)
-                try AlertOutbox.raise(db, .keyInvalid, "OKX refused the key '\(alias)' of wallet \(wallet): \(why); claim \(claim.subject) waits for a new key",
-                                      detail: ["wallet": .string(wallet), "alias": .string(alias), "claim": .string(claim.subject)],
-                                      dedupeKey: "key_invalid:\(wallet):\(alias)")
+                try waitForKey(claim, wallet: wallet, alias: alias, reason: reason, why: "the trader's OKX key was refused",
+                               alert: "OKX refused the key '\(alias)' of wallet \(wallet): \(why); claim \(claim.subject) waits for a new key",
+                               nextAttemptAt: now + settings.keyRecheckMilliseconds, in: db)
             }
         }
         return true
@@ -424,24 +422,31 @@ extension ClaimPipeline {
     private func discardKey(_ claim: Claim, _ key: KeyPowers, now: Int64) throws(KeeperError) -> Bool {
         let wallet = claim.user.description.lowercased()
         let alias = keyAlias(of: claim)
-        let why = "OKX says the key '\(alias)' of \(wallet) can \(key.powers) (perm \(key.perm)): it was removed from the vault"
-        let reason = "\(why); the trader registers a read-only key (POST /api/keys), or `lg-keeper keys add --wallet \(wallet) --alias NAME`"
+        let why = "OKX says the key '\(alias)' of \(wallet) can \(key.powers) (perm \(key.config.perm)): it was removed from the vault"
         try IndexStore.wrap {
             try ledger.database.transaction { db in
                 let removed = try verifier.removeKey(of: claim, apiKeyHash: key.apiKeyHash, in: db)
                 if removed > 0 {
                     try AuditLog.append(db, kind: "keys.removed", subject: wallet, detail: [
-                        "by": "keeper", "alias": .string(alias), "removed": JSON(removed), "perm": .string(key.perm), "claim": .string(claim.subject)])
+                        "by": "keeper", "alias": .string(alias), "removed": JSON(removed), "perm": .string(key.config.perm), "claim": .string(claim.subject)])
                 }
-                try ClaimLedger.transition(claim, to: .needsKey, .init(reason: .some(reason), nextAttemptAt: now + settings.recheckMilliseconds),
-                                           why: "the trader's OKX key can do more than read", in: db)
-                try AlertOutbox.raise(db, .keyInvalid, "\(why); claim \(claim.subject) waits for a read-only key",
-                                      detail: ["wallet": .string(wallet), "alias": .string(alias), "claim": .string(claim.subject)],
-                                      dedupeKey: "key_invalid:\(wallet):\(alias)")
+                try waitForKey(claim, wallet: wallet, alias: alias,
+                               reason: "\(why); the trader registers a read-only key (POST /api/keys), or `lg-keeper keys add --wallet \(wallet) --alias NAME`",
+                               why: "the trader's OKX key can do more than read", alert: "\(why); claim \(claim.subject) waits for a read-only key",
+                               nextAttemptAt: now + settings.recheckMilliseconds, in: db)
             }
         }
-        log.warn("trader key removed: not read-only", ["claim": "\(claim.subject)", "alias": "\(alias)", "perm": "\(key.perm)"])
+        log.warn("trader key removed: not read-only", ["claim": "\(claim.subject)", "alias": "\(alias)", "perm": "\(key.config.perm)"])
         return true
+    }
+
+    /// The claim waits in `needs_key` with `reason`, and `key_invalid` (once per wallet and alias) says
+    /// `alert`; in the caller's transaction.
+    private func waitForKey(_ claim: Claim, wallet: String, alias: String, reason: String, why: String, alert: String,
+                            nextAttemptAt: Int64, in db: Database) throws {
+        try ClaimLedger.transition(claim, to: .needsKey, .init(reason: .some(reason), nextAttemptAt: nextAttemptAt), why: why, in: db)
+        try AlertOutbox.raise(db, .keyInvalid, alert, detail: ["wallet": .string(wallet), "alias": .string(alias), "claim": .string(claim.subject)],
+                              dedupeKey: "key_invalid:\(wallet):\(alias)")
     }
 
     /// The alias the vault holds the claim's key under, for the operator; "?" when it cannot be read now.

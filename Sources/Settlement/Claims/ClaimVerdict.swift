@@ -49,18 +49,18 @@ public enum ClaimKeyLookup: Sendable {
     case unreadable(String)
 }
 
-/// What OKX says a held key may do beyond reading (`account/config`'s `perm`), and which key it is.
+/// A held key OKX says can do more than read (`account/config`), and which key it is.
 public struct KeyPowers: Sendable, Equatable {
     /// SHA-256 of the API key (`OKXCredentials.hash(apiKey:)`): the vault row to remove.
     public let apiKeyHash: String
-    /// "trade", "withdraw", "trade and withdraw"…
-    public let powers: String
-    /// `perm` as OKX sent it.
-    public let perm: String
+    /// OKX's answer for the key.
+    public let config: OKXAccountConfig
 
-    public init(apiKeyHash: String, powers: String, perm: String) {
+    public init(apiKeyHash: String, config: OKXAccountConfig) {
         self.apiKeyHash = apiKeyHash
-        self.powers = powers
-        self.perm = perm
+        self.config = config
     }
+
+    /// "trade", "withdraw", "trade and withdraw"…
+    public var powers: String { config.powersBeyondReading ?? "only read" }
 }
