@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "Crypto", "Wire", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles", "Threads"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PrivateFiles", "Threads", "TestSupport"]),
         .testTarget(name: "OKXTests", dependencies: ["OKX", "Crypto", "Wire", "TestSupport"]),
         .testTarget(name: "IndexerTests", dependencies: ["Logging", "Indexer", "Store", "Ethereum", "Wire"]),
         .testTarget(name: "KeeperTests", dependencies: ["Logging", "HTTPServer", "Keeper", "Settlement", "Indexer", "Store", "Ethereum", "Wire", "OKX", "Verification", "TestSupport"]),

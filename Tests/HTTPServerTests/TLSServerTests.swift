@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 import Wire
 @testable import HTTPServer
@@ -30,14 +31,7 @@ import Wire
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
         static func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw RawClient.Failure("openssl \(arguments.first ?? "") failed") }
+            guard try Subprocess.run("/usr/bin/openssl", arguments).termination == .exited(0) else { throw RawClient.Failure("openssl \(arguments.first ?? "") failed") }
         }
 
         func identity() throws -> TLSIdentity { try TLSIdentity(certificateFile: cert, keyFile: key) }

@@ -70,21 +70,16 @@ struct StartFailure: Error, CustomStringConvertible { let description: String }
 /// `lg-bench serve` on a free loopback port, stopped at the end of the test.
 final class ReplayServerProcess: @unchecked Sendable {
     let url: String
-    private let process: Process
+    private let process: Subprocess
 
     init(executable: String, arguments: [String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try Subprocess(executable, arguments, stdout: .pipe)
+        let output = process.output!
         var seen = ""
         let deadline = Date().addingTimeInterval(30)
         var port: Int?
         while port == nil, Date() < deadline, process.isRunning {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = output.availableData
             if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
             seen += String(decoding: chunk, as: UTF8.self)
             if let range = seen.range(of: "listening on http://127.0.0.1:"), seen[range.upperBound...].contains("\n") {
@@ -92,15 +87,15 @@ final class ReplayServerProcess: @unchecked Sendable {
             }
         }
         guard let port else {
-            process.terminate()
+            process.send(SIGKILL)
+            process.waitUntilExit()
             throw StartFailure(description: "lg-bench serve did not listen: \(seen)")
         }
         url = "http://127.0.0.1:\(port)"
-        output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+        output.readabilityHandler = { handle in _ = handle.availableData }
     }
 
     func stop() {
-        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

@@ -213,11 +213,7 @@ import Wire
         try Data(harness.configJSON(maxBlockRange: 1, databasePath: path).utf8).write(to: configFile)
         let binary = ReferencePython.repositoryRoot.appendingPathComponent(".build/debug/lg-keeper").path
 
-        let keeper = Process()
-        keeper.executableURL = URL(fileURLWithPath: binary)
-        keeper.arguments = ["index", "--config", configFile.path]
-        keeper.standardError = FileHandle.nullDevice
-        try keeper.run()
+        let keeper = try Subprocess(binary, ["index", "--config", configFile.path], stdout: .inherit, stderr: .null)
         // Wait until it has committed a few ranges, then SIGKILL it mid-backfill.
         let deadline = Date().addingTimeInterval(20)
         var next: UInt64 = 0
@@ -229,18 +225,12 @@ import Wire
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        kill(keeper.processIdentifier, SIGKILL)
+        keeper.send(SIGKILL)
         keeper.waitUntilExit()
         #expect(next > harness.devnet.deployment.deployBlock + 3, "the keeper indexed something before the kill")
 
-        let resumed = Process()
-        resumed.executableURL = URL(fileURLWithPath: binary)
-        resumed.arguments = ["index", "--once", "--config", configFile.path]
-        resumed.standardOutput = FileHandle.nullDevice
-        resumed.standardError = FileHandle.nullDevice
-        try resumed.run()
-        resumed.waitUntilExit()
-        #expect(resumed.terminationStatus == 0)
+        let resumed = try Subprocess(binary, ["index", "--once", "--config", configFile.path])
+        #expect(resumed.waitUntilExit() == .exited(0))
         let store = try IndexStore(keeperDatabase: try Database(path: path))
         expectSameRows(try IndexerHarness.rows(store), expected, "after SIGKILL and --once")
     }

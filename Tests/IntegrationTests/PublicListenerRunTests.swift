@@ -10,16 +10,10 @@ import Wire
     /// A self-signed P-256 certificate for IP 127.0.0.1 and its 0600 key, made by `openssl req -x509`.
     static func certificate(in directory: String) throws -> (cert: String, key: String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        let arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                              "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem", "-days", "2",
                              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ScenarioError(description: "openssl req failed") }
+        guard try Subprocess.run("/usr/bin/openssl", arguments).termination == .exited(0) else { throw ScenarioError(description: "openssl req failed") }
         guard chmod(directory + "/key.pem", 0o600) == 0 else { throw ScenarioError(description: "chmod failed") }
         return (directory + "/cert.pem", directory + "/key.pem")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Wire
 @testable import Ethereum
@@ -202,17 +203,8 @@ struct ClaimFixture {
 /// SHA-256 from the system's `sha256sum`, an implementation other than ours.
 enum ReferenceDigest {
     static func sha256Hex(_ text: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
+        let ended = try Subprocess.run("/usr/bin/sha256sum", input: Data(text.utf8))
+        return String(String(decoding: ended.stdout, as: UTF8.self).prefix(64))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Ethereum
 @testable import Keeper
@@ -106,15 +107,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let svgFile = directory.appendingPathComponent("report.svg"), pngFile = directory.appendingPathComponent("report.png")
         try try report(to: "2026-11-20", days: 3).svg.write(to: svgFile, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["rsvg-convert", "--format", "png", "--output", pngFile.path, svgFile.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "rsvg-convert failed (is librsvg2-bin installed? `make deps`): \(stderr)")
+        let converted = try Subprocess.run("/usr/bin/env", ["rsvg-convert", "--format", "png", "--output", pngFile.path, svgFile.path])
+        let stderr = String(decoding: converted.stderr, as: UTF8.self)
+        try #require(converted.termination == .exited(0), "rsvg-convert failed (is librsvg2-bin installed? `make deps`): \(stderr)")
         let png = [UInt8](try Data(contentsOf: pngFile))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         func word(_ at: Int) -> Int { png[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import HTTPServer
 import Synchronization
 import Testing
@@ -159,17 +160,8 @@ import Wire
         let openssl = ["/usr/bin/openssl", "/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let openssl else { return }
         let body = VerifyRequestTests.seedExample
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: openssl)
-        process.arguments = ["dgst", "-sha256", "-hmac", Self.secretText, "-r"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data("1712345678.\(body)".utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let digest = try Subprocess.run(openssl, ["dgst", "-sha256", "-hmac", Self.secretText, "-r"], input: Data("1712345678.\(body)".utf8))
+        let text = String(decoding: digest.stdout, as: UTF8.self)
         #expect(text.split(separator: " ").first.map(String.init) == APIAuthenticator.signature(secret: secret, timestamp: "1712345678", body: Array(body.utf8)))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Synchronization
 import Testing
 @testable import Store
@@ -16,9 +17,7 @@ import Testing
         let spawned = Atomic<Int>(0)
         let spawner = Thread {
             while spawning.load(ordering: .relaxed) {
-                let child = Process()
-                child.executableURL = URL(fileURLWithPath: "/bin/true")
-                guard (try? child.run()) != nil else { return }
+                guard let child = try? Subprocess("/bin/true") else { return }
                 child.waitUntilExit()
                 spawned.add(1, ordering: .relaxed)
             }

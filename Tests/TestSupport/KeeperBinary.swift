@@ -24,35 +24,21 @@ public enum KeeperBinary {
     /// - Parameter workingDirectory: where it starts; nil keeps the tests' own.
     public static func runWithInput(_ arguments: [String], input: String?, environment: [String: String] = [:],
                                     workingDirectory: String? = nil) throws -> Result {
-        let process = makeProcess(arguments, environment: environment)
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        let stdin = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        let ended = try Subprocess.run(path, arguments, environment: minimalEnvironment(environment),
+                                       workingDirectory: workingDirectory, input: input.map { Data($0.utf8) })
+        return Result(status: ended.termination.status, stdout: String(decoding: ended.stdout, as: UTF8.self),
+                      stderr: String(decoding: ended.stderr, as: UTF8.self))
     }
 
     /// How a process ended: its exit status, or the signal that killed it.
-    public enum Termination: Sendable, Equatable {
-        case exited(Int32)
-        case killed(signal: Int32)
-    }
+    public typealias Termination = Subprocess.Termination
 
     /// A long-running `lg-keeper` (e.g. `run`); standard error goes to a file, so that a chatty
     /// keeper never blocks on a full pipe.
     public final class Running: @unchecked Sendable {
-        let process: Process
+        let process: Subprocess
         let errorLog: URL
-        init(process: Process, errorLog: URL) { self.process = process; self.errorLog = errorLog }
+        init(process: Subprocess, errorLog: URL) { self.process = process; self.errorLog = errorLog }
 
         /// What the keeper has written to standard error so far.
         public var stderr: String {
@@ -62,9 +48,8 @@ public enum KeeperBinary {
 
         /// Sends SIGTERM (unless it has exited already) and waits for the exit.
         public func terminate() -> Result {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: "", stderr: stderr)
+            process.terminate()
+            return Result(status: process.waitUntilExit().status, stdout: "", stderr: stderr)
         }
 
         /// Waits up to `seconds` for the process to end by itself; how it ended, or nil while it still runs.
@@ -74,30 +59,19 @@ public enum KeeperBinary {
                 guard Date() < deadline else { return nil }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            process.waitUntilExit()
-            return process.terminationReason == .uncaughtSignal ? .killed(signal: process.terminationStatus) : .exited(process.terminationStatus)
+            return process.waitUntilExit()
         }
     }
 
     public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-        let process = makeProcess(arguments, environment: environment)
         let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("lg-keeper-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errorLog)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(path, arguments, environment: minimalEnvironment(environment), stderr: .file(errorLog.path))
         return Running(process: process, errorLog: errorLog)
     }
 
-    /// `lg-keeper` with `environment` added to a minimal one (no inherited secrets).
-    static func makeProcess(_ arguments: [String], environment: [String: String]) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        return process
+    /// `environment` added to a minimal one (no inherited secrets).
+    static func minimalEnvironment(_ environment: [String: String]) -> [String: String] {
+        ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
     }
 }

@@ -34,22 +34,10 @@ public enum ReferencePython {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw Failure(description: "no Python at \(interpreter): run `make venv` (or set LGK_PYTHON)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))")
+        let ended = try Subprocess.run(interpreter, arguments, input: Data(stdin.utf8))
+        guard ended.termination == .exited(0) else {
+            throw Failure(description: "python \(ended.termination): \(String(decoding: ended.stderr, as: UTF8.self))")
         }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: ended.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

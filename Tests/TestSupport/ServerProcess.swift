@@ -9,9 +9,8 @@ import Foundation
 public final class ServerProcess: @unchecked Sendable {
     public let baseURL: String
     public let port: Int
-    private let process: Process
-    /// The write end of the server's standard input: the server exits when it closes.
-    private let lifeline: Pipe
+    /// The server; the parent's end of its standard input is its lifeline: the server exits when it closes.
+    private let process: Subprocess
 
     /// Starts `devnet/<script>` with `arguments` and waits up to `timeout` seconds for it to listen.
     public init(script: String, arguments: [String] = [], timeout: TimeInterval = 60) throws {
@@ -19,21 +18,13 @@ public final class ServerProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ReferencePython.Failure(description: "no Python at \(python): run `make venv` (or set LGK_PYTHON)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [ReferencePython.repositoryRoot.appendingPathComponent("devnet/\(script)").path] + arguments
-        let output = Pipe()
-        let lifeline = Pipe()
-        process.standardInput = lifeline
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
+        let process = try Subprocess(python, [ReferencePython.repositoryRoot.appendingPathComponent("devnet/\(script)").path] + arguments,
+                                     stdin: .pipe, stdout: .pipe, stderr: .inherit)
         self.process = process
-        self.lifeline = lifeline
 
         let deadline = Date().addingTimeInterval(timeout)
         var seen = ""
-        let reader = output.fileHandleForReading
+        let reader = process.output!
         var found: Int?
         while found == nil, Date() < deadline, process.isRunning {
             let chunk = reader.availableData
@@ -45,7 +36,7 @@ public final class ServerProcess: @unchecked Sendable {
             }
         }
         guard let port = found else {
-            process.terminate()
+            process.send(SIGKILL)
             process.waitUntilExit()
             throw ReferencePython.Failure(description: "\(script) did not start listening within \(Int(timeout)) s; it printed: \(seen)")
         }
@@ -55,20 +46,19 @@ public final class ServerProcess: @unchecked Sendable {
         reader.readabilityHandler = { handle in _ = handle.availableData }
     }
 
-    /// Sends SIGTERM, and SIGKILL if the server has not exited within five seconds.
-    /// (A test runner may start children with SIGTERM ignored, which `exec` keeps.)
     /// Freezes the process (SIGSTOP): its socket still accepts connections but nothing answers, as a hung node.
-    public func suspend() { kill(process.processIdentifier, SIGSTOP) }
+    public func suspend() { process.send(SIGSTOP) }
 
     /// Lets a suspended process run again (SIGCONT).
-    public func resume() { kill(process.processIdentifier, SIGCONT) }
+    public func resume() { process.send(SIGCONT) }
 
+    /// Sends SIGTERM, and SIGKILL if the server has not exited within five seconds.
     public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
