@@ -27,6 +27,32 @@ import TestSupport
         #expect(inherited.count <= 4, "only its standard streams and ls's own directory: \(inherited.sorted())")
     }
 
+    /// The way CI hung, re-enacted: one thread starts long-lived children (as suites start servers)
+    /// while another runs short ones to their end. With Foundation's `Process` a short child's end
+    /// went unnoticed within a few hundred (366th of 2,000 here: a server held its exit socket).
+    @Test(.timeLimit(.minutes(2))) func shortChildrenEndWhileAnotherThreadStartsServers() throws {
+        let servers = Mutex<[Subprocess]>([])
+        let starting = Atomic<Bool>(true)
+        let stopped = DispatchSemaphore(value: 0)
+        let starter = Thread {
+            defer { stopped.signal() }
+            while starting.load(ordering: .relaxed), servers.withLock({ $0.count }) < 150 {
+                guard let server = try? Subprocess("/bin/sleep", ["600"]) else { return }
+                servers.withLock { $0.append(server) }
+            }
+        }
+        starter.start()
+        defer {
+            starting.store(false, ordering: .relaxed)
+            stopped.wait()
+            servers.withLock { for server in $0 { server.send(SIGKILL); server.waitUntilExit() } }
+        }
+        for _ in 0..<1_000 {
+            #expect(try Subprocess("/bin/true").waitUntilExit() == .exited(0))
+        }
+        #expect(servers.withLock { $0.count } > 0, "servers were started meanwhile")
+    }
+
     @Test func exitStatusAndSignalAreReported() throws {
         #expect(try Subprocess.run("/bin/sh", ["-c", "exit 7"]).termination == .exited(7))
         let sleeper = try Subprocess("/bin/sleep", ["30"])
