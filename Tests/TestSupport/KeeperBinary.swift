@@ -46,10 +46,15 @@ public enum KeeperBinary {
             return String(decoding: err, as: UTF8.self)
         }
 
-        /// Sends SIGTERM (unless it has exited already) and waits for the exit.
+        /// Sends SIGTERM (unless it has exited already) and waits for the exit; a keeper still
+        /// running a minute later is killed (SIGKILL, status 9) and its log says so, so that a
+        /// keeper that does not stop fails its test instead of hanging the run.
         public func terminate() -> Result {
             process.terminate()
-            return Result(status: process.waitUntilExit().status, stdout: "", stderr: stderr)
+            if let ended = process.waitUntilExit(seconds: 60) { return Result(status: ended.status, stdout: "", stderr: stderr) }
+            process.send(SIGKILL)
+            let killed = process.waitUntilExit()
+            return Result(status: killed.status, stdout: "", stderr: stderr + "\n[test] lg-keeper did not exit within 60 s of SIGTERM: killed\n")
         }
 
         /// Waits up to `seconds` for the process to end by itself; how it ended, or nil while it still runs.

@@ -143,6 +143,13 @@ public final class Subprocess: @unchecked Sendable {
         return termination
     }
 
+    /// Waits up to `seconds` for the child to end; how it ended, or nil while it still runs.
+    public func waitUntilExit(seconds: TimeInterval) -> Termination? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning, Date() < deadline { usleep(10_000) }
+        return termination
+    }
+
     /// Sends `signal` unless the child has been reaped already (its pid may then be another's).
     public func send(_ signal: Int32) {
         ended.withLock { if $0 == nil { _ = kill(pid, signal) } }
