@@ -63,6 +63,65 @@ import Wire
         try expectSettledOnce(harness, verified: 3, paid: 3, log: stopped.stderr)
     }
 
+    /// A payout sent before midnight (chain time) and mined after counts on the next day, as the
+    /// contract counts it: the claim's payout day is its block's, and the reconciler, comparing the
+    /// day's total with `paidToday()` every second, finds nothing apart while it is in flight or after.
+    /// (Seen on a loaded machine: the day stayed the one the payment was sent for, the reconciler
+    /// paused the keeper at midnight, and `lg-keeper reconcile` kept finding the day's total apart.)
+    @Test(.timeLimit(.minutes(3))) func aPaymentSentBeforeMidnightAndMinedAfterCountsOnTheNextDay() async throws {
+        let harness = try SettlementHarness()
+        defer { harness.stop() }
+        // Two confirmations: the payment stays `execute_pending` for two blocks after it is mined.
+        var chain = try #require(harness.configDocument["chain"]?.objectValue)
+        chain["confirmations"] = 2
+        _ = try harness.writeConfig("keeper.json", ["chain": .object(chain)])
+        // The contract's limit (10) below the claim (25): the verdict goes alone and the payment waits.
+        try await harness.ownerTransaction("setDailyPayoutLimit", [.uint(try harness.units(10))])
+        let s = try SettlementHarness.scenario(Self.liquidations[0])
+        try harness.addKey(user: 0, scenario: s)
+        try harness.requestClaim(user: 0, scenario: s)
+        let (rpc, reader, database) = (harness.rpc, try harness.reader, try harness.database())
+        let reconciliations = { try database.fetchOne("SELECT count(*) FROM audit_log WHERE kind = 'reconcile.run'", as: Int.self) ?? 0 }
+        // From here a block is mined only when this test mines one.
+        try await rpc.setAutomine(false)
+        func mineUntil(_ done: @escaping () async throws -> Bool) async throws -> Bool {
+            try await harness.waitUntil(seconds: 90) {
+                if try await done() { return true }
+                try await rpc.mine()
+                return false
+            }
+        }
+
+        let stopped = try await whileKeeperRuns(harness) {
+            let ledger = try harness.ledger()
+            try #require(try await mineUntil { try ledger.list(state: .awaitingLimit).count == 1 })
+            let abi = try ContractABI(json: Data(contentsOf: ReferencePython.repositoryRoot.appendingPathComponent("abi/LeverageGuard.json")))
+            _ = try await rpc.send(from: try PrivateKey(hex: harness.devnet.deployment.owner.privateKey), chainID: harness.devnet.deployment.chainId,
+                                   to: try harness.contract, data: try abi.function("setDailyPayoutLimit").encodeCall([.uint(try harness.units(1_000))]))
+            try await rpc.mine()
+            // The payment is sent and waits in the node's pool.
+            try #require(try await harness.waitForClaims(seconds: 60) { $0.count(.executePending) == 1 }, "no payment was sent")
+            let sent = try #require(try ledger.list(state: .executePending).first)
+            let day = try await reader.chainDay()
+            #expect(sent.payoutDay == day, "sent for the day of the head")
+            // Midnight: the block holding the payment opens the next day.
+            let head = try #require(try await rpc.block(.latest))
+            try await rpc.setNextBlockTimestamp((head.timestamp / 86_400 + 1) * 86_400)
+            try await rpc.mine()
+            #expect(try await harness.onChainClaim(user: 0, s).claimed)
+            // Reconciliations (one a second) while it is mined, on the new day, and not yet confirmed.
+            let before = try reconciliations()
+            #expect(try await harness.waitUntil(seconds: 60) { try reconciliations() >= before + 3 })
+            #expect(try ledger.claim(id: sent.id)?.state == .executePending)
+            try #require(try await mineUntil { try ledger.claim(id: sent.id)?.state == .paid })
+            let paid = try #require(try ledger.claim(id: sent.id))
+            #expect(paid.payoutDay == day + 1, "paid on the day of its block")
+            #expect(try await reader.paidToday() == paid.amount)
+        }
+        // No mismatch raised while the keeper ran, and `lg-keeper reconcile` agrees afterwards.
+        try expectSettledOnce(harness, verified: 1, paid: 1, log: stopped.stderr)
+    }
+
     @Test(.timeLimit(.minutes(3))) func aPoolShortfallWaitsAndAlertsUntilTheOwnerDeposits() async throws {
         let secret = "whsec-\(UUID().uuidString)"
         let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("lgk-webhook-\(UUID().uuidString)")

@@ -150,14 +150,32 @@ public struct Reconciler {
         let day = try await reader.chainDay(block: atHead)
         let paidOnChain = try await reader.paidToday(block: atHead)
         var paidByKeeper = UInt256.zero
-        // A payout counts from its block on, though the keeper records it paid only at confirmed depth.
-        for claim in claims where claimedOnChain.contains(claim.subject) && (claim.state == .paid || claim.state == .executePending) && claim.payoutDay == day {
-            paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero)
+        var paidTodayChecked = true
+        var days = [UInt64: Int64]()  // a batch pays many claims in one block: its day is read once
+        func dayOf(_ block: UInt64) async throws(KeeperError) -> Int64 {
+            if let known = days[block] { return known }
+            let found = try await reader.chainDay(block: .number(block))
+            days[block] = found
+            return found
+        }
+        // A payout counts from its block on, though the keeper records it paid only at confirmed
+        // depth: a paid claim on the day recorded then (its block's), one still pending on the day
+        // of its indexed PayoutExecuted (sent before midnight, it may be mined after); with that
+        // event not indexed yet the day's total cannot be compared in this pass.
+        for claim in claims where claimedOnChain.contains(claim.subject) && (claim.state == .paid || claim.state == .executePending) {
+            let paidOn: Int64?
+            if claim.state == .paid {
+                paidOn = claim.payoutDay
+            } else if let block = executedByKeeperAt[claim.subject] {
+                paidOn = try await dayOf(block)
+            } else {
+                paidTodayChecked = false
+                continue
+            }
+            if paidOn == day { paidByKeeper = try Self.add(paidByKeeper, claim.amount ?? .zero) }
         }
         // A claim the keeper paid but has not adopted yet (re-indexed after a reorg, or rebuilt from
-        // the chain) counts on the day of its PayoutExecuted; without that event indexed the day's
-        // total cannot be compared in this pass.
-        var paidTodayChecked = true
+        // the chain) counts on the day of its PayoutExecuted, likewise.
         for claim in claims where Self.untouchedStates.contains(claim.state) {
             guard let onChain = onChainBySubject[claim.subject], onChain.claimed else { continue }
             guard let block = executedByKeeperAt[claim.subject] else {
@@ -165,7 +183,7 @@ public struct Reconciler {
                 if !executedEvents.contains(claim.subject) { paidTodayChecked = false }
                 continue
             }
-            if try await reader.chainDay(block: .number(block)) == day { paidByKeeper = try Self.add(paidByKeeper, onChain.amount) }
+            if try await dayOf(block) == day { paidByKeeper = try Self.add(paidByKeeper, onChain.amount) }
         }
         if !paidTodayChecked {
             unchecked.insert(.paidToday)

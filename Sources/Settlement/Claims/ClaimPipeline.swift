@@ -683,14 +683,25 @@ extension ClaimPipeline {
         return position["posId"]?.stringValue
     }
 
-    /// The chain day of the claim's indexed `PayoutExecuted`, which counts against that day's limit; nil when not indexed yet.
+    /// The chain day the claim's payout counts on: the contract counts a payout on the day of the
+    /// block it is mined in, which is not the day it was sent for when a transaction sent before
+    /// midnight (chain time) is mined after it. The block of its indexed `PayoutExecuted`, else the
+    /// block the keeper's transaction that paid it was mined in; nil when neither is known yet.
     private func payoutDay(of claim: Claim) async throws(KeeperError) -> Int64? {
-        let block = try IndexStore.wrap {
+        var block = try IndexStore.wrap {
             try ledger.database.fetchOne("SELECT block_number FROM events WHERE name = 'PayoutExecuted' AND user = ? AND order_id = ? ORDER BY block_number DESC LIMIT 1",
                                          [claim.user.description.lowercased(), claim.orderID.description], as: UInt64.self)
         }
+        if block == nil { block = try paymentBlock(of: claim) }
         guard let block else { return nil }
         return try await reader.chainDay(block: .number(block))
+    }
+
+    /// The block the keeper's transaction paying the claim (its own `executePayout`, or a
+    /// `verifyAndPay` or batch covering it) succeeded in, if it has.
+    private func paymentBlock(of claim: Claim) throws(KeeperError) -> UInt64? {
+        guard let paying = try transactions.latest(for: jobKey(claim, .execute)), paying.state == .mined || paying.state == .confirmed else { return nil }
+        return paying.blockNumber
     }
 
     /// A job whose transaction did not happen on-chain (dropped, or gone with a reorg) is issued again
@@ -897,12 +908,13 @@ extension ClaimPipeline {
         case .dropped:
             let onChain = try await onChain(claim)
             if onChain.claimed {
-                try ledger.transition(claim, to: .paid, why: "paid on-chain by another transaction")
+                try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "paid on-chain by another transaction")
                 return true
             }
             return try await reissue(claim, .execute, why: "the executePayout transaction was dropped: its nonce went to another transaction")
         case .confirmed:
-            try ledger.transition(claim, to: .paid, why: "executePayout confirmed")
+            // Sent for the day it was decided on; paid on the day of its block.
+            try ledger.transition(claim, to: .paid, .init(payoutDay: try await payoutDay(of: claim)), why: "executePayout confirmed")
             return true
         case .reverted(let reason):
             try ledger.transition(claim, to: .failed, .init(reason: .some("executePayout reverted: \(reason ?? "no reason")")))
