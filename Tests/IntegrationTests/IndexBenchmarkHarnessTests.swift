@@ -31,9 +31,9 @@ import Wire
         let database = try Database(path: work.appendingPathComponent("keeper.sqlite").path)
         #expect(try database.fetchOne("SELECT count(*) FROM events", as: Int.self) == Self.logs)
 
-        let server = try ReplayServerProcess(executable: bench, arguments: ["serve", "--logs", "\(Self.logs)"])
+        let server = try ServerProcess(executable: bench, arguments: ["serve", "--logs", "\(Self.logs)"])
         defer { server.stop() }
-        let rpc = JSONRPCClient(endpoints: [server.url])
+        let rpc = JSONRPCClient(endpoints: [server.baseURL])
         let head = try await rpc.blockNumber()
         #expect(head > 100)
         var compared = 0
@@ -63,42 +63,4 @@ import Wire
         }
         #expect(compared >= 60)
     }
-}
-
-struct StartFailure: Error, CustomStringConvertible { let description: String }
-
-/// `lg-bench serve` on a free loopback port, stopped at the end of the test.
-final class ReplayServerProcess: @unchecked Sendable {
-    let url: String
-    private let process: Subprocess
-
-    init(executable: String, arguments: [String]) throws {
-        process = try Subprocess(executable, arguments, stdout: .pipe)
-        let output = process.output!
-        var seen = ""
-        let deadline = Date().addingTimeInterval(30)
-        var port: Int?
-        while port == nil, Date() < deadline, process.isRunning {
-            let chunk = output.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on http://127.0.0.1:"), seen[range.upperBound...].contains("\n") {
-                port = Int(seen[range.upperBound...].prefix { $0.isNumber })
-            }
-        }
-        guard let port else {
-            process.send(SIGKILL)
-            process.waitUntilExit()
-            throw StartFailure(description: "lg-bench serve did not listen: \(seen)")
-        }
-        url = "http://127.0.0.1:\(port)"
-        output.readabilityHandler = { handle in _ = handle.availableData }
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
 }

@@ -97,7 +97,7 @@ import Wire
         defer { try? FileManager.default.removeItem(at: work) }
         let config = work.appendingPathComponent("keeper.json").path
         try """
-            {"chain": {"rpcUrls": ["\(fixture.server.url)"], "chainId": \(fixture.chainID), "contract": "\(fixture.contract)",
+            {"chain": {"rpcUrls": ["\(fixture.server.baseURL)"], "chainId": \(fixture.chainID), "contract": "\(fixture.contract)",
                        "startBlock": 0, "confirmations": 0, "maxBlockRange": 50},
              "store": {"path": "\(work.appendingPathComponent("keeper.sqlite").path)"}}
             """.write(toFile: config, atomically: true, encoding: .utf8)

@@ -32,15 +32,15 @@ import Wire
     /// (`lg-bench serve` has no lifeline, so it must not outlive the test process).
     final class Fixture {
         let bench: String
-        let server: ReplayServerProcess
+        let server: ServerProcess
         let proxy: ServerProcess
         let contract: String
         let chainID: String
 
         init() throws {
             bench = URL(fileURLWithPath: KeeperBinary.path).deletingLastPathComponent().appendingPathComponent("lg-bench").path
-            server = try ReplayServerProcess(executable: bench, arguments: ["serve", "--logs", "\(ProviderModeIndexTests.logs)"])
-            proxy = try ServerProcess(script: "faultproxy.py", arguments: ["--upstream", server.url])
+            server = try ServerProcess(executable: bench, arguments: ["serve", "--logs", "\(ProviderModeIndexTests.logs)"])
+            proxy = try ServerProcess(script: "faultproxy.py", arguments: ["--upstream", server.baseURL])
             let described = try ChildProcess.run(bench, ["describe", "--logs", "\(ProviderModeIndexTests.logs)", "--seed", "1"])
             let words = described.stdout.split(separator: " ").map(String.init)
             contract = words[1]

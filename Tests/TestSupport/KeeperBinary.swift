@@ -30,9 +30,6 @@ public enum KeeperBinary {
                       stderr: String(decoding: ended.stderr, as: UTF8.self))
     }
 
-    /// How a process ended: its exit status, or the signal that killed it.
-    public typealias Termination = Subprocess.Termination
-
     /// A long-running `lg-keeper` (e.g. `run`); standard error goes to a file, so that a chatty
     /// keeper never blocks on a full pipe.
     public final class Running: @unchecked Sendable {
@@ -58,7 +55,7 @@ public enum KeeperBinary {
         }
 
         /// Waits up to `seconds` for the process to end by itself; how it ended, or nil while it still runs.
-        public func waitForExit(seconds: TimeInterval) async throws -> Termination? {
+        public func waitForExit(seconds: TimeInterval) async throws -> Subprocess.Termination? {
             let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning {
                 guard Date() < deadline else { return nil }
@@ -70,7 +67,6 @@ public enum KeeperBinary {
 
     public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
         let errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("lg-keeper-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let process = try Subprocess(path, arguments, environment: minimalEnvironment(environment), stderr: .file(errorLog.path))
         return Running(process: process, errorLog: errorLog)
     }

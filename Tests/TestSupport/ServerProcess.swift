@@ -1,11 +1,11 @@
 import Foundation
 
-/// A Python server started for one test suite on a free loopback port and always stopped:
-/// by `stop()` or, failing that, when the value is released.
+/// A server (a Python script of devnet/, or `lg-bench serve`) started for one test suite on a
+/// free loopback port and always stopped: by `stop()` or, failing that, when the value is released.
 ///
-/// The script must print a line containing `listening on http://127.0.0.1:PORT` once it accepts
-/// connections, and exit when its standard input closes (see `stop_with_parent` in
-/// devnet/httpfixture.py), so that a crashed test run leaves nothing behind.
+/// It must print a line containing `listening on http://127.0.0.1:PORT` once it accepts
+/// connections. The devnet scripts also exit when their standard input closes (see
+/// `stop_with_parent` in devnet/httpfixture.py), so that a crashed test run leaves nothing behind.
 public final class ServerProcess: @unchecked Sendable {
     public let baseURL: String
     public let port: Int
@@ -13,13 +13,19 @@ public final class ServerProcess: @unchecked Sendable {
     private let process: Subprocess
 
     /// Starts `devnet/<script>` with `arguments` and waits up to `timeout` seconds for it to listen.
-    public init(script: String, arguments: [String] = [], timeout: TimeInterval = 60) throws {
+    public convenience init(script: String, arguments: [String] = [], timeout: TimeInterval = 60) throws {
         let python = ReferencePython.interpreter
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ReferencePython.Failure(description: "no Python at \(python): run `make venv` (or set LGK_PYTHON)")
         }
-        let process = try Subprocess(python, [ReferencePython.repositoryRoot.appendingPathComponent("devnet/\(script)").path] + arguments,
-                                     stdin: .pipe, stdout: .pipe, stderr: .inherit)
+        try self.init(executable: python, arguments: [ReferencePython.repositoryRoot.appendingPathComponent("devnet/\(script)").path] + arguments,
+                      timeout: timeout)
+    }
+
+    /// Starts `executable` with `arguments` and waits up to `timeout` seconds for it to listen.
+    public init(executable: String, arguments: [String], timeout: TimeInterval = 60) throws {
+        let command = ([URL(fileURLWithPath: executable).lastPathComponent] + arguments).joined(separator: " ")
+        let process = try Subprocess(executable, arguments, stdin: .pipe, stdout: .pipe, stderr: .inherit)
         self.process = process
 
         let deadline = Date().addingTimeInterval(timeout)
@@ -38,7 +44,7 @@ public final class ServerProcess: @unchecked Sendable {
         guard let port = found else {
             process.send(SIGKILL)
             process.waitUntilExit()
-            throw ReferencePython.Failure(description: "\(script) did not start listening within \(Int(timeout)) s; it printed: \(seen)")
+            throw ReferencePython.Failure(description: "`\(command)` did not start listening within \(Int(timeout)) s; it printed: \(seen)")
         }
         self.port = port
         self.baseURL = "http://127.0.0.1:\(port)"

@@ -21,7 +21,7 @@ public final class Subprocess: @unchecked Sendable {
         case inherit
         /// A pipe whose other end the parent reads (or, for standard input, writes): `output`, `errors`, `input`.
         case pipe
-        /// A file, opened for appending (standard input: for reading).
+        /// A file, opened for appending and made (0600) if missing (standard input: for reading).
         case file(String)
     }
 
@@ -75,7 +75,7 @@ public final class Subprocess: @unchecked Sendable {
                 case .null:
                     posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
                 case .file(let path):
-                    posix_spawn_file_actions_addopen(&actions, target, path, target == STDIN_FILENO ? O_RDONLY : O_WRONLY | O_APPEND, 0)
+                    posix_spawn_file_actions_addopen(&actions, target, path, target == STDIN_FILENO ? O_RDONLY : O_WRONLY | O_APPEND | O_CREAT, 0o600)
                 case .pipe:
                     var ends: [Int32] = [-1, -1]
                     guard pipe(&ends) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
